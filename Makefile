@@ -1,0 +1,74 @@
+# kjump suite: top-level build.
+#
+#   make            userspace tools (static) into build/bin
+#   make deps       install build and test dependencies (Debian 12, root)
+#   make kernel     patched Linux 6.12 test kernel, cached outside the tree
+#   make initramfs  helper and test initramfs images
+#   make test       unit tests, then VM tests under QEMU
+#
+# Every target that needs packages runs the dependency check first.
+
+VERSION := $(shell cat VERSION)
+B := build
+CC := gcc
+CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-DKJUMP_VERSION='"$(VERSION)"' -Ilib $(EXTRA_CFLAGS)
+LDLIBS := -lelf -lz -lgcrypt -lgpg-error
+
+# Each program: its sources.  All programs link lib/ and are static, so the
+# same binaries run on the host and inside the helper initramfs.
+PROGS := kpattern
+kpattern_SRCS := test/workload/kpattern.c
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+UNIT_SRCS := $(wildcard test/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
+
+.PHONY: all deps kernel initramfs test unit-test vm-test clean
+.DEFAULT_GOAL := all
+
+all: deps $(PROGS:%=$(B)/bin/%)
+
+deps:
+	@scripts/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libkjump.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+define prog_rule
+$(B)/bin/$(1): $$(patsubst %.c,$(B)/obj/%.o,$$($(1)_SRCS)) $(B)/libkjump.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) -static -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+$(B)/test/unit/%: $(B)/obj/test/unit/%.o $(B)/libkjump.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ -lcmocka $(LDLIBS)
+
+kernel: deps
+	@scripts/build-kernel.sh $(B)/kernel
+
+initramfs: all
+	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz
+	@initramfs/build.sh test $(B)/initramfs/test.cpio.gz
+
+unit-test: deps $(UNIT_BINS)
+
+test: all unit-test kernel initramfs
+	@test/run.sh
+
+vm-test: all kernel initramfs
+	@test/run.sh --vm-only
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Build a BusyBox initramfs: helper (the kernel that runs in the jump window)
+# or test (the "original system" the VM tests run).
+#
+# usage: initramfs/build.sh helper|test OUT.cpio.gz
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kind=${1:?usage: build.sh helper|test OUT}
+out=${2:?usage: build.sh helper|test OUT}
+busybox=/bin/busybox
+
+die() { echo "initramfs: $*" >&2; exit 1; }
+
+case "$kind" in
+helper|test) ;;
+*) die "$kind: no such initramfs kind (helper or test)" ;;
+esac
+[ -x "$busybox" ] || die "$busybox: missing (install busybox-static)"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,mnt,root}
+cp "$busybox" "$stage/bin/busybox"
+for applet in $("$busybox" --list-full); do
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+
+# Shared init and kind-specific files (jobs, scripts), then the suite's tools.
+cp -a "$top/initramfs/rootfs/." "$stage/"
+[ ! -d "$top/initramfs/$kind" ] || cp -a "$top/initramfs/$kind/." "$stage/"
+echo "$kind" >"$stage/etc/kjump/kind"
+for tool in "$top"/build/bin/*; do
+	[ -x "$tool" ] && cp "$tool" "$stage/usr/bin/"
+done
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "initramfs: $kind -> $out ($(du -k "$out" | cut -f1) KiB)"

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static char errmsg[1024];
+static const char *progname = "kjump";
+
+void kj_seterr(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+}
+
+const char *kj_errmsg(void)
+{
+	return errmsg[0] ? errmsg : "unknown error";
+}
+
+void kj_set_progname(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	progname = slash ? slash + 1 : name;
+}
+
+void kj_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int kj_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -errno;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (~0ULL >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int kj_read_file(const char *path, void **bufp, size_t *sizep)
+{
+	size_t size = 0, cap = 65536;
+	char *buf = malloc(cap);
+	int fd, err;
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(buf);
+		kj_seterr("%s: %s", path, strerror(-err));
+		return err;
+	}
+	for (;;) {
+		if (size == cap) {
+			char *nbuf = realloc(buf, cap * 2);
+
+			if (!nbuf) {
+				err = -ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + size, cap - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		size += n;
+	}
+	close(fd);
+	*bufp = buf;
+	*sizep = size;
+	return 0;
+fail:
+	kj_seterr("%s: %s", path, strerror(-err));
+	close(fd);
+	free(buf);
+	return err;
+}
+
+int kj_cmdline_param(const char *cmdline, const char *name, char *out,
+		     size_t outlen)
+{
+	size_t nlen = strlen(name);
+	const char *p = cmdline;
+	int found = -ENOENT;
+
+	while (*p) {
+		const char *end;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		end = p;
+		while (*end && !isspace((unsigned char)*end))
+			end++;
+		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
+		    p[nlen] == '=') {
+			size_t vlen = end - p - nlen - 1;
+
+			if (vlen >= outlen)
+				return -ENAMETOOLONG;
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			found = 0;
+		}
+		p = end;
+	}
+	return found;
+}

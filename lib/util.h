@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_UTIL_H
+#define KJUMP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define KJ_PAGE_SIZE 4096UL
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define KiB(x) ((uint64_t)(x) << 10)
+#define MiB(x) ((uint64_t)(x) << 20)
+
+/*
+ * Errors: library functions return a negative errno and leave a message
+ * naming what failed in kj_errmsg(); tools print it once, at the top.
+ */
+void kj_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *kj_errmsg(void);
+
+/* Print "PROG: message" to stderr. */
+void kj_set_progname(const char *name);
+void kj_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "256M", "0x1000", "64K", "1G": a size or address with optional suffix. */
+int kj_parse_size(const char *s, uint64_t *out);
+
+/* Read a whole file (regular or /proc) into a malloc'd buffer. */
+int kj_read_file(const char *path, void **buf, size_t *size);
+
+/* The value of the last NAME=VALUE on a kernel command line, into out. */
+int kj_cmdline_param(const char *cmdline, const char *name, char *out,
+		     size_t outlen);
+
+#endif

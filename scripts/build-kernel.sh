@@ -1,0 +1,142 @@
+#!/bin/bash
+# Build the kjump test kernel: Debian's linux-source-6.12 + kernel-patches/series
+# + kernel-patches/kjump.config on x86_64 tinyconfig.
+#
+# Results are cached outside the checkout, keyed by a hash of everything that
+# goes into them, so an unchanged kernel costs a hash and a symlink.  One build
+# tree is kept and patched incrementally (the previous series is reversed
+# before the new one is applied), so a changed patch recompiles only what it
+# touches.
+#
+# usage: build-kernel.sh OUTLINK [PATCHDIR]
+#   OUTLINK becomes a symlink to the cached directory holding bzImage,
+#   vmlinux, System.map, config and release.  PATCHDIR (default
+#   kernel-patches/) holds the series file, the patches and kjump.config.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR]}
+patches=$(cd "${2:-$top/kernel-patches}" && pwd)
+pkg=linux-source-6.12
+tarball=/usr/src/$pkg.tar.xz
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
+
+die() { echo "build-kernel: $*" >&2; exit 1; }
+
+[ -r "$tarball" ] || die "$tarball: not found (run 'make deps')"
+srcver=$(dpkg-query -W -f '${Version}' "$pkg") || die "$pkg: not installed"
+
+series_patches() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$patches/series" | grep -v '^$' || true
+}
+
+key_material() {
+	echo "$pkg $srcver"
+	gcc --version | head -n 1
+	cat "$0" "$patches/series" "$patches/kjump.config"
+	series_patches | while read -r p; do
+		[ -f "$patches/$p" ] || die "series names $p, which is not in $patches"
+		echo "== $p"
+		cat "$patches/$p"
+	done
+}
+
+key=$(key_material | sha256sum | cut -c1-16)
+out=$cache/$key
+
+link_result() {
+	mkdir -p "$(dirname "$outlink")"
+	ln -sfn "$out" "$outlink"
+	echo "kernel: $(cat "$out/release") at $outlink -> $out"
+}
+
+if [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ]; then
+	link_result
+	exit 0
+fi
+
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+
+tree=$cache/tree
+state=$tree/.kjump
+
+fresh_tree() {
+	echo "kernel: extracting $tarball"
+	rm -rf "$tree" "$tree.new"
+	mkdir -p "$tree.new"
+	tar -xJf "$tarball" -C "$tree.new" --strip-components=1
+	mkdir -p "$tree.new/.kjump/applied"
+	echo "$srcver" >"$tree.new/.kjump/srcver"
+	mv "$tree.new" "$tree"
+}
+
+# Undo the series applied by the previous build, newest first.
+unapply_previous() {
+	local p
+	for p in $(ls -r "$state/applied"); do
+		patch -p1 -R -s --batch -d "$tree" <"$state/applied/$p" ||
+			return 1
+		rm -f "$state/applied/$p"
+	done
+}
+
+if [ ! -f "$state/srcver" ] || [ "$(cat "$state/srcver")" != "$srcver" ]; then
+	fresh_tree
+elif ! unapply_previous; then
+	echo "kernel: could not reverse the previous series; starting afresh"
+	fresh_tree
+fi
+
+n=0
+for p in $(series_patches); do
+	n=$((n + 1))
+	if ! patch -p1 -s --batch --dry-run -d "$tree" <"$patches/$p" >/dev/null; then
+		patch -p1 --batch --dry-run -d "$tree" <"$patches/$p" >&2 || true
+		die "$p does not apply to $pkg $srcver"
+	fi
+	patch -p1 -s --batch -d "$tree" <"$patches/$p"
+	cp "$patches/$p" "$state/applied/$(printf '%03d' $n)-$p"
+done
+echo "kernel: applied $n patch(es)"
+
+kmake() { make -C "$tree" ARCH=x86_64 "$@"; }
+
+kmake -s tinyconfig
+"$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" \
+	"$patches/kjump.config" >/dev/null
+kmake -s olddefconfig
+
+# Kconfig drops options whose dependencies are unmet without a word.
+missing=0
+while read -r line; do
+	case "$line" in
+	CONFIG_*=*) want=$line ;;
+	"# CONFIG_"*" is not set") want=$line ;;
+	*) continue ;;
+	esac
+	opt=${want#\# }
+	opt=${opt%%[= ]*}
+	got=$(grep -E "^($opt=|# $opt is not set)" "$tree/.config" || true)
+	if [ "$want" = "# $opt is not set" ] && [ -z "$got" ]; then
+		continue
+	fi
+	if [ "$got" != "$want" ]; then
+		echo "build-kernel: kjump.config wants '$want', got '${got:-unset}'" >&2
+		missing=1
+	fi
+done <"$patches/kjump.config"
+[ $missing = 0 ] || die "config fragment not satisfied"
+
+echo "kernel: building in $tree ($(nproc) jobs)"
+kmake -s -j"$(nproc)" bzImage vmlinux
+
+rm -rf "$out.tmp"
+mkdir -p "$out.tmp"
+cp "$tree/arch/x86/boot/bzImage" "$tree/vmlinux" "$tree/System.map" "$out.tmp/"
+cp "$tree/.config" "$out.tmp/config"
+kmake -s kernelrelease >"$out.tmp/release"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+link_result

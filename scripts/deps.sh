@@ -1,0 +1,32 @@
+#!/bin/bash
+# Install the build and test dependencies from Debian's packages, idempotently.
+# Cheap when everything is present: one dpkg-query, no network.
+set -euo pipefail
+
+pkgs=(
+	# build
+	gcc make pkg-config patch git libelf-dev zlib1g-dev libgcrypt20-dev
+	libgpg-error-dev busybox-static cpio gzip xz-utils
+	# kernel
+	linux-source-6.12 bc bison flex libssl-dev
+	# tests and diagnostics
+	qemu-system-x86 libcmocka-dev crash makedumpfile gdb acpica-tools
+	e2fsprogs python3
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "install ok installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages and not root; run 'sudo make deps'" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "memmap.h"
+#include "util.h"
+
+static const char qemu_iomem[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"0009fc00-0009ffff : Reserved\n"
+	"000a0000-000bffff : PCI Bus 0000:00\n"
+	"000f0000-000fffff : Reserved\n"
+	"  000f0000-000fffff : System ROM\n"
+	"00100000-0fffffff : System RAM\n"
+	"  01000000-01ffffff : Kernel code\n"
+	"10000000-1fffffff : Reserved\n"
+	"20000000-3ffdffff : System RAM\n"
+	"3ffe0000-3fffffff : Reserved\n"
+	"fd000000-fdffffff : 0000:00:02.0\n"
+	"fffc0000-ffffffff : Reserved\n";
+
+static void parse_iomem_keeps_top_level_memory(void **state)
+{
+	struct memmap map;
+
+	(void)state;
+	assert_int_equal(memmap_parse_iomem(&map, qemu_iomem), 0);
+	assert_int_equal(map.nr, 9);
+	assert_int_equal(map.r[1].start, 0x1000);
+	assert_int_equal(map.r[1].end, 0x9fc00);
+	assert_int_equal(map.r[1].type, E820_RAM);
+	/* "System ROM" and "Kernel code" are nested, PCI is not memory */
+	assert_int_equal(map.r[4].start, 0x100000);
+	assert_int_equal(map.r[4].end, 0x10000000);
+	assert_int_equal(memmap_total(&map, E820_RAM),
+			 (0x9fc00 - 0x1000) + (0x10000000 - 0x100000) +
+				 (0x3ffe0000 - 0x20000000));
+	assert_int_equal(memmap_find(&map, 0x10000000, 0x20000000,
+				     E820_RESERVED), 5);
+	assert_int_equal(memmap_find(&map, 0x10000000, 0x20000001,
+				     E820_RESERVED), -1);
+}
+
+static void parse_iomem_without_ram_is_refused(void **state)
+{
+	struct memmap map;
+
+	(void)state;
+	/* what a non-root reader sees: all addresses zero */
+	assert_int_equal(memmap_parse_iomem(&map,
+					    "00000000-00000000 : Reserved\n"),
+			 -EPERM);
+}
+
+static void cut_splits_and_trims(void **state)
+{
+	struct memmap map = { .nr = 0 };
+
+	(void)state;
+	memmap_add(&map, 0x0, 0x1000, E820_RAM);
+	memmap_add(&map, 0x100000, 0x400000, E820_RAM);
+	memmap_add(&map, 0x400000, 0x500000, E820_ACPI);
+	assert_int_equal(memmap_cut(&map, 0x200000, 0x300000), 0);
+	assert_int_equal(map.nr, 4);
+	assert_int_equal(map.r[1].end, 0x200000);
+	assert_int_equal(map.r[2].start, 0x300000);
+	assert_int_equal(map.r[2].end, 0x400000);
+	assert_int_equal(memmap_cut(&map, 0x0, 0x1000), 0);
+	assert_int_equal(map.nr, 3);
+	assert_int_equal(map.r[0].start, 0x100000);
+	assert_int_equal(memmap_cut(&map, 0x380000, 0x480000), 0);
+	assert_int_equal(map.r[1].end, 0x380000);
+	assert_int_equal(map.r[2].start, 0x480000);
+	assert_int_equal(map.r[2].type, E820_ACPI);
+}
+
+static void normalize_merges_adjacent_same_type(void **state)
+{
+	struct memmap map = { .nr = 0 };
+
+	(void)state;
+	memmap_add(&map, 0x2000, 0x3000, E820_RAM);
+	memmap_add(&map, 0x1000, 0x2000, E820_RAM);
+	memmap_add(&map, 0x3000, 0x4000, E820_RESERVED);
+	memmap_normalize(&map);
+	assert_int_equal(map.nr, 2);
+	assert_int_equal(map.r[0].start, 0x1000);
+	assert_int_equal(map.r[0].end, 0x3000);
+}
+
+static void parse_size_suffixes(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(kj_parse_size("256M", &v), 0);
+	assert_int_equal(v, MiB(256));
+	assert_int_equal(kj_parse_size("0x10000000", &v), 0);
+	assert_int_equal(v, 0x10000000);
+	assert_int_equal(kj_parse_size("640K", &v), 0);
+	assert_int_equal(v, KiB(640));
+	assert_int_equal(kj_parse_size("1G", &v), 0);
+	assert_int_equal(v, 1ULL << 30);
+	assert_int_equal(kj_parse_size("12Q", &v), -EINVAL);
+	assert_int_equal(kj_parse_size("", &v), -EINVAL);
+	assert_int_equal(kj_parse_size("-1", &v), -EINVAL);
+}
+
+static void cmdline_param_takes_last(void **state)
+{
+	char v[64];
+
+	(void)state;
+	assert_int_equal(kj_cmdline_param("a=1 kexec_jump_back_entry=0x10 b "
+					  "kexec_jump_back_entry=0x2000f1c",
+					  "kexec_jump_back_entry", v, sizeof(v)),
+			 0);
+	assert_string_equal(v, "0x2000f1c");
+	assert_int_equal(kj_cmdline_param("xkexec=1 kexec", "kexec", v,
+					  sizeof(v)),
+			 -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_iomem_keeps_top_level_memory),
+		cmocka_unit_test(parse_iomem_without_ram_is_refused),
+		cmocka_unit_test(cut_splits_and_trims),
+		cmocka_unit_test(normalize_merges_adjacent_same_type),
+		cmocka_unit_test(parse_size_suffixes),
+		cmocka_unit_test(cmdline_param_takes_last),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

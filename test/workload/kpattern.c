@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpattern: the test workload.  Holds a buffer filled with a seeded
+ * pseudo-random pattern and verifies it on request, so tests can prove that
+ * a jump, a snapshot or a hibernation cycle lost nothing.
+ *
+ *   kpattern start DIR SEED MIB [MARKER]   fill, detach, wait for checks
+ *   kpattern check DIR                     verify now; exit 0 if intact
+ *   kpattern stop DIR                      verify and end the holder
+ *
+ * DIR holds "pid" and "result".  Every word of the buffer is a function of
+ * the seed and its index, so a check names the first bad offset.  MARKER, if
+ * given, is copied to the start of a page of its own, for tests that look
+ * for it in a memory image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t pending_check, pending_stop;
+
+static uint64_t pattern_word(uint64_t seed, uint64_t index)
+{
+	/* splitmix64 of seed and index: stateless, so any word can be checked */
+	uint64_t z = seed + (index + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void fill(uint64_t *buf, size_t words, uint64_t seed)
+{
+	for (size_t i = 0; i < words; i++)
+		buf[i] = pattern_word(seed, i);
+}
+
+/* Returns the index of the first bad word, or words if all are intact. */
+static size_t verify(const uint64_t *buf, size_t words, uint64_t seed)
+{
+	for (size_t i = 0; i < words; i++)
+		if (buf[i] != pattern_word(seed, i))
+			return i;
+	return words;
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096], tmp[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+static int read_file(const char *dir, const char *name, char *buf, size_t n)
+{
+	char path[4096];
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	len = fread(buf, 1, n - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		pending_check = 1;
+	else
+		pending_stop = 1;
+}
+
+static int report(const char *dir, const uint64_t *buf, size_t words,
+		  uint64_t seed, unsigned int checks)
+{
+	char text[256];
+	size_t bad = verify(buf, words, seed);
+
+	if (bad == words)
+		snprintf(text, sizeof(text), "ok %u %zu MiB intact\n", checks,
+			 words * 8 >> 20);
+	else
+		snprintf(text, sizeof(text),
+			 "bad %u first mismatch at offset 0x%zx\n", checks,
+			 bad * 8);
+	write_file(dir, "result", text);
+	return bad == words ? 0 : 1;
+}
+
+static int hold(const char *dir, uint64_t seed, size_t mib, const char *marker)
+{
+	size_t words = (mib << 20) / 8;
+	unsigned int checks = 0;
+	char *marker_page = NULL;
+	uint64_t *buf;
+	char text[64];
+	int rc;
+
+	buf = mmap(NULL, words * 8, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		fprintf(stderr, "kpattern: cannot map %zu MiB: %s\n", mib,
+			strerror(errno));
+		return 1;
+	}
+	mlock(buf, words * 8);
+	fill(buf, words, seed);
+	if (marker) {
+		marker_page = aligned_alloc(4096, 4096);
+		if (!marker_page)
+			return 1;
+		memset(marker_page, 0, 4096);
+		strncpy(marker_page, marker, 4095);
+		mlock(marker_page, 4096);
+	}
+	signal(SIGUSR1, on_signal);
+	signal(SIGTERM, on_signal);
+	snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	write_file(dir, "pid", text);
+	report(dir, buf, words, seed, checks);
+	for (;;) {
+		pause();
+		if (pending_check) {
+			pending_check = 0;
+			report(dir, buf, words, seed, ++checks);
+		}
+		if (pending_stop) {
+			rc = report(dir, buf, words, seed, ++checks);
+			return rc;
+		}
+	}
+}
+
+static void remove_result(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/result", dir);
+	unlink(path);
+}
+
+/* Wait up to a minute for the holder to write "result"; print it. */
+static int await_result(const char *dir)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	char text[256];
+
+	for (int i = 0; i < 3000; i++) {
+		if (!read_file(dir, "result", text, sizeof(text))) {
+			fputs(text, stdout);
+			return strncmp(text, "ok ", 3) ? 1 : 0;
+		}
+		nanosleep(&tick, NULL);
+	}
+	fprintf(stderr, "kpattern: %s: holder did not answer\n", dir);
+	return 2;
+}
+
+/* Signal the holder and wait for it to rewrite "result". */
+static int request(const char *dir, int sig)
+{
+	char text[64];
+	int pid, err;
+
+	err = read_file(dir, "pid", text, sizeof(text));
+	if (err) {
+		fprintf(stderr, "kpattern: %s/pid: %s\n", dir, strerror(-err));
+		return 2;
+	}
+	pid = atoi(text);
+	remove_result(dir);
+	if (kill(pid, sig)) {
+		fprintf(stderr, "kpattern: holder %d: %s\n", pid,
+			strerror(errno));
+		return 2;
+	}
+	return await_result(dir);
+}
+
+/* Fork the holder; return once its buffer is filled and checked. */
+static int start(const char *dir, uint64_t seed, size_t mib, const char *marker)
+{
+	pid_t pid;
+
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "kpattern: %s: %s\n", dir, strerror(errno));
+		return 2;
+	}
+	remove_result(dir);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "kpattern: fork: %s\n", strerror(errno));
+		return 2;
+	}
+	if (pid == 0) {
+		setsid();
+		exit(hold(dir, seed, mib, marker));
+	}
+	return await_result(dir);
+}
+
+static int usage(FILE *out, int status)
+{
+	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
+	      "       kpattern check DIR\n"
+	      "       kpattern stop DIR\n", out);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr, 2);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return usage(stdout, 0);
+	if (!strcmp(argv[1], "--version")) {
+		printf("kpattern %s\n", KJUMP_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "start") && (argc == 5 || argc == 6)) {
+		uint64_t seed = strtoull(argv[3], NULL, 0);
+		size_t mib = strtoul(argv[4], NULL, 0);
+
+		if (!mib)
+			return usage(stderr, 2);
+		return start(argv[2], seed, mib, argc == 6 ? argv[5] : NULL);
+	}
+	if (!strcmp(argv[1], "check") && argc == 3)
+		return request(argv[2], SIGUSR1);
+	if (!strcmp(argv[1], "stop") && argc == 3)
+		return request(argv[2], SIGTERM);
+	return usage(stderr, 2);
+}
