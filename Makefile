@@ -27,6 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all deps kernel initramfs test unit-test vm-test clean
 .DEFAULT_GOAL := all
+.SECONDARY:
 
 all: deps $(PROGS:%=$(B)/bin/%)
 

@@ -30,6 +30,7 @@ done
 # Shared init and kind-specific files (jobs, scripts), then the suite's tools.
 cp -a "$top/initramfs/rootfs/." "$stage/"
 [ ! -d "$top/initramfs/$kind" ] || cp -a "$top/initramfs/$kind/." "$stage/"
+mkdir -p "$stage/etc/kjump"
 echo "$kind" >"$stage/etc/kjump/kind"
 for tool in "$top"/build/bin/*; do
 	[ -x "$tool" ] && cp "$tool" "$stage/usr/bin/"
