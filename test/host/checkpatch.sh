@@ -1,0 +1,11 @@
+# Every patch in the series passes the kernel's own checkpatch.pl.
+checkpatch=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel/tree/scripts/checkpatch.pl
+[ -x "$checkpatch" ] || fail "$checkpatch: missing (run 'make kernel')"
+cd "$WORK"  # checkpatch leaves a cache file in the working directory
+n=0
+for p in $(sed -e 's/#.*//' "$TOP/kernel-patches/series"); do
+	"$checkpatch" --no-tree "$TOP/kernel-patches/$p" ||
+		fail "checkpatch: $p"
+	n=$((n + 1))
+done
+echo "checked $n patch(es)"
