@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfcore.h"
+#include "util.h"
+
+int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
+			 size_t *sizep)
+{
+	int nr_load = 0, n = 0;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+	size_t size;
+
+	for (int i = 0; i < spec->ram->nr; i++)
+		nr_load += spec->ram->r[i].type == E820_RAM;
+	if (spec->nr_notes + nr_load > 0xffff) {
+		kj_seterr("ELF core header: too many program headers");
+		return -E2BIG;
+	}
+	size = ALIGN_UP(sizeof(*eh) + sizeof(*ph) * (spec->nr_notes + nr_load),
+			KJ_PAGE_SIZE);
+	eh = calloc(1, size);
+	if (!eh)
+		return -ENOMEM;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh->e_type = ET_CORE;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = spec->nr_notes + nr_load;
+
+	ph = (Elf64_Phdr *)(eh + 1);
+	for (int i = 0; i < spec->nr_notes; i++, n++) {
+		ph[n].p_type = PT_NOTE;
+		ph[n].p_offset = spec->notes[i].paddr;
+		ph[n].p_paddr = spec->notes[i].paddr;
+		ph[n].p_filesz = spec->notes[i].size;
+		ph[n].p_memsz = spec->notes[i].size;
+	}
+	for (int i = 0; i < spec->ram->nr; i++) {
+		const struct mem_range *r = &spec->ram->r[i];
+
+		if (r->type != E820_RAM)
+			continue;
+		ph[n].p_type = PT_LOAD;
+		ph[n].p_flags = PF_R | PF_W | PF_X;
+		/* the helper's vmcore reads old memory at p_offset */
+		ph[n].p_offset = r->start;
+		ph[n].p_paddr = r->start;
+		ph[n].p_vaddr = spec->page_offset + r->start;
+		ph[n].p_filesz = r->end - r->start;
+		ph[n].p_memsz = r->end - r->start;
+		n++;
+	}
+	*bufp = eh;
+	*sizep = size;
+	return 0;
+}
+
+static int read_hex_pair(const char *path, uint64_t *a, uint64_t *b)
+{
+	unsigned long long x, y = 0;
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llx %llx", &x, &y);
+	fclose(f);
+	if (n < 1)
+		return -EINVAL;
+	*a = x;
+	*b = y;
+	return n;
+}
+
+int elfcore_read_notes(struct elfcore_note *notes, int max)
+{
+	char path[128];
+	uint64_t addr, size, dummy;
+	int n = 0;
+
+	if (max > 0 && read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
+		notes[n++] = (struct elfcore_note){ addr, size };
+	for (int cpu = 0; n < max; cpu++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/crash_notes", cpu);
+		if (read_hex_pair(path, &addr, &dummy) < 1)
+			break;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/crash_notes_size", cpu);
+		{
+			FILE *f = fopen(path, "r");
+			unsigned long long sz = 0;
+
+			if (f) {
+				if (fscanf(f, "%llu", &sz) != 1)
+					sz = 0;
+				fclose(f);
+			}
+			size = sz;
+		}
+		if (addr && size)
+			notes[n++] = (struct elfcore_note){ addr, size };
+	}
+	return n;
+}
+
+uint64_t elfcore_page_offset(void)
+{
+	uint64_t base = X86_64_PAGE_OFFSET_DEFAULT;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return base;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG))
+		goto out;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		/* a direct-map RAM range: vaddr = base + paddr */
+		if (ph.p_type == PT_LOAD && ph.p_paddr &&
+		    ph.p_paddr != (uint64_t)-1 &&
+		    ph.p_vaddr >= 0xff00000000000000ULL &&
+		    ph.p_vaddr - ph.p_paddr >= 0xff00000000000000ULL &&
+		    ph.p_vaddr - ph.p_paddr < 0xffffffff80000000ULL) {
+			base = ph.p_vaddr - ph.p_paddr;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return base;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_ELFCORE_H
+#define KJUMP_ELFCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memmap.h"
+
+#define ELFCORE_NOTES_MAX 260	/* VMCOREINFO + crash notes of 256 CPUs */
+/* x86_64 direct map base without memory KASLR (4-level paging) */
+#define X86_64_PAGE_OFFSET_DEFAULT 0xffff888000000000ULL
+
+/* A note already in memory: physical address and size. */
+struct elfcore_note {
+	uint64_t paddr;
+	uint64_t size;
+};
+
+/*
+ * What an ELF core header (the elfcorehdr= a helper kernel turns into
+ * /proc/vmcore) describes: PT_NOTEs for the notes, one PT_LOAD per RAM
+ * range of ram, each at its physical address and direct-map virtual
+ * address.
+ */
+struct elfcore_spec {
+	const struct memmap *ram;
+	uint64_t page_offset;
+	const struct elfcore_note *notes;
+	int nr_notes;
+};
+
+/* Build the header into a malloc'd, page-rounded buffer. */
+int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
+			 size_t *size);
+
+/*
+ * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo) and the
+ * per-CPU crash notes.  Returns how many were found.
+ */
+int elfcore_read_notes(struct elfcore_note *notes, int max);
+
+/* The direct map's base, from /proc/kcore, or the default. */
+uint64_t elfcore_page_offset(void);
+
+#endif
