@@ -17,7 +17,8 @@ LDLIBS := -lelf -lz -lgcrypt -lgpg-error
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kpattern
+PROGS := kjump kpattern
+kjump_SRCS := kjump/kjump.c
 kpattern_SRCS := test/workload/kpattern.c
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -58,7 +59,7 @@ $(B)/test/unit/%: $(B)/obj/test/unit/%.o $(B)/libkjump.a
 kernel: deps
 	@scripts/build-kernel.sh $(B)/kernel
 
-initramfs: all
+initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz
 	@initramfs/build.sh test $(B)/initramfs/test.cpio.gz
 

@@ -36,6 +36,13 @@ for tool in "$top"/build/bin/*; do
 	[ -x "$tool" ] && cp "$tool" "$stage/usr/bin/"
 done
 
+# The test system carries the helper kernel and its initramfs to load.
+if [ "$kind" = test ]; then
+	mkdir -p "$stage/boot"
+	cp "$top/build/kernel/bzImage" "$stage/boot/bzImage"
+	cp "$top/build/initramfs/helper.cpio.gz" "$stage/boot/helper.cpio.gz"
+fi
+
 mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$out.tmp"

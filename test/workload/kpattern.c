@@ -7,6 +7,8 @@
  *   kpattern start DIR SEED MIB [MARKER]   fill, detach, wait for checks
  *   kpattern check DIR                     verify now; exit 0 if intact
  *   kpattern stop DIR                      verify and end the holder
+ *   kpattern find FILE SEED MIB            count the pattern's pages in a
+ *                                          memory image (e.g. /proc/vmcore)
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
@@ -221,11 +223,72 @@ static int start(const char *dir, uint64_t seed, size_t mib, const char *marker)
 	return await_result(dir);
 }
 
+static int page_matches(const uint64_t *page, uint64_t seed, size_t index)
+{
+	for (size_t i = 0; i < 512; i++)
+		if (page[i] != pattern_word(seed, index * 512 + i))
+			return 0;
+	return 1;
+}
+
+/*
+ * Look for every page of a SEED/MIB pattern in FILE, page by page: a page
+ * counts when all its words match the pattern at some page index.
+ */
+static int find(const char *path, uint64_t seed, size_t mib)
+{
+	size_t pages = (mib << 20) / 4096, nbuckets = pages * 2, found = 0;
+	size_t chunk = 1 << 20;
+	uint32_t *bucket = calloc(nbuckets, sizeof(*bucket));
+	uint8_t *seen = calloc(pages, 1);
+	uint64_t *buf = malloc(chunk);
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f || !bucket || !seen || !buf) {
+		fprintf(stderr, "kpattern: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	/* open addressing on the first word of each page; slot = index + 1 */
+	for (size_t p = 0; p < pages; p++) {
+		size_t h = pattern_word(seed, p * 512) % nbuckets;
+
+		while (bucket[h])
+			h = (h + 1) % nbuckets;
+		bucket[h] = p + 1;
+	}
+	while ((n = fread(buf, 1, chunk, f)) > 0) {
+		for (size_t off = 0; off + 4096 <= n; off += 4096) {
+			const uint64_t *page = buf + off / 8;
+			size_t h = page[0] % nbuckets;
+
+			for (; bucket[h]; h = (h + 1) % nbuckets) {
+				size_t p = bucket[h] - 1;
+
+				if (page_matches(page, seed, p)) {
+					seen[p] = 1;
+					break;
+				}
+			}
+		}
+	}
+	fclose(f);
+	for (size_t p = 0; p < pages; p++)
+		found += seen[p];
+	printf("kpattern: found %zu of %zu pattern pages in %s\n", found,
+	       pages, path);
+	free(bucket);
+	free(seen);
+	free(buf);
+	return found == pages ? 0 : 1;
+}
+
 static int usage(FILE *out, int status)
 {
 	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
 	      "       kpattern check DIR\n"
-	      "       kpattern stop DIR\n", out);
+	      "       kpattern stop DIR\n"
+	      "       kpattern find FILE SEED MIB\n", out);
 	return status;
 }
 
@@ -249,6 +312,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "check") && argc == 3)
 		return request(argv[2], SIGUSR1);
+	if (!strcmp(argv[1], "find") && argc == 5)
+		return find(argv[2], strtoull(argv[3], NULL, 0),
+			    strtoul(argv[4], NULL, 0));
 	if (!strcmp(argv[1], "stop") && argc == 3)
 		return request(argv[2], SIGTERM);
 	return usage(stderr, 2);

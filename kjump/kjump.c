@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kjump: load a kernel for kexec jump, jump to it and back.
+ *
+ * Options follow kexec(8) where they overlap.  The work is in lib/:
+ * loader.c lays out and loads the image, kexec.c talks to the kernel.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kexec.h"
+#include "loader.h"
+#include "memmap.h"
+#include "util.h"
+
+#define STATUS_DIR "/run/kjump"
+#define STATUS_FILE STATUS_DIR "/status"
+
+enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_HELPER, ACT_EXEC,
+	      ACT_UNLOAD, ACT_STATUS };
+
+struct opts {
+	enum action action;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	bool reuse_cmdline;
+	const char *window;
+	const char *entry;
+	bool exec_after;
+};
+
+enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
+       OPT_REUSE, OPT_WINDOW, OPT_STATUS };
+
+static const struct option long_opts[] = {
+	{ "load", required_argument, NULL, 'l' },
+	{ "load-jump-back", required_argument, NULL, OPT_LOAD_JUMP },
+	{ "load-preserve-context", required_argument, NULL, OPT_LOAD_JUMP },
+	{ "load-jump-back-helper", no_argument, NULL, OPT_HELPER },
+	{ "entry", required_argument, NULL, OPT_ENTRY },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "command-line", required_argument, NULL, OPT_APPEND },
+	{ "reuse-cmdline", no_argument, NULL, OPT_REUSE },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "exec", no_argument, NULL, 'e' },
+	{ "unload", no_argument, NULL, 'u' },
+	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " kjump --load-jump-back KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      "                         [--window=SIZE[@START]]\n"
+	      " kjump --load-jump-back-helper [--entry=ADDR]\n"
+	      " kjump -e | -u | --status\n"
+	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      "\n"
+	      "Load a kernel for kexec jump, jump to it and back.\n"
+	      "\n"
+	      "Options:\n"
+	      "     --load-jump-back KERNEL  load a bzImage to jump to and back from\n"
+	      "                              (alias --load-preserve-context)\n"
+	      "     --load-jump-back-helper  in the jumped-to kernel: load the way back\n"
+	      "     --entry=ADDR             where to jump back to (default: the\n"
+	      "                              kexec_jump_back_entry= on /proc/cmdline)\n"
+	      " -l, --load KERNEL            load a bzImage for a plain kexec reboot\n"
+	      "     --initrd=FILE            initrd for the loaded kernel\n"
+	      "     --append=STRING          its command line (alias --command-line)\n"
+	      "     --reuse-cmdline          start from this kernel's command line\n"
+	      "     --window=SIZE[@START]    the memory the jumped-to kernel runs in\n"
+	      "                              (default: the largest memmap=SIZE$START\n"
+	      "                              on this kernel's command line)\n"
+	      " -e, --exec                   jump; returns when the other kernel jumps back\n"
+	      " -u, --unload                 unload the loaded image\n"
+	      "     --status                 show what is loaded\n"
+	      " -h, --help                   display this help\n"
+	      " -V, --version                display version\n"
+	      "\n"
+	      "See kjump(8).\n", out);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:euhV", long_opts, NULL)) != -1) {
+		enum action a = ACT_NONE;
+
+		switch (c) {
+		case 'l': a = ACT_LOAD; o->kernel = optarg; break;
+		case OPT_LOAD_JUMP: a = ACT_LOAD_JUMP; o->kernel = optarg; break;
+		case OPT_HELPER: a = ACT_HELPER; break;
+		case 'e': a = ACT_EXEC; break;
+		case 'u': a = ACT_UNLOAD; break;
+		case OPT_STATUS: a = ACT_STATUS; break;
+		case OPT_ENTRY: o->entry = optarg; break;
+		case OPT_INITRD: o->initrd = optarg; break;
+		case OPT_APPEND: o->append = optarg; break;
+		case OPT_REUSE: o->reuse_cmdline = true; break;
+		case OPT_WINDOW: o->window = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("kjump %s\n", KJUMP_VERSION); exit(0);
+		default: return -EINVAL;
+		}
+		if (a == ACT_NONE)
+			continue;
+		if (o->action != ACT_NONE) {
+			kj_error("give one of --load-jump-back, -l, "
+				 "--load-jump-back-helper, -e, -u, --status");
+			return -EINVAL;
+		}
+		o->action = a;
+	}
+	if (optind < argc) {
+		kj_error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->action == ACT_NONE) {
+		kj_error("nothing to do; see kjump --help");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char *read_cmdline(void)
+{
+	size_t size;
+	void *buf;
+	char *s;
+
+	if (kj_read_file("/proc/cmdline", &buf, &size))
+		return NULL;
+	s = realloc(buf, size + 1);
+	if (!s) {
+		free(buf);
+		return NULL;
+	}
+	s[size] = '\0';
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+/* This kernel's parameters that must not reach the next kernel. */
+static bool is_local_param(const char *tok, size_t len)
+{
+	static const char *const drop[] = { "BOOT_IMAGE=", "initrd=",
+					    "elfcorehdr=",
+					    "kexec_jump_back_entry=" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(drop); i++)
+		if (!strncmp(tok, drop[i], strlen(drop[i])))
+			return true;
+	/* memmap=SIZE$START reserves the window: the helper runs in it */
+	return !strncmp(tok, "memmap=", 7) && memchr(tok, '$', len);
+}
+
+static char *build_cmdline(const struct opts *o)
+{
+	size_t cap = 8192, len = 0;
+	char *out = calloc(1, cap), *own = NULL;
+	const char *p;
+
+	if (!out)
+		return NULL;
+	if (o->reuse_cmdline) {
+		own = read_cmdline();
+		if (!own) {
+			free(out);
+			return NULL;
+		}
+		for (p = own; *p;) {
+			size_t n;
+
+			p += strspn(p, " ");
+			n = strcspn(p, " ");
+			if (n && !is_local_param(p, n) && len + n + 2 < cap) {
+				len += snprintf(out + len, cap - len, "%s%.*s",
+						len ? " " : "", (int)n, p);
+			}
+			p += n;
+		}
+		free(own);
+	}
+	if (o->append)
+		snprintf(out + len, cap - len, "%s%s", len ? " " : "",
+			 o->append);
+	return out;
+}
+
+static int resolve_window(const struct opts *o, const struct memmap *iomem,
+			  const char *cmdline, uint64_t *start, uint64_t *end)
+{
+	char buf[128], *at;
+	uint64_t size;
+	int err;
+
+	if (!o->window)
+		return window_from_cmdline(cmdline, iomem, start, end);
+	snprintf(buf, sizeof(buf), "%s", o->window);
+	at = strchr(buf, '@');
+	if (at)
+		*at = '\0';
+	if (kj_parse_size(buf, &size) || (at && kj_parse_size(at + 1, start))) {
+		kj_seterr("--window=%s: expected SIZE[@START], e.g. 256M@0x10000000",
+			  o->window);
+		return -EINVAL;
+	}
+	if (!at) {
+		/* a size alone: the start of the window reserved at boot */
+		err = window_from_cmdline(cmdline, iomem, start, end);
+		if (err)
+			return err;
+	}
+	*end = *start + size;
+	return window_check(iomem, *start, *end);
+}
+
+static void write_status(const struct opts *o, const struct load_request *r,
+			 const struct load_layout *l)
+{
+	FILE *f;
+
+	mkdir(STATUS_DIR, 0755);
+	f = fopen(STATUS_FILE, "w");
+	if (!f)
+		return;
+	fprintf(f, "mode: %s\n", r->jump ? "jump" : "kexec");
+	fprintf(f, "kernel: %s\n", o->kernel);
+	fprintf(f, "initrd: %s\n", o->initrd ? o->initrd : "(none)");
+	fprintf(f, "command line: %s\n", r->cmdline);
+	if (r->jump)
+		fprintf(f, "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+			" MiB, %" PRIu64 " MiB free for the kernel)\n",
+			r->win_start, r->win_end,
+			(r->win_end - r->win_start) >> 20,
+			l->free_bytes >> 20);
+	fprintf(f, "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%" PRIx64
+		", %d segments\n", l->entry, l->kernel_addr, l->nr_segments);
+	if (r->jump)
+		fprintf(f, "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
+			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64 "\n",
+			l->low_start, l->low_end, l->elfcorehdr_addr,
+			l->elfcorehdr_size);
+	fclose(f);
+}
+
+static int do_load(const struct opts *o, bool jump)
+{
+	struct load_request req = {
+		.kernel_path = o->kernel,
+		.initrd_path = o->initrd,
+		.jump = jump,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	struct memmap iomem;
+	char *cmdline = NULL, *own_cmdline;
+	int err;
+
+	if (o->entry) {
+		kj_error("--entry goes with --load-jump-back-helper");
+		return -EINVAL;
+	}
+	own_cmdline = read_cmdline();
+	err = own_cmdline ? memmap_read_iomem(&iomem) : -EIO;
+	if (!err && jump)
+		err = resolve_window(o, &iomem, own_cmdline, &req.win_start,
+				     &req.win_end);
+	if (!err) {
+		cmdline = build_cmdline(o);
+		err = cmdline ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		req.cmdline = cmdline;
+		err = loader_load(&req, &iomem, &layout);
+	}
+	if (err)
+		kj_error("%s", kj_errmsg());
+	else
+		write_status(o, &req, &layout);
+	free(cmdline);
+	free(own_cmdline);
+	return err;
+}
+
+static int do_helper(const struct opts *o)
+{
+	char value[64], *cmdline;
+	uint64_t entry;
+	int err;
+
+	if (o->entry) {
+		snprintf(value, sizeof(value), "%s", o->entry);
+	} else {
+		cmdline = read_cmdline();
+		err = cmdline ? kj_cmdline_param(cmdline, "kexec_jump_back_entry",
+						 value, sizeof(value))
+			      : -EIO;
+		free(cmdline);
+		if (err) {
+			kj_error("no kexec_jump_back_entry= on /proc/cmdline: "
+				 "not a kernel started by kexec jump; give --entry=ADDR");
+			return -ENOENT;
+		}
+	}
+	if (kj_parse_size(value, &entry) || !entry) {
+		kj_error("bad jump-back entry '%s'", value);
+		return -EINVAL;
+	}
+	err = kexec_load_jump_back(entry);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	mkdir(STATUS_DIR, 0755);
+	{
+		FILE *f = fopen(STATUS_FILE, "w");
+
+		if (f) {
+			fprintf(f, "mode: jump back\nentry: 0x%" PRIx64 "\n",
+				entry);
+			fclose(f);
+		}
+	}
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int do_exec(void)
+{
+	double start;
+	int err = kexec_loaded();
+
+	if (err == 0) {
+		kj_error("no image loaded; load one with --load-jump-back first");
+		return -ENOENT;
+	}
+	sync();
+	start = now();
+	err = kexec_exec();
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	printf("kjump: back after %.3f s\n", now() - start);
+	return 0;
+}
+
+static int do_unload(void)
+{
+	int err = kexec_unload();
+
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	unlink(STATUS_FILE);
+	return 0;
+}
+
+static int do_status(void)
+{
+	int loaded = kexec_loaded();
+	char value[64], *cmdline = read_cmdline();
+	size_t size;
+	void *buf;
+
+	if (loaded < 0) {
+		kj_error("/sys/kernel/kexec_loaded: %s (kernel without kexec?)",
+			 strerror(-loaded));
+		free(cmdline);
+		return loaded;
+	}
+	printf("loaded: %s\n", loaded ? "yes" : "no");
+	if (loaded && !kj_read_file(STATUS_FILE, &buf, &size)) {
+		fwrite(buf, 1, size, stdout);
+		free(buf);
+	}
+	if (cmdline && !kj_cmdline_param(cmdline, "kexec_jump_back_entry",
+					 value, sizeof(value)))
+		printf("started by kexec jump: back to %s\n", value);
+	free(cmdline);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int err;
+
+	kj_set_progname(argv[0]);
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (o.action != ACT_STATUS && geteuid() != 0) {
+		kj_error("must be root to load or jump (CAP_SYS_BOOT)");
+		return 1;
+	}
+	switch (o.action) {
+	case ACT_LOAD: err = do_load(&o, false); break;
+	case ACT_LOAD_JUMP: err = do_load(&o, true); break;
+	case ACT_HELPER: err = do_helper(&o); break;
+	case ACT_EXEC: err = do_exec(); break;
+	case ACT_UNLOAD: err = do_unload(); break;
+	case ACT_STATUS: err = do_status(); break;
+	default: err = -EINVAL;
+	}
+	return err ? 1 : 0;
+}
