@@ -1,0 +1,65 @@
+# kjump refuses bad input with a clear message on stderr and a non-zero
+# status, and the original system carries on: its pattern verifies after
+# every refusal and a real round trip works at the end.
+VM_APPEND='memmap=256M$0x10000000'
+VM_TIMEOUT=300 vm_run errors '
+kpattern start /tmp/kp 0x77 16 || exit 1
+helper="--initrd=/boot/helper.cpio.gz --append=kjump.job=jumpback"
+# refused NAME EXPECTED-MESSAGE COMMAND...
+refused() {
+	name=$1 want=$2
+	shift 2
+	if "$@" >/tmp/out 2>/tmp/err; then
+		echo "case $name: accepted"
+		return
+	fi
+	if grep -q "$want" /tmp/err && [ ! -s /tmp/out ]; then
+		echo "case $name: refused: $(cat /tmp/err)"
+	else
+		echo "case $name: wrong message: $(cat /tmp/err)"
+	fi
+	kjump --status | grep -q "^loaded: no" || echo "case $name: image left loaded"
+	kpattern check /tmp/kp >/dev/null && echo "case $name: system intact"
+}
+head -c 1000000 /boot/bzImage >/tmp/truncated
+cp /boot/bzImage /tmp/corrupt
+printf x | dd of=/tmp/corrupt bs=1 seek=300000 conv=notrunc 2>/dev/null
+refused not-root "must be root" su -s /bin/sh nobody -c \
+	"kjump --load-jump-back /boot/bzImage $helper"
+refused not-bzimage "not a bzImage" kjump --load-jump-back /init $helper
+refused truncated "truncated bzImage" kjump --load-jump-back /tmp/truncated $helper
+refused corrupt "corrupt bzImage" kjump --load-jump-back /tmp/corrupt $helper
+refused no-kernel "/boot/nope: No such file" kjump --load-jump-back /boot/nope $helper
+refused no-initrd "/boot/none.gz: No such file" kjump --load-jump-back /boot/bzImage \
+	--initrd=/boot/none.gz
+refused small-window "too small" kjump --load-jump-back /boot/bzImage $helper \
+	--window=24M@0x10000000
+refused ram-window "not memory reserved at boot" kjump --load-jump-back /boot/bzImage \
+	$helper --window=256M@0x20000000
+refused bad-window "expected SIZE" kjump --load-jump-back /boot/bzImage $helper \
+	--window=lots
+refused exec-unloaded "no image loaded" kjump -e
+refused not-helper "no kexec_jump_back_entry" kjump --load-jump-back-helper
+refused bad-option "unrecognized option" kjump --jump-sideways
+# after all that, a real round trip
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
+kjump -e || exit 1
+kpattern check /tmp/kp
+'
+expect_success
+for c in not-root not-bzimage truncated corrupt no-kernel no-initrd \
+	small-window ram-window bad-window exec-unloaded not-helper bad-option; do
+	expect "^case $c: refused: kjump: "
+	expect "^case $c: system intact\$"
+done
+expect_not 'accepted|wrong message|image left loaded'
+expect '^kjump-helper: visit 1$'
+expect '^ok [0-9]+ 16 MiB intact'
+
+# A kernel booted without a window: kjump says how to reserve one.
+VM_APPEND= vm_run no-window '
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
+'
+expect '^kjump: no jump window: boot this kernel with memmap=256M\$0x10000000'
+expect '^kjump-test: exit status 1$'
