@@ -56,8 +56,11 @@ $(B)/test/unit/%: $(B)/obj/test/unit/%.o $(B)/libkjump.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka $(LDLIBS)
 
+# The test kernel, and a variant without kexec jump for the error tests.
 kernel: deps
 	@scripts/build-kernel.sh $(B)/kernel
+	@scripts/build-kernel.sh $(B)/kernel-nojump kernel-patches \
+		kernel-patches/nojump.config
 
 initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz

@@ -173,10 +173,11 @@ static int normal_region(const struct memmap *iomem, uint64_t *lo,
 	for (int i = 0; i < iomem->nr; i++) {
 		const struct mem_range *r = &iomem->r[i];
 		uint64_t end = r->end < (1ULL << 32) ? r->end : (1ULL << 32);
+		uint64_t start = r->start > MiB(16) ? r->start : MiB(16);
 
-		if (r->type == E820_RAM && r->start >= MiB(16) &&
-		    end > r->start && end - r->start > *hi - *lo) {
-			*lo = r->start;
+		if (r->type == E820_RAM && end > start &&
+		    end - start > *hi - *lo) {
+			*lo = start;
 			*hi = end;
 		}
 	}

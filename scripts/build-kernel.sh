@@ -8,15 +8,17 @@
 # before the new one is applied), so a changed patch recompiles only what it
 # touches.
 #
-# usage: build-kernel.sh OUTLINK [PATCHDIR]
+# usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
 #   vmlinux, System.map, config and release.  PATCHDIR (default
 #   kernel-patches/) holds the series file, the patches and kjump.config.
+#   EXTRA_FRAGMENT overrides options of kjump.config, for a variant kernel.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR]}
+outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]}
 patches=$(cd "${2:-$top/kernel-patches}" && pwd)
+extra=${3:-}
 pkg=linux-source-6.12
 tarball=/usr/src/$pkg.tar.xz
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
@@ -30,10 +32,22 @@ series_patches() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$patches/series" | grep -v '^$' || true
 }
 
+# The fragment: kjump.config with EXTRA_FRAGMENT's options replacing its own.
+fragment() {
+	cat "$patches/kjump.config" ${extra:+"$extra"} | awk '
+		/^CONFIG_/ { k = $0; sub(/=.*/, "", k) }
+		/^# CONFIG_.* is not set/ { k = $2 }
+		!/^(CONFIG_|# CONFIG_.* is not set)/ { next }
+		!(k in v) { order[n++] = k }
+		{ v[k] = $0 }
+		END { for (i = 0; i < n; i++) print v[order[i]] }'
+}
+
 key_material() {
 	echo "$pkg $srcver"
 	gcc --version | head -n 1
-	cat "$0" "$patches/series" "$patches/kjump.config"
+	cat "$0" "$patches/series"
+	fragment
 	series_patches | while read -r p; do
 		[ -f "$patches/$p" ] || die "series names $p, which is not in $patches"
 		echo "== $p"
@@ -103,9 +117,10 @@ echo "kernel: applied $n patch(es)"
 
 kmake() { make -C "$tree" ARCH=x86_64 "$@"; }
 
+fragment >"$state/fragment.config"
 kmake -s tinyconfig
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$tree" "$tree/.config" \
-	"$patches/kjump.config" >/dev/null
+	"$state/fragment.config" >/dev/null
 kmake -s olddefconfig
 
 # Kconfig drops options whose dependencies are unmet without a word.
@@ -123,10 +138,10 @@ while read -r line; do
 		continue
 	fi
 	if [ "$got" != "$want" ]; then
-		echo "build-kernel: kjump.config wants '$want', got '${got:-unset}'" >&2
+		echo "build-kernel: config fragment wants '$want', got '${got:-unset}'" >&2
 		missing=1
 	fi
-done <"$patches/kjump.config"
+done <"$state/fragment.config"
 [ $missing = 0 ] || die "config fragment not satisfied"
 
 echo "kernel: building in $tree ($(nproc) jobs)"

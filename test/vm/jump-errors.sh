@@ -63,3 +63,18 @@ kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
 '
 expect '^kjump: no jump window: boot this kernel with memmap=256M\$0x10000000'
 expect '^kjump-test: exit status 1$'
+
+# A kernel without CONFIG_KEXEC_JUMP: kjump names the missing option.
+KERNEL_DIR=$TOP/build/kernel-nojump VM_APPEND='memmap=256M$0x10000000' \
+	vm_run nojump '
+kpattern start /tmp/kp 0x77 16 || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
+echo "status $?"
+kjump --status
+kpattern check /tmp/kp
+'
+expect '^kjump: kexec_load: the kernel lacks kexec jump: rebuild it with CONFIG_KEXEC_JUMP=y$'
+expect '^status 1$'
+expect '^loaded: no$'
+expect '^ok 1 16 MiB intact'
+expect_success
