@@ -90,7 +90,7 @@ int low_memory_range(const struct memmap *iomem, uint64_t *start,
 		*start = ALIGN_UP(r->start, KJ_PAGE_SIZE);
 		*end = ALIGN_DOWN(r->end < MiB(1) ? r->end : MiB(1),
 				  KJ_PAGE_SIZE);
-		if (*end - *start >= KiB(64))
+		if (*end > *start && *end - *start >= KiB(64))
 			return 0;
 	}
 	kj_seterr("no RAM below 1 MiB to lend the helper kernel");
