@@ -19,6 +19,7 @@
 #include "kexec.h"
 #include "loader.h"
 #include "memmap.h"
+#include "physmem.h"
 #include "util.h"
 
 #define STATUS_DIR "/run/kjump"
@@ -159,7 +160,8 @@ static bool is_local_param(const char *tok, size_t len)
 {
 	static const char *const drop[] = { "BOOT_IMAGE=", "initrd=",
 					    "elfcorehdr=",
-					    "kexec_jump_back_entry=" };
+					    "kexec_jump_back_entry=",
+					    "kexec_jump_back_status=" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(drop); i++)
 		if (!strncmp(tok, drop[i], strlen(drop[i])))
@@ -252,10 +254,37 @@ static void write_status(const struct opts *o, const struct load_request *r,
 		", %d segments\n", l->entry, l->kernel_addr, l->nr_segments);
 	if (r->jump)
 		fprintf(f, "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
-			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64 "\n",
+			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
+			"\nstatus page: 0x%" PRIx64 "\n",
 			l->low_start, l->low_end, l->elfcorehdr_addr,
-			l->elfcorehdr_size);
+			l->elfcorehdr_size, l->status_addr);
 	fclose(f);
+}
+
+/*
+ * The helper's status page (see kernel-patches/0003): where a helper that
+ * panicked leaves its message before it jumps back.  0 if none.
+ */
+static uint64_t status_page(void)
+{
+	unsigned long long addr = 0;
+	char line[256];
+	FILE *f = fopen(STATUS_FILE, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "status page: %llx", &addr) == 1)
+			break;
+	fclose(f);
+	return addr;
+}
+
+static int clear_status_page(uint64_t addr)
+{
+	static const char zero[KJ_PAGE_SIZE];
+
+	return addr ? phys_write(addr, zero, sizeof(zero)) : 0;
 }
 
 static int do_load(const struct opts *o, bool jump)
@@ -288,10 +317,14 @@ static int do_load(const struct opts *o, bool jump)
 		req.cmdline = cmdline;
 		err = loader_load(&req, &iomem, &layout);
 	}
-	if (err)
+	if (err) {
 		kj_error("%s", kj_errmsg());
-	else
+	} else {
 		write_status(o, &req, &layout);
+		if (jump && clear_status_page(layout.status_addr))
+			kj_error("warning: %s; a panic of the helper will not "
+				 "be reported", kj_errmsg());
+	}
 	free(cmdline);
 	free(own_cmdline);
 	return err;
@@ -347,8 +380,30 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* After a return: did the helper come back because it panicked? */
+static int check_helper(uint64_t addr)
+{
+	char msg[512];
+	char *nl;
+
+	if (!addr || phys_read(addr, msg, sizeof(msg)))
+		return 0;
+	msg[sizeof(msg) - 1] = '\0';
+	if (strncmp(msg, "kexec jump helper panic: ", 25))
+		return 0;
+	nl = strchr(msg, '\n');
+	if (nl)
+		*nl = '\0';
+	kj_error("the helper kernel panicked and jumped back (%s); "
+		 "unloading it", msg + 25);
+	kexec_unload();
+	unlink(STATUS_FILE);
+	return -ECHILD;
+}
+
 static int do_exec(void)
 {
+	uint64_t status = status_page();
 	double start;
 	int err = kexec_loaded();
 
@@ -356,6 +411,7 @@ static int do_exec(void)
 		kj_error("no image loaded; load one with --load-jump-back first");
 		return -ENOENT;
 	}
+	clear_status_page(status);
 	sync();
 	start = now();
 	err = kexec_exec();
@@ -363,6 +419,9 @@ static int do_exec(void)
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
+	err = check_helper(status);
+	if (err)
+		return err;
 	printf("kjump: back after %.3f s\n", now() - start);
 	return 0;
 }

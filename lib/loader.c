@@ -99,7 +99,7 @@ int low_memory_range(const struct memmap *iomem, uint64_t *start,
 
 int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 		  uint64_t low_end, uint64_t win_start, uint64_t win_end,
-		  uint64_t hdr_addr, uint64_t hdr_size, struct memmap *out)
+		  uint64_t resv_addr, uint64_t resv_size, struct memmap *out)
 {
 	int err;
 
@@ -116,9 +116,9 @@ int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 	err = memmap_cut(out, win_start, win_end);
 	err = err ?: memmap_add(out, low_start, low_end, E820_RAM);
 	err = err ?: memmap_add(out, win_start, win_end, E820_RAM);
-	/* not RAM to the helper, so its vmcore code may map it */
-	err = err ?: memmap_cut(out, hdr_addr, hdr_addr + hdr_size);
-	err = err ?: memmap_add(out, hdr_addr, hdr_addr + hdr_size,
+	/* not RAM to the helper, so its kernel may map it */
+	err = err ?: memmap_cut(out, resv_addr, resv_addr + resv_size);
+	err = err ?: memmap_add(out, resv_addr, resv_addr + resv_size,
 				E820_RESERVED);
 	if (!err)
 		memmap_normalize(out);
@@ -291,15 +291,17 @@ static int add_initrd(struct load_ctx *c)
 static char *next_cmdline(struct load_ctx *c)
 {
 	const struct load_layout *o = c->out;
-	size_t len = strlen(c->req->cmdline) + 64;
+	size_t len = strlen(c->req->cmdline) + 128;
 	char *s = malloc(len);
 
 	if (!s)
 		return NULL;
 	if (c->req->jump)
-		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64,
+		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
+			 " kexec_jump_back_status=0x%" PRIx64,
 			 c->req->cmdline, *c->req->cmdline ? " " : "",
-			 o->elfcorehdr_size, o->elfcorehdr_addr);
+			 o->elfcorehdr_size, o->elfcorehdr_addr,
+			 o->status_addr);
 	else
 		snprintf(s, len, "%s", c->req->cmdline);
 	return s;
@@ -418,14 +420,19 @@ static int plan_jump(struct load_ctx *c)
 	err = add_low_segment(c);
 	err = err ?: add_initrd(c);
 	err = err ?: add_elfcorehdr(c);
+	/*
+	 * Right below the header, the status page: not a segment, so what the
+	 * helper writes there is what this kernel reads after the return.
+	 */
+	err = err ?: place_top(&c->pl, KJ_PAGE_SIZE, &o->status_addr,
+			       "status page");
 	if (err)
 		return err;
 	hdr_end = o->elfcorehdr_addr + o->elfcorehdr_size;
-	err = helper_memmap(c->iomem, o->low_start, o->low_end,
-			    c->req->win_start, c->req->win_end,
-			    o->elfcorehdr_addr, hdr_end - o->elfcorehdr_addr,
-			    &c->next_map);
-	return err;
+	return helper_memmap(c->iomem, o->low_start, o->low_end,
+			     c->req->win_start, c->req->win_end,
+			     o->status_addr, hdr_end - o->status_addr,
+			     &c->next_map);
 }
 
 static int plan_normal(struct load_ctx *c)

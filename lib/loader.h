@@ -30,6 +30,7 @@ struct load_layout {
 	uint64_t initrd_addr, initrd_size;
 	uint64_t params_addr;		/* boot_params, then the command line */
 	uint64_t elfcorehdr_addr, elfcorehdr_size;
+	uint64_t status_addr;		/* the helper's status page */
 	uint64_t low_start, low_end;	/* memory borrowed from below 1 MiB */
 	uint64_t free_bytes;		/* window left to the new kernel */
 	int nr_segments;
@@ -62,10 +63,14 @@ int window_check(const struct memmap *iomem, uint64_t start, uint64_t end);
 int low_memory_range(const struct memmap *iomem, uint64_t *start,
 		     uint64_t *end);
 
-/* The memory map a helper kernel gets (exposed for unit tests). */
+/*
+ * The memory map a helper kernel gets (exposed for unit tests): the
+ * window and the low memory as RAM, except [resv_addr, +resv_size) (the
+ * ELF core header and the status page), and the firmware's ranges.
+ */
 int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 		  uint64_t low_end, uint64_t win_start, uint64_t win_end,
-		  uint64_t hdr_addr, uint64_t hdr_size, struct memmap *out);
+		  uint64_t resv_addr, uint64_t resv_size, struct memmap *out);
 /* This kernel's RAM as the helper's /proc/vmcore shows it. */
 int original_ram(const struct memmap *iomem, uint64_t low_start,
 		 uint64_t low_end, struct memmap *out);

@@ -1,0 +1,29 @@
+# A helper kernel that fails to boot (here: its initrd is garbage, so it
+# panics with no root file system) jumps back to the original system (the
+# panic patch), which reports the helper's panic, unloads it and carries
+# on; a good helper works afterwards.
+VM_APPEND='memmap=256M$0x10000000'
+VM_TIMEOUT=300 vm_run panic '
+kpattern start /tmp/kp 0x99 16 || exit 1
+head -c 65536 /dev/urandom >/tmp/garbage.img
+kjump --load-jump-back /boot/bzImage --initrd=/tmp/garbage.img \
+	--append="console=ttyS0,115200" || exit 1
+kjump -e
+echo "exec status $?"
+kjump --status | grep "^loaded:"
+kpattern check /tmp/kp || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
+kjump -e || exit 1
+kpattern check /tmp/kp
+'
+expect 'kexec: a panic will jump back to the original kernel at 0x'
+expect 'Kernel panic - not syncing: VFS: Unable to mount root fs'
+expect 'kexec: jumping back to the original kernel'
+expect '^kjump: the helper kernel panicked and jumped back \(VFS: Unable to mount root fs.*\); unloading it$'
+expect '^exec status 1$'
+expect '^loaded: no$'
+expect '^ok 1 16 MiB intact'
+expect '^kjump-helper: visit 1$'
+expect '^ok 2 16 MiB intact'
+expect_success
