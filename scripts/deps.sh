@@ -11,7 +11,7 @@ pkgs=(
 	linux-source-6.12 bc bison flex libssl-dev
 	# tests and diagnostics
 	qemu-system-x86 libcmocka-dev crash makedumpfile gdb acpica-tools
-	e2fsprogs python3 perl
+	e2fsprogs python3 perl man-db groff-base
 )
 
 missing=()
