@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "bzimage.h"
+#include "util.h"
+
+#define TEST_KERNEL "build/kernel/bzImage"
+
+/* A minimal bzImage: 4 setup sectors after the boot sector, 16 KiB kernel. */
+#define SETUP_SECTS 4
+#define SETUP_SIZE ((SETUP_SECTS + 1) * 512)
+#define SYSSIZE 0x400
+#define KERNEL_SIZE (SYSSIZE * 16)
+#define IMAGE_SIZE (SETUP_SIZE + KERNEL_SIZE)
+
+static uint8_t img[IMAGE_SIZE];
+
+static struct setup_header *hdr(void)
+{
+	return (struct setup_header *)(img + SETUP_HEADER_OFFSET);
+}
+
+/* The build's trailer: ~CRC-32 of everything before it, in the last 4 bytes. */
+static void seal(void)
+{
+	uint32_t crc = ~crc32(0, img, IMAGE_SIZE - 4);
+
+	memcpy(img + IMAGE_SIZE - 4, &crc, 4);
+}
+
+/* A valid image, sealed; tests break it, and reseal unless testing the CRC. */
+static void build_image(void)
+{
+	struct setup_header *h = hdr();
+
+	memset(img, 0, sizeof(img));
+	for (size_t i = SETUP_SIZE; i < IMAGE_SIZE; i++)
+		img[i] = (uint8_t)(i * 37 + (i >> 8));
+	h->setup_sects = SETUP_SECTS;
+	h->syssize = SYSSIZE;
+	h->boot_flag = BOOT_FLAG_MAGIC;
+	h->jump = 0x6aeb;	/* jmp to the end of the 2.15 header */
+	h->header = HDRS_MAGIC;
+	h->version = 0x020f;
+	h->loadflags = LOADED_HIGH;
+	h->kernel_alignment = 0x200000;
+	h->relocatable_kernel = 1;
+	h->xloadflags = XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G;
+	h->cmdline_size = 2047;
+	h->init_size = 0x100000;
+	seal();
+}
+
+/* bzimage_parse() refuses img[0, size) and says why, with WORD in it. */
+static void assert_refused(size_t size, const char *word)
+{
+	struct bzimage bz;
+
+	kj_seterr("%s", "");
+	assert_int_equal(bzimage_parse(&bz, img, size, "test.bz"), -ENOEXEC);
+	if (!strstr(kj_errmsg(), word) || !strstr(kj_errmsg(), "test.bz"))
+		fail_msg("message \"%s\" lacks \"%s\" or the file name",
+			 kj_errmsg(), word);
+}
+
+static void real_kernel_parses(void **state)
+{
+	struct bzimage bz;
+	size_t size;
+	void *data;
+	int err;
+
+	(void)state;
+	err = kj_read_file(TEST_KERNEL, &data, &size);
+	if (err == -ENOENT)
+		skip();
+	assert_int_equal(err, 0);
+	err = bzimage_parse(&bz, data, size, TEST_KERNEL);
+	if (err)
+		fail_msg("%s", kj_errmsg());
+	assert_true(bz.hdr.version >= 0x020c);
+	assert_true(bz.hdr.xloadflags & XLF_KERNEL_64);
+	assert_true(bz.alignment >= KJ_PAGE_SIZE);
+	assert_int_equal(bz.alignment & (bz.alignment - 1), 0);
+	assert_true(bz.init_size >= bz.kernel_size);
+	assert_true(bz.setup_size + bz.kernel_size <= size);
+	assert_ptr_equal(bz.kernel, (uint8_t *)data + bz.setup_size);
+	assert_true(bz.cmdline_max >= 255);
+	free(data);
+}
+
+static void synthetic_parses(void **state)
+{
+	struct bzimage bz;
+
+	(void)state;
+	build_image();
+	assert_int_equal(bzimage_parse(&bz, img, IMAGE_SIZE, "test.bz"), 0);
+	assert_int_equal(bz.setup_size, SETUP_SIZE);
+	assert_ptr_equal(bz.kernel, img + SETUP_SIZE);
+	assert_int_equal(bz.kernel_size, KERNEL_SIZE);
+	assert_int_equal(bz.alignment, 0x200000);
+	assert_int_equal(bz.init_size, 0x100000);
+	assert_int_equal(bz.cmdline_max, 2047);
+	assert_int_equal(bz.hdr.version, 0x020f);
+}
+
+static void synthetic_defaults(void **state)
+{
+	struct bzimage bz;
+
+	(void)state;
+	/* init_size below the kernel's size is raised; no cmdline_size: 255 */
+	build_image();
+	hdr()->init_size = 0x1000;
+	hdr()->cmdline_size = 0;
+	seal();
+	assert_int_equal(bzimage_parse(&bz, img, IMAGE_SIZE, "test.bz"), 0);
+	assert_int_equal(bz.init_size, KERNEL_SIZE);
+	assert_int_equal(bz.cmdline_max, 255);
+}
+
+static void too_small_refused(void **state)
+{
+	(void)state;
+	build_image();
+	assert_refused(SETUP_HEADER_OFFSET + sizeof(struct setup_header) - 1,
+		       "too small");
+	assert_refused(0, "too small");
+}
+
+static void bad_boot_flag_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->boot_flag = 0x55aa;
+	seal();
+	assert_refused(IMAGE_SIZE, "not a bzImage");
+}
+
+static void missing_hdrs_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->header = 0x53726447;
+	seal();
+	assert_refused(IMAGE_SIZE, "HdrS");
+}
+
+static void old_protocol_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->version = 0x020b;
+	seal();
+	assert_refused(IMAGE_SIZE, "2.11");
+}
+
+static void not_64bit_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->xloadflags = XLF_CAN_BE_LOADED_ABOVE_4G;
+	seal();
+	assert_refused(IMAGE_SIZE, "64-bit");
+
+	build_image();
+	hdr()->loadflags = 0;
+	seal();
+	assert_refused(IMAGE_SIZE, "64-bit");
+}
+
+static void not_relocatable_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->relocatable_kernel = 0;
+	seal();
+	assert_refused(IMAGE_SIZE, "relocatable");
+}
+
+static void truncated_refused(void **state)
+{
+	(void)state;
+	build_image();
+	assert_refused(IMAGE_SIZE - 16, "truncated");
+	assert_refused(SETUP_SIZE, "truncated");
+
+	build_image();
+	hdr()->syssize = SYSSIZE + 1;
+	seal();
+	assert_refused(IMAGE_SIZE, "truncated");
+
+	build_image();
+	hdr()->syssize = 0;
+	seal();
+	assert_refused(IMAGE_SIZE, "truncated");
+
+	build_image();
+	hdr()->payload_offset = KERNEL_SIZE - 0x100;
+	hdr()->payload_length = 0x101;
+	seal();
+	assert_refused(IMAGE_SIZE, "truncated");
+}
+
+static void flipped_byte_refused(void **state)
+{
+	(void)state;
+	build_image();
+	img[SETUP_SIZE + 0x1234] ^= 0x01;
+	assert_refused(IMAGE_SIZE, "corrupt");
+
+	build_image();
+	img[IMAGE_SIZE - 1] ^= 0x80;	/* the trailer itself */
+	assert_refused(IMAGE_SIZE, "corrupt");
+}
+
+static void bad_alignment_refused(void **state)
+{
+	(void)state;
+	build_image();
+	hdr()->kernel_alignment = 0x300000;
+	seal();
+	assert_refused(IMAGE_SIZE, "alignment");
+
+	build_image();
+	hdr()->kernel_alignment = 0x800;	/* below a page */
+	seal();
+	assert_refused(IMAGE_SIZE, "alignment");
+
+	build_image();
+	hdr()->kernel_alignment = 0;
+	seal();
+	assert_refused(IMAGE_SIZE, "alignment");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(real_kernel_parses),
+		cmocka_unit_test(synthetic_parses),
+		cmocka_unit_test(synthetic_defaults),
+		cmocka_unit_test(too_small_refused),
+		cmocka_unit_test(bad_boot_flag_refused),
+		cmocka_unit_test(missing_hdrs_refused),
+		cmocka_unit_test(old_protocol_refused),
+		cmocka_unit_test(not_64bit_refused),
+		cmocka_unit_test(not_relocatable_refused),
+		cmocka_unit_test(truncated_refused),
+		cmocka_unit_test(flipped_byte_refused),
+		cmocka_unit_test(bad_alignment_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
