@@ -31,3 +31,20 @@ expect '^kpattern: found 16384 of 16384 pattern pages in /proc/vmcore'
 	fail "not ten round trips"
 expect '^after jumps: new process ok$'
 expect '^disk: kjump-disk-marker-4711$'
+
+# The same with two CPUs: the original offlines CPU 1 for each jump and
+# brings it back after; the helper boots its own.
+VM_SMP=2 VM_TIMEOUT=300 vm_run smp '
+kpattern start /tmp/kp 0x5eed 32 || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 panic=-1 kjump.job=jumpback" || exit 1
+for i in 1 2 3; do
+	kjump -e || exit 1
+	kpattern check /tmp/kp || exit 1
+	grep -c ^processor /proc/cpuinfo
+done
+'
+expect_success
+expect '^ok 3 32 MiB intact'
+expect '^kjump-helper: visit 3$'
+[ "$(grep -c '^2$' "$LAST_LOG")" = 3 ] || fail "CPU 1 did not come back"
