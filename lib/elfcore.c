@@ -88,32 +88,37 @@ static int read_hex_pair(const char *path, uint64_t *a, uint64_t *b)
 	return n;
 }
 
+/* A file holding one number, decimal or hex; 0 if unreadable. */
+static uint64_t read_number(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lli", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 int elfcore_read_notes(struct elfcore_note *notes, int max)
 {
 	char path[128];
-	uint64_t addr, size, dummy;
+	uint64_t addr, size;
 	int n = 0;
 
-	if (max > 0 && read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
+	if (max > 0 &&
+	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
 	for (int cpu = 0; n < max; cpu++) {
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/cpu/cpu%d/crash_notes", cpu);
-		if (read_hex_pair(path, &addr, &dummy) < 1)
+		if (read_hex_pair(path, &addr, &size) < 1)
 			break;
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/cpu/cpu%d/crash_notes_size", cpu);
-		{
-			FILE *f = fopen(path, "r");
-			unsigned long long sz = 0;
-
-			if (f) {
-				if (fscanf(f, "%llu", &sz) != 1)
-					sz = 0;
-				fclose(f);
-			}
-			size = sz;
-		}
+		size = read_number(path);
 		if (addr && size)
 			notes[n++] = (struct elfcore_note){ addr, size };
 	}
