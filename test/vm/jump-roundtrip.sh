@@ -37,7 +37,7 @@ expect '^disk: kjump-disk-marker-4711$'
 VM_SMP=2 VM_TIMEOUT=300 vm_run smp '
 kpattern start /tmp/kp 0x5eed 32 || exit 1
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
-	--append="console=ttyS0,115200 panic=-1 kjump.job=jumpback" || exit 1
+	--reuse-cmdline --append="kjump.job=jumpback kjump.status" || exit 1
 for i in 1 2 3; do
 	kjump -e || exit 1
 	kpattern check /tmp/kp || exit 1
@@ -48,3 +48,7 @@ expect_success
 expect '^ok 3 32 MiB intact'
 expect '^kjump-helper: visit 3$'
 [ "$(grep -c '^2$' "$LAST_LOG")" = 3 ] || fail "CPU 1 did not come back"
+# --reuse-cmdline: the helper inherits the console, not the window
+expect '^\[ *0\.0+\] Command line: console=ttyS0,115200 panic=-1 oops=panic nokaslr kjump.job=jumpback kjump.status elfcorehdr='
+expect '^started by kexec jump: back to 0x[0-9a-f]+$'
+expect '^mode: jump back$' 
