@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_SNAPSHOT_H
+#define KJUMP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmcore.h"
+
+/* Output PT_LOADs at most; past that, excluded pages are written anyway. */
+#define SNAP_MAX_LOADS 4096
+/* Bytes read and written at a time: the writer's memory, beside phdrs. */
+#define SNAP_CHUNK MiB(1)
+
+struct snap_stats {
+	uint64_t pages_total;	/* pages in the input */
+	uint64_t pages_written;
+	uint64_t pages_zero;	/* excluded because all zero */
+	uint64_t bytes;		/* size of the output */
+	int nr_loads;		/* PT_LOADs in the output */
+};
+
+struct snap_opts {
+	bool exclude_zero;
+	/* notes appended after the input's (ELF note records, 4-aligned) */
+	const void *extra_notes;
+	size_t extra_notes_size;
+	/* called after each chunk, for a progress line */
+	void (*progress)(const struct snap_stats *st, void *arg);
+	void *progress_arg;
+};
+
+/*
+ * Write an ELF core of in's memory to outfd (seekable), in one pass: the
+ * input's notes (VMCOREINFO) and extra notes, then one PT_LOAD per run of
+ * pages kept, each with its physical and virtual address.
+ */
+int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
+		   const struct snap_opts *o, struct snap_stats *st);
+
+#endif

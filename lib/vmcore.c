@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vmcore.h"
+
+#define NOTE_ALIGN(x) ALIGN_UP((x), 4)
+
+static int read_at(const struct vmcore *vc, void *buf, size_t len,
+		   uint64_t off)
+{
+	ssize_t n = pread(vc->fd, buf, len, off);
+
+	if (n == (ssize_t)len)
+		return 0;
+	kj_seterr("%s: %s at offset 0x%llx", vc->path,
+		  n < 0 ? strerror(errno) : "short read",
+		  (unsigned long long)off);
+	return n < 0 ? -errno : -EIO;
+}
+
+static int check_ehdr(const struct vmcore *vc, const Elf64_Ehdr *eh)
+{
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_CORE ||
+	    eh->e_machine != EM_X86_64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum) {
+		kj_seterr("%s: not an x86_64 ELF core file", vc->path);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+static int add_note(struct vmcore *vc, const Elf64_Phdr *ph)
+{
+	uint8_t *notes;
+	int err;
+
+	if (ph->p_filesz > MiB(16)) {
+		kj_seterr("%s: note of %llu bytes", vc->path,
+			  (unsigned long long)ph->p_filesz);
+		return -EFBIG;
+	}
+	notes = realloc(vc->notes, vc->notes_size + ph->p_filesz);
+	if (!notes)
+		return -ENOMEM;
+	vc->notes = notes;
+	err = read_at(vc, notes + vc->notes_size, ph->p_filesz, ph->p_offset);
+	if (!err)
+		vc->notes_size += ph->p_filesz;
+	return err;
+}
+
+static int read_phdrs(struct vmcore *vc, const Elf64_Ehdr *eh)
+{
+	Elf64_Phdr *ph = calloc(eh->e_phnum, sizeof(*ph));
+	int err;
+
+	vc->loads = calloc(eh->e_phnum, sizeof(*vc->loads));
+	if (!ph || !vc->loads) {
+		free(ph);
+		return -ENOMEM;
+	}
+	err = read_at(vc, ph, eh->e_phnum * sizeof(*ph), eh->e_phoff);
+	for (int i = 0; !err && i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_NOTE)
+			err = add_note(vc, &ph[i]);
+		else if (ph[i].p_type == PT_LOAD)
+			vc->loads[vc->nr_loads++] = (struct vmcore_load){
+				.paddr = ph[i].p_paddr,
+				.vaddr = ph[i].p_vaddr,
+				.offset = ph[i].p_offset,
+				.filesz = ph[i].p_filesz,
+				.memsz = ph[i].p_memsz,
+			};
+	}
+	free(ph);
+	return err;
+}
+
+int vmcore_open(struct vmcore *vc, const char *path)
+{
+	Elf64_Ehdr eh;
+	int err;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->path = path;
+	vc->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (vc->fd < 0) {
+		err = -errno;
+		kj_seterr("%s: %s", path, strerror(-err));
+		return err;
+	}
+	err = read_at(vc, &eh, sizeof(eh), 0);
+	err = err ?: check_ehdr(vc, &eh);
+	err = err ?: read_phdrs(vc, &eh);
+	if (err)
+		vmcore_close(vc);
+	return err;
+}
+
+void vmcore_close(struct vmcore *vc)
+{
+	if (vc->fd >= 0)
+		close(vc->fd);
+	free(vc->loads);
+	free(vc->notes);
+	memset(vc, 0, sizeof(*vc));
+	vc->fd = -1;
+}
+
+const void *vmcore_find_note(const struct vmcore *vc, const char *name,
+			     uint32_t type, size_t *descsz)
+{
+	size_t off = 0, nlen = strlen(name) + 1;
+
+	while (off + sizeof(Elf64_Nhdr) <= vc->notes_size) {
+		const Elf64_Nhdr *nh = (const void *)(vc->notes + off);
+		size_t name_off = off + sizeof(*nh);
+		size_t desc_off = name_off + NOTE_ALIGN(nh->n_namesz);
+		size_t next = desc_off + NOTE_ALIGN(nh->n_descsz);
+
+		if (!nh->n_namesz || next > vc->notes_size || next <= off)
+			break;
+		if (nh->n_type == type && nh->n_namesz == nlen &&
+		    !memcmp(vc->notes + name_off, name, nlen)) {
+			*descsz = nh->n_descsz;
+			return vc->notes + desc_off;
+		}
+		off = next;
+	}
+	return NULL;
+}
+
+int vmcore_info(const struct vmcore *vc, const char *key, char *out,
+		size_t outlen)
+{
+	size_t size, klen = strlen(key);
+	const char *text = vmcore_find_note(vc, "VMCOREINFO", 0, &size);
+	const char *p, *end;
+
+	if (!text)
+		return -ENOENT;
+	end = text + size;
+	for (p = text; p < end;) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t len = (eol ? eol : end) - p;
+
+		if (len > klen && p[klen] == '=' && !memcmp(p, key, klen)) {
+			len -= klen + 1;
+			if (len >= outlen)
+				return -ENAMETOOLONG;
+			memcpy(out, p + klen + 1, len);
+			out[len] = '\0';
+			return 0;
+		}
+		p += len + 1;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_VMCORE_H
+#define KJUMP_VMCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One PT_LOAD of an ELF core: physical range, its virtual address, where. */
+struct vmcore_load {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t offset;	/* in the file */
+	uint64_t filesz;
+	uint64_t memsz;
+};
+
+/*
+ * An ELF64 core file opened for reading, as a helper kernel's /proc/vmcore
+ * is: its PT_LOADs and the concatenated contents of its PT_NOTEs.
+ */
+struct vmcore {
+	int fd;
+	const char *path;
+	struct vmcore_load *loads;
+	int nr_loads;
+	uint8_t *notes;
+	size_t notes_size;
+};
+
+int vmcore_open(struct vmcore *vc, const char *path);
+void vmcore_close(struct vmcore *vc);
+
+/*
+ * Find a note by name and type in the notes; returns a pointer to its
+ * descriptor and its size, or NULL.
+ */
+const void *vmcore_find_note(const struct vmcore *vc, const char *name,
+			     uint32_t type, size_t *descsz);
+
+/*
+ * The value of KEY=... in the VMCOREINFO note, copied into out (e.g.
+ * "OSRELEASE", "SYMBOL(mem_map)").  -ENOENT if absent.
+ */
+int vmcore_info(const struct vmcore *vc, const char *key, char *out,
+		size_t outlen);
+
+#endif

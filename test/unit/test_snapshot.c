@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "snapshot.h"
+#include "util.h"
+#include "vmcore.h"
+
+#define PAGES 24
+static const char info[] = "OSRELEASE=6.12.117\nPAGESIZE=4096\n"
+			   "SYMBOL(mem_map)=ffffffff819c9740\n";
+
+/* Page i of the fake memory: zero when i % 3 == 1, else a fill byte. */
+static void fake_page(uint8_t *p, int i)
+{
+	memset(p, i % 3 == 1 ? 0 : 0x40 + i, KJ_PAGE_SIZE);
+	if (i % 3 != 1)
+		p[i] = 0xff;
+}
+
+static size_t put_note(uint8_t *p, const char *name, uint32_t type,
+		       const void *desc, size_t descsz)
+{
+	Elf64_Nhdr nh = { strlen(name) + 1, descsz, type };
+	size_t off = sizeof(nh);
+
+	memcpy(p, &nh, sizeof(nh));
+	memcpy(p + off, name, nh.n_namesz);
+	off += ALIGN_UP(nh.n_namesz, 4);
+	memcpy(p + off, desc, descsz);
+	return off + ALIGN_UP(descsz, 4);
+}
+
+/*
+ * An input core like a helper's /proc/vmcore: a VMCOREINFO note and two
+ * PT_LOADs (pages 0-15 at 1 MiB, 16-23 at 512 MiB, the last one short).
+ */
+static char *make_input(void)
+{
+	char *path = strdup("/tmp/kjump-test-vmcoreXXXXXX");
+	uint8_t notes[512], page[KJ_PAGE_SIZE];
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[3] = { { 0 } };
+	size_t nsz = put_note(notes, "VMCOREINFO", 0, info, strlen(info));
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 3;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x1000,
+			      .p_filesz = nsz };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x2000,
+			      .p_paddr = MiB(1),
+			      .p_vaddr = 0xffff888000100000ULL,
+			      .p_filesz = 16 * KJ_PAGE_SIZE,
+			      .p_memsz = 16 * KJ_PAGE_SIZE };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD,
+			      .p_offset = 0x2000 + 16 * KJ_PAGE_SIZE,
+			      .p_paddr = MiB(512),
+			      .p_vaddr = 0xffff888020000000ULL,
+			      .p_filesz = 8 * KJ_PAGE_SIZE - 0x400,
+			      .p_memsz = 8 * KJ_PAGE_SIZE - 0x400 };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, notes, nsz, 0x1000), nsz);
+	for (int i = 0; i < PAGES; i++) {
+		fake_page(page, i);
+		assert_int_equal(pwrite(fd, page, KJ_PAGE_SIZE,
+					0x2000 + i * KJ_PAGE_SIZE),
+				 KJ_PAGE_SIZE);
+	}
+	assert_int_equal(ftruncate(fd, 0x2000 + PAGES * KJ_PAGE_SIZE - 0x400),
+			 0);
+	close(fd);
+	return path;
+}
+
+static int page_index(uint64_t paddr)
+{
+	return paddr >= MiB(512) ? 16 + (paddr - MiB(512)) / KJ_PAGE_SIZE
+				 : (paddr - MiB(1)) / KJ_PAGE_SIZE;
+}
+
+/* Every page kept is in the output at its address; zero pages are not. */
+static void check_output(const char *path, bool excluded)
+{
+	uint8_t want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	struct vmcore out;
+	char value[64];
+	int seen = 0;
+
+	assert_int_equal(vmcore_open(&out, path), 0);
+	assert_int_equal(vmcore_info(&out, "OSRELEASE", value, sizeof(value)),
+			 0);
+	assert_string_equal(value, "6.12.117");
+	for (int i = 0; i < out.nr_loads; i++) {
+		const struct vmcore_load *l = &out.loads[i];
+
+		assert_int_equal(l->vaddr - l->paddr, 0xffff888000000000ULL);
+		assert_int_equal(l->offset % KJ_PAGE_SIZE, 0);
+		for (uint64_t off = 0; off < l->filesz; off += KJ_PAGE_SIZE) {
+			size_t len = l->filesz - off < KJ_PAGE_SIZE ?
+					     l->filesz - off : KJ_PAGE_SIZE;
+			int idx = page_index(l->paddr + off);
+
+			fake_page(want, idx);
+			assert_int_equal(pread(out.fd, got, len,
+					       l->offset + off), len);
+			assert_memory_equal(got, want, len);
+			if (excluded)
+				assert_int_not_equal(idx % 3, 1);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, excluded ? PAGES - PAGES / 3 : PAGES);
+	vmcore_close(&out);
+}
+
+static int progress_calls;
+
+static void count_progress(const struct snap_stats *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	progress_calls++;
+}
+
+static void write_snapshot(const char *in_path, const char *out_path,
+			   bool exclude, struct snap_stats *st)
+{
+	struct snap_opts o = { .exclude_zero = exclude,
+			       .progress = count_progress };
+	struct vmcore in;
+	int fd;
+
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	assert_int_equal(in.nr_loads, 2);
+	fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(snap_write_elf(&in, fd, out_path, &o, st), 0);
+	close(fd);
+	vmcore_close(&in);
+}
+
+static void full_snapshot_keeps_every_page(void **state)
+{
+	char *in = make_input(), out[] = "/tmp/kjump-test-snapXXXXXX";
+	struct snap_stats st;
+
+	(void)state;
+	close(mkstemp(out));
+	progress_calls = 0;
+	write_snapshot(in, out, false, &st);
+	assert_int_equal(st.pages_total, PAGES);
+	assert_int_equal(st.pages_written, PAGES);
+	assert_int_equal(st.pages_zero, 0);
+	assert_int_equal(st.nr_loads, 2);
+	assert_true(progress_calls >= 2);
+	check_output(out, false);
+	unlink(in);
+	unlink(out);
+	free(in);
+}
+
+static void zero_pages_are_excluded(void **state)
+{
+	char *in = make_input(), out[] = "/tmp/kjump-test-snapXXXXXX";
+	struct snap_stats st;
+
+	(void)state;
+	close(mkstemp(out));
+	write_snapshot(in, out, true, &st);
+	assert_int_equal(st.pages_total, PAGES);
+	assert_int_equal(st.pages_zero, PAGES / 3);
+	assert_int_equal(st.pages_written, PAGES - PAGES / 3);
+	/*
+	 * Runs between zero pages: 0, 2-3, 5-6, 8-9, 11-12, 14-15 in the
+	 * first load, 17-18, 20-21, 23 in the second.
+	 */
+	assert_int_equal(st.nr_loads, 9);
+	check_output(out, true);
+	unlink(in);
+	unlink(out);
+	free(in);
+}
+
+static void pipe_output_is_refused(void **state)
+{
+	char *in_path = make_input();
+	struct snap_opts o = { 0 };
+	struct snap_stats st;
+	struct vmcore in;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(snap_write_elf(&in, fds[1], "pipe", &o, &st),
+			 -ESPIPE);
+	assert_non_null(strstr(kj_errmsg(), "not a pipe"));
+	close(fds[0]);
+	close(fds[1]);
+	vmcore_close(&in);
+	unlink(in_path);
+	free(in_path);
+}
+
+static void full_disk_is_reported(void **state)
+{
+	char *in_path = make_input();
+	struct snap_opts o = { 0 };
+	struct snap_stats st;
+	struct vmcore in;
+	int fd = open("/dev/full", O_WRONLY);
+
+	(void)state;
+	if (fd < 0)
+		skip();
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	assert_int_equal(snap_write_elf(&in, fd, "/dev/full", &o, &st),
+			 -ENOSPC);
+	assert_non_null(strstr(kj_errmsg(), "/dev/full: No space left"));
+	close(fd);
+	vmcore_close(&in);
+	unlink(in_path);
+	free(in_path);
+}
+
+static void not_a_core_is_refused(void **state)
+{
+	struct vmcore in;
+
+	(void)state;
+	assert_int_equal(vmcore_open(&in, "/proc/self/exe"), -ENOEXEC);
+	assert_non_null(strstr(kj_errmsg(), "not an x86_64 ELF core"));
+	assert_int_equal(vmcore_open(&in, "/nonexistent"), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_snapshot_keeps_every_page),
+		cmocka_unit_test(zero_pages_are_excluded),
+		cmocka_unit_test(pipe_output_is_refused),
+		cmocka_unit_test(full_disk_is_reported),
+		cmocka_unit_test(not_a_core_is_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
