@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 
 #include "elfcore.h"
 #include "util.h"
+
+/* __START_KERNEL_map: where x86_64 maps the kernel image */
+#define KERNEL_MAP_BASE 0xffffffff80000000ULL
 
 int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
 			 size_t *sizep)
@@ -21,6 +25,7 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
 
 	for (int i = 0; i < spec->ram->nr; i++)
 		nr_load += spec->ram->r[i].type == E820_RAM;
+	nr_load += spec->text_size != 0;
 	if (spec->nr_notes + nr_load > 0xffff) {
 		kj_seterr("ELF core header: too many program headers");
 		return -E2BIG;
@@ -50,6 +55,16 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
 		ph[n].p_paddr = spec->notes[i].paddr;
 		ph[n].p_filesz = spec->notes[i].size;
 		ph[n].p_memsz = spec->notes[i].size;
+	}
+	if (spec->text_size) {
+		ph[n].p_type = PT_LOAD;
+		ph[n].p_flags = PF_R | PF_W | PF_X;
+		ph[n].p_offset = spec->text_paddr;
+		ph[n].p_paddr = spec->text_paddr;
+		ph[n].p_vaddr = spec->text_vaddr;
+		ph[n].p_filesz = spec->text_size;
+		ph[n].p_memsz = spec->text_size;
+		n++;
 	}
 	for (int i = 0; i < spec->ram->nr; i++) {
 		const struct mem_range *r = &spec->ram->r[i];
@@ -125,15 +140,16 @@ int elfcore_read_notes(struct elfcore_note *notes, int max)
 	return n;
 }
 
-uint64_t elfcore_page_offset(void)
+void elfcore_kcore_info(struct elfcore_spec *spec)
 {
-	uint64_t base = X86_64_PAGE_OFFSET_DEFAULT;
+	bool have_base = false;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	int fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
 
+	spec->page_offset = X86_64_PAGE_OFFSET_DEFAULT;
 	if (fd < 0)
-		return base;
+		return;
 	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		goto out;
@@ -141,17 +157,20 @@ uint64_t elfcore_page_offset(void)
 		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
 		    sizeof(ph))
 			break;
-		/* a direct-map RAM range: vaddr = base + paddr */
-		if (ph.p_type == PT_LOAD && ph.p_paddr &&
-		    ph.p_paddr != (uint64_t)-1 &&
-		    ph.p_vaddr >= 0xff00000000000000ULL &&
-		    ph.p_vaddr - ph.p_paddr >= 0xff00000000000000ULL &&
-		    ph.p_vaddr - ph.p_paddr < 0xffffffff80000000ULL) {
-			base = ph.p_vaddr - ph.p_paddr;
-			break;
+		if (ph.p_type != PT_LOAD || ph.p_paddr == (uint64_t)-1)
+			continue;
+		if (ph.p_vaddr >= KERNEL_MAP_BASE) {
+			/* the kernel image: vaddr = _text, paddr its place */
+			spec->text_vaddr = ph.p_vaddr;
+			spec->text_paddr = ph.p_paddr;
+			spec->text_size = ALIGN_UP(ph.p_memsz, KJ_PAGE_SIZE);
+		} else if (!have_base && ph.p_paddr &&
+			   ph.p_vaddr - ph.p_paddr >= 0xff00000000000000ULL) {
+			/* a direct-map RAM range: vaddr = base + paddr */
+			spec->page_offset = ph.p_vaddr - ph.p_paddr;
+			have_base = true;
 		}
 	}
 out:
 	close(fd);
-	return base;
 }

@@ -28,6 +28,9 @@ struct elfcore_spec {
 	uint64_t page_offset;
 	const struct elfcore_note *notes;
 	int nr_notes;
+	/* the kernel image's mapping, as the kernel's own kdump core has it
+	 * for gdb; size 0: none */
+	uint64_t text_vaddr, text_paddr, text_size;
 };
 
 /* Build the header into a malloc'd, page-rounded buffer. */
@@ -40,7 +43,10 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
  */
 int elfcore_read_notes(struct elfcore_note *notes, int max);
 
-/* The direct map's base, from /proc/kcore, or the default. */
-uint64_t elfcore_page_offset(void);
+/*
+ * From /proc/kcore: the direct map's base (or the default) and the kernel
+ * image's mapping (left alone if not found).
+ */
+void elfcore_kcore_info(struct elfcore_spec *spec);
 
 #endif

@@ -241,7 +241,7 @@ static int add_elfcorehdr(struct load_ctx *c)
 {
 	struct elfcore_note notes[ELFCORE_NOTES_MAX];
 	struct load_layout *o = c->out;
-	struct elfcore_spec spec;
+	struct elfcore_spec spec = { 0 };
 	struct memmap ram;
 	size_t size;
 	void *hdr;
@@ -251,7 +251,7 @@ static int add_elfcorehdr(struct load_ctx *c)
 	if (err)
 		return err;
 	spec.ram = &ram;
-	spec.page_offset = elfcore_page_offset();
+	elfcore_kcore_info(&spec);
 	spec.notes = notes;
 	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX);
 	err = elfcore_header_build(&spec, &hdr, &size);

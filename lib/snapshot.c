@@ -2,7 +2,9 @@
 /*
  * The ELF snapshot writer.  The program headers come first in an ELF file
  * but are known only at the end of the pass, so the header area is
- * reserved for SNAP_MAX_LOADS of them and written last.
+ * reserved for SNAP_MAX_LOADS of them and written last.  Excluded zero
+ * pages stay in the address space as p_memsz beyond p_filesz, which every
+ * ELF reader (crash, gdb) reads as zeros.
  */
 #include <elf.h>
 #include <errno.h>
@@ -21,7 +23,12 @@ struct writer {
 	const char *name;
 	Elf64_Phdr *loads;	/* the output's PT_LOADs */
 	uint64_t out_off;	/* where the next page goes */
-	bool in_run;		/* the last page written extends loads[nr-1] */
+	/*
+	 * What the last PT_LOAD ends with: data pages extend it on disk,
+	 * zero pages only in memory (p_memsz beyond p_filesz), after which
+	 * data needs a new PT_LOAD.
+	 */
+	enum { RUN_NONE, RUN_DATA, RUN_ZEROS } run;
 	uint8_t *buf;
 };
 
@@ -61,24 +68,31 @@ static bool page_is_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
-/* Keep one page (or the tail of a load): extend the run or start one. */
+static Elf64_Phdr *new_load(struct writer *w, const struct vmcore_load *l,
+			    uint64_t off_in_load)
+{
+	Elf64_Phdr *ph = &w->loads[w->st->nr_loads++];
+
+	*ph = (Elf64_Phdr){
+		.p_type = PT_LOAD,
+		.p_flags = PF_R | PF_W | PF_X,
+		.p_offset = w->out_off,
+		.p_paddr = l->paddr + off_in_load,
+		.p_vaddr = l->vaddr ? l->vaddr + off_in_load : 0,
+	};
+	return ph;
+}
+
+/* Keep one page (or the tail of a load) on disk. */
 static int keep_page(struct writer *w, const struct vmcore_load *l,
 		     uint64_t off_in_load, const uint8_t *data, size_t len)
 {
 	Elf64_Phdr *ph;
 	int err;
 
-	if (!w->in_run) {
-		ph = &w->loads[w->st->nr_loads++];
-		*ph = (Elf64_Phdr){
-			.p_type = PT_LOAD,
-			.p_flags = PF_R | PF_W | PF_X,
-			.p_offset = w->out_off,
-			.p_paddr = l->paddr + off_in_load,
-			.p_vaddr = l->vaddr ? l->vaddr + off_in_load : 0,
-		};
-		w->in_run = true;
-	}
+	if (w->run != RUN_DATA)
+		new_load(w, l, off_in_load);
+	w->run = RUN_DATA;
 	ph = &w->loads[w->st->nr_loads - 1];
 	err = write_at(w, data, len, w->out_off);
 	if (err)
@@ -88,6 +102,17 @@ static int keep_page(struct writer *w, const struct vmcore_load *l,
 	w->out_off += len;
 	w->st->pages_written++;
 	return 0;
+}
+
+/* A zero page takes no room on disk: the PT_LOAD's p_memsz covers it. */
+static void zero_page(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, size_t len)
+{
+	if (w->run == RUN_NONE)
+		new_load(w, l, off_in_load);
+	w->run = RUN_ZEROS;
+	w->loads[w->st->nr_loads - 1].p_memsz += len;
+	w->st->pages_zero++;
 }
 
 static int copy_chunk(struct writer *w, const struct vmcore_load *l,
@@ -110,8 +135,7 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 		if (w->o->exclude_zero &&
 		    w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS &&
 		    page_is_zero(w->buf + off, plen)) {
-			w->st->pages_zero++;
-			w->in_run = false;
+			zero_page(w, l, pos + off, plen);
 			continue;
 		}
 		err = keep_page(w, l, pos + off, w->buf + off, plen);
@@ -123,7 +147,7 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 
 static int copy_load(struct writer *w, const struct vmcore_load *l)
 {
-	w->in_run = false;
+	w->run = RUN_NONE;
 	for (uint64_t pos = 0; pos < l->filesz; pos += SNAP_CHUNK) {
 		size_t len = l->filesz - pos < SNAP_CHUNK ? l->filesz - pos
 							 : SNAP_CHUNK;

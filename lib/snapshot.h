@@ -33,8 +33,9 @@ struct snap_opts {
 
 /*
  * Write an ELF core of in's memory to outfd (seekable), in one pass: the
- * input's notes (VMCOREINFO) and extra notes, then one PT_LOAD per run of
- * pages kept, each with its physical and virtual address.
+ * input's notes (VMCOREINFO) and extra notes, then its PT_LOADs, split
+ * where a run of excluded zero pages (memory size beyond file size) is
+ * followed by data.
  */
 int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
 		   const struct snap_opts *o, struct snap_stats *st);
