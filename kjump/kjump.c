@@ -7,23 +7,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "jump.h"
 #include "kexec.h"
 #include "loader.h"
+#include "mailbox.h"
 #include "memmap.h"
-#include "physmem.h"
 #include "util.h"
-
-#define STATUS_DIR "/run/kjump"
-#define STATUS_FILE STATUS_DIR "/status"
 
 enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_HELPER, ACT_EXEC,
 	      ACT_UNLOAD, ACT_STATUS };
@@ -231,73 +226,16 @@ static int resolve_window(const struct opts *o, const struct memmap *iomem,
 	return window_check(iomem, *start, *end);
 }
 
-static void write_status(const struct opts *o, const struct load_request *r,
-			 const struct load_layout *l)
-{
-	FILE *f;
-
-	mkdir(STATUS_DIR, 0755);
-	f = fopen(STATUS_FILE, "w");
-	if (!f)
-		return;
-	fprintf(f, "mode: %s\n", r->jump ? "jump" : "kexec");
-	fprintf(f, "kernel: %s\n", o->kernel);
-	fprintf(f, "initrd: %s\n", o->initrd ? o->initrd : "(none)");
-	fprintf(f, "command line: %s\n", r->cmdline);
-	if (r->jump)
-		fprintf(f, "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
-			" MiB, %" PRIu64 " MiB free for the kernel)\n",
-			r->win_start, r->win_end,
-			(r->win_end - r->win_start) >> 20,
-			l->free_bytes >> 20);
-	fprintf(f, "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%" PRIx64
-		", %d segments\n", l->entry, l->kernel_addr, l->nr_segments);
-	if (r->jump)
-		fprintf(f, "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
-			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
-			"\nstatus page: 0x%" PRIx64 "\n",
-			l->low_start, l->low_end, l->elfcorehdr_addr,
-			l->elfcorehdr_size, l->status_addr);
-	fclose(f);
-}
-
-/*
- * The helper's status page (see kernel-patches/0003): where a helper that
- * panicked leaves its message before it jumps back.  0 if none.
- */
-static uint64_t status_page(void)
-{
-	unsigned long long addr = 0;
-	char line[256];
-	FILE *f = fopen(STATUS_FILE, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "status page: %llx", &addr) == 1)
-			break;
-	fclose(f);
-	return addr;
-}
-
-static int clear_status_page(uint64_t addr)
-{
-	static const char zero[KJ_PAGE_SIZE];
-
-	return addr ? phys_write(addr, zero, sizeof(zero)) : 0;
-}
-
 static int do_load(const struct opts *o, bool jump)
 {
 	struct load_request req = {
 		.kernel_path = o->kernel,
 		.initrd_path = o->initrd,
-		.jump = jump,
 		.serial_port = 0x3f8,
 	};
 	struct load_layout layout;
 	struct memmap iomem;
-	char *cmdline = NULL, *own_cmdline;
+	char *cmdline = NULL, *own_cmdline = NULL;
 	int err;
 
 	if (o->entry) {
@@ -306,7 +244,7 @@ static int do_load(const struct opts *o, bool jump)
 	}
 	own_cmdline = read_cmdline();
 	err = own_cmdline ? memmap_read_iomem(&iomem) : -EIO;
-	if (!err && jump)
+	if (!err && jump && o->window)
 		err = resolve_window(o, &iomem, own_cmdline, &req.win_start,
 				     &req.win_end);
 	if (!err) {
@@ -315,16 +253,17 @@ static int do_load(const struct opts *o, bool jump)
 	}
 	if (!err) {
 		req.cmdline = cmdline;
-		err = loader_load(&req, &iomem, &layout);
+		if (jump) {
+			err = jump_load_helper(&req, &layout);
+		} else {
+			err = loader_load(&req, &iomem, &layout);
+			if (!err)
+				jump_state_write_load(o->kernel, o->initrd,
+						      &req, &layout);
+		}
 	}
-	if (err) {
+	if (err)
 		kj_error("%s", kj_errmsg());
-	} else {
-		write_status(o, &req, &layout);
-		if (jump && clear_status_page(layout.status_addr))
-			kj_error("warning: %s; a panic of the helper will not "
-				 "be reported", kj_errmsg());
-	}
 	free(cmdline);
 	free(own_cmdline);
 	return err;
@@ -359,70 +298,24 @@ static int do_helper(const struct opts *o)
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	mkdir(STATUS_DIR, 0755);
-	{
-		FILE *f = fopen(STATUS_FILE, "w");
-
-		if (f) {
-			fprintf(f, "mode: jump back\nentry: 0x%" PRIx64 "\n",
-				entry);
-			fclose(f);
-		}
-	}
+	jump_state_write_helper(entry);
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* After a return: did the helper come back because it panicked? */
-static int check_helper(uint64_t addr)
-{
-	char msg[512];
-	char *nl;
-
-	if (!addr || phys_read(addr, msg, sizeof(msg)))
-		return 0;
-	msg[sizeof(msg) - 1] = '\0';
-	if (strncmp(msg, "kexec jump helper panic: ", 25))
-		return 0;
-	nl = strchr(msg, '\n');
-	if (nl)
-		*nl = '\0';
-	kj_error("the helper kernel panicked and jumped back (%s); "
-		 "unloading it", msg + 25);
-	kexec_unload();
-	unlink(STATUS_FILE);
-	return -ECHILD;
 }
 
 static int do_exec(void)
 {
-	uint64_t status = status_page();
-	double start;
-	int err = kexec_loaded();
+	uint64_t mailbox = jump_state_mailbox();
+	double secs;
+	int err;
 
-	if (err == 0) {
-		kj_error("no image loaded; load one with --load-jump-back first");
-		return -ENOENT;
-	}
-	clear_status_page(status);
-	sync();
-	start = now();
-	err = kexec_exec();
+	if (mailbox)
+		mailbox_write(mailbox, "");
+	err = jump_exec(mailbox, &secs);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	err = check_helper(status);
-	if (err)
-		return err;
-	printf("kjump: back after %.3f s\n", now() - start);
+	printf("kjump: back after %.3f s\n", secs);
 	return 0;
 }
 
@@ -434,7 +327,7 @@ static int do_unload(void)
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	unlink(STATUS_FILE);
+	jump_state_clear();
 	return 0;
 }
 
@@ -452,7 +345,7 @@ static int do_status(void)
 		return loaded;
 	}
 	printf("loaded: %s\n", loaded ? "yes" : "no");
-	if (loaded && !kj_read_file(STATUS_FILE, &buf, &size)) {
+	if (loaded && !kj_read_file(JUMP_STATE_FILE, &buf, &size)) {
 		fwrite(buf, 1, size, stdout);
 		free(buf);
 	}

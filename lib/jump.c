@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jump.h"
+#include "kexec.h"
+#include "mailbox.h"
+#include "util.h"
+
+void jump_state_write_load(const char *kernel, const char *initrd,
+			   const struct load_request *r,
+			   const struct load_layout *l)
+{
+	FILE *f;
+
+	mkdir(JUMP_STATE_DIR, 0755);
+	f = fopen(JUMP_STATE_FILE, "w");
+	if (!f)
+		return;
+	fprintf(f, "mode: %s\n", r->jump ? "jump" : "kexec");
+	fprintf(f, "kernel: %s\n", kernel);
+	fprintf(f, "initrd: %s\n", initrd ? initrd : "(none)");
+	fprintf(f, "command line: %s\n", r->cmdline);
+	if (r->jump)
+		fprintf(f, "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+			" MiB, %" PRIu64 " MiB free for the kernel)\n",
+			r->win_start, r->win_end,
+			(r->win_end - r->win_start) >> 20,
+			l->free_bytes >> 20);
+	fprintf(f, "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%" PRIx64
+		", %d segments\n", l->entry, l->kernel_addr, l->nr_segments);
+	if (r->jump)
+		fprintf(f, "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
+			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
+			"\nstatus page: 0x%" PRIx64 "\n",
+			l->low_start, l->low_end, l->elfcorehdr_addr,
+			l->elfcorehdr_size, l->status_addr);
+	fclose(f);
+}
+
+void jump_state_write_helper(uint64_t entry)
+{
+	FILE *f;
+
+	mkdir(JUMP_STATE_DIR, 0755);
+	f = fopen(JUMP_STATE_FILE, "w");
+	if (!f)
+		return;
+	fprintf(f, "mode: jump back\nentry: 0x%" PRIx64 "\n", entry);
+	fclose(f);
+}
+
+void jump_state_clear(void)
+{
+	unlink(JUMP_STATE_FILE);
+}
+
+uint64_t jump_state_mailbox(void)
+{
+	unsigned long long addr = 0;
+	char line[256];
+	FILE *f = fopen(JUMP_STATE_FILE, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "status page: %llx", &addr) == 1)
+			break;
+	fclose(f);
+	return addr;
+}
+
+int jump_load_helper(struct load_request *req, struct load_layout *layout)
+{
+	struct memmap iomem;
+	char *cmdline;
+	size_t size;
+	void *buf;
+	int err;
+
+	req->jump = true;
+	err = memmap_read_iomem(&iomem);
+	if (err)
+		return err;
+	if (!req->win_end) {
+		err = kj_read_file("/proc/cmdline", &buf, &size);
+		if (err)
+			return err;
+		cmdline = realloc(buf, size + 1);
+		if (!cmdline) {
+			free(buf);
+			return -ENOMEM;
+		}
+		cmdline[size] = '\0';
+		err = window_from_cmdline(cmdline, &iomem, &req->win_start,
+					  &req->win_end);
+		free(cmdline);
+	} else {
+		err = window_check(&iomem, req->win_start, req->win_end);
+	}
+	err = err ?: loader_load(req, &iomem, layout);
+	if (err)
+		return err;
+	jump_state_write_load(req->kernel_path, req->initrd_path, req,
+			      layout);
+	err = mailbox_write(layout->status_addr, "");
+	if (err)
+		fprintf(stderr, "warning: %s; a panic of the helper will not "
+			"be reported\n", kj_errmsg());
+	return 0;
+}
+
+static double boottime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* After a return: did the helper come back because it panicked? */
+static int check_panic(uint64_t mailbox)
+{
+	char *msg = malloc(MAILBOX_SIZE), *nl;
+	size_t plen = strlen(MAILBOX_PANIC);
+	int err = 0;
+
+	if (!msg)
+		return -ENOMEM;
+	if (mailbox && !mailbox_read(mailbox, msg) &&
+	    !strncmp(msg, MAILBOX_PANIC, plen)) {
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		kj_seterr("the helper kernel panicked and jumped back (%s); "
+			  "unloading it", msg + plen);
+		kexec_unload();
+		jump_state_clear();
+		err = -ECHILD;
+	}
+	free(msg);
+	return err;
+}
+
+int jump_exec(uint64_t mailbox, double *secs)
+{
+	double start;
+	int err = kexec_loaded();
+
+	if (err == 0) {
+		kj_seterr("no image loaded; load one with --load-jump-back first");
+		return -ENOENT;
+	}
+	sync();
+	start = boottime();
+	err = kexec_exec();
+	if (err)
+		return err;
+	*secs = boottime() - start;
+	return check_panic(mailbox);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_JUMP_H
+#define KJUMP_JUMP_H
+
+#include <stdint.h>
+
+#include "loader.h"
+
+/*
+ * What is loaded for a jump, kept in /run/kjump/status for --status and
+ * for the next command: readable text, one "name: value" a line.
+ */
+#define JUMP_STATE_DIR "/run/kjump"
+#define JUMP_STATE_FILE JUMP_STATE_DIR "/status"
+
+void jump_state_write_load(const char *kernel, const char *initrd,
+			   const struct load_request *r,
+			   const struct load_layout *l);
+void jump_state_write_helper(uint64_t entry);
+void jump_state_clear(void);
+/* The mailbox (status page) of the loaded helper, 0 if none. */
+uint64_t jump_state_mailbox(void);
+
+/*
+ * Load a helper for a jump: the kernel, initrd and command line in req,
+ * the window reserved at boot unless req gives one.  Records the state and
+ * clears the mailbox.
+ */
+int jump_load_helper(struct load_request *req, struct load_layout *layout);
+
+/*
+ * Jump to the loaded image and come back; *secs is the round trip.  A
+ * helper that panicked (its message in the mailbox) is unloaded and
+ * reported as -ECHILD.
+ */
+int jump_exec(uint64_t mailbox, double *secs);
+
+#endif
