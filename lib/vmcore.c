@@ -164,3 +164,32 @@ int vmcore_info(const struct vmcore *vc, const char *key, char *out,
 	}
 	return -ENOENT;
 }
+
+int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
+		       uint64_t *offset)
+{
+	for (int i = 0; i < vc->nr_loads; i++) {
+		const struct vmcore_load *l = &vc->loads[i];
+
+		if (paddr >= l->paddr && paddr - l->paddr < l->filesz) {
+			*offset = l->offset + (paddr - l->paddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
+		     size_t len)
+{
+	uint64_t off;
+
+	if (vmcore_phys_offset(vc, paddr, &off) ||
+	    vmcore_phys_offset(vc, paddr + len - 1, &off)) {
+		kj_seterr("%s: physical 0x%llx+%zu is not in the core",
+			  vc->path, (unsigned long long)paddr, len);
+		return -ENOENT;
+	}
+	vmcore_phys_offset(vc, paddr, &off);
+	return read_at(vc, buf, len, off);
+}

@@ -28,6 +28,11 @@ struct vmcore {
 };
 
 int vmcore_open(struct vmcore *vc, const char *path);
+/* The file offset of physical address paddr, or -ENOENT if not present. */
+int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
+		       uint64_t *offset);
+int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
+		     size_t len);
 void vmcore_close(struct vmcore *vc);
 
 /*

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "kimage.h"
+#include "util.h"
+
+/* include/linux/kexec.h */
+#define IND_DESTINATION 0x1
+#define IND_INDIRECTION 0x2
+#define IND_DONE 0x4
+#define IND_SOURCE 0x8
+/* relocate_kernel_64.S: DATA(0x30), after 2048 bytes of code */
+#define CP_PA_BACKUP_PAGES_MAP 0x830
+/* a list longer than this is not one */
+#define MAX_ENTRIES (1UL << 22)
+
+int kimage_swap_sources(const struct vmcore *vc, uint64_t jump_back_entry,
+			uint64_t lo, uint64_t hi, uint64_t *src)
+{
+	uint64_t control = ALIGN_DOWN(jump_back_entry, KJ_PAGE_SIZE);
+	uint64_t entry, ptr = 0, dest = 0, found = 0, want;
+	int err;
+
+	want = (hi - lo) / KJ_PAGE_SIZE;
+	memset(src, 0, want * sizeof(*src));
+	err = vmcore_read_phys(vc, control + CP_PA_BACKUP_PAGES_MAP, &entry,
+			       sizeof(entry));
+	for (unsigned long n = 0; !err && n < MAX_ENTRIES; n++) {
+		if (!entry || (entry & IND_DONE))
+			break;
+		if (entry & IND_DESTINATION) {
+			dest = entry & ~(KJ_PAGE_SIZE - 1);
+		} else if (entry & IND_SOURCE) {
+			if (dest >= lo && dest < hi && !src[(dest - lo) >> 12]) {
+				src[(dest - lo) >> 12] =
+					entry & ~(KJ_PAGE_SIZE - 1);
+				found++;
+			}
+			dest += KJ_PAGE_SIZE;
+		}
+		if (entry & IND_INDIRECTION) {
+			uint64_t next = entry & ~(KJ_PAGE_SIZE - 1);
+
+			if (ptr && next == ALIGN_DOWN(ptr, KJ_PAGE_SIZE))
+				break;	/* a page pointing at itself */
+			ptr = next;
+		} else if (ptr)
+			ptr += sizeof(entry);
+		else
+			break;	/* a list must start with an indirection page */
+		err = vmcore_read_phys(vc, ptr, &entry, sizeof(entry));
+	}
+	if (err)
+		return err;
+	if (found != want) {
+		kj_seterr("the jump image's page list covers %" PRIu64 " of %"
+			  PRIu64 " pages of 0x%" PRIx64 "-0x%" PRIx64,
+			  found, want, lo, hi);
+		return -ENOENT;
+	}
+	return 0;
+}

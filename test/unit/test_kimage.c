@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <elf.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "kimage.h"
+#include "util.h"
+#include "vmcore.h"
+
+#define MEM_SIZE 0x10000	/* physical [0, 64 KiB) in one PT_LOAD */
+#define DATA_OFF 0x1000
+
+/* A core of 64 KiB of "original" memory with the given words set. */
+static char *make_core(const uint64_t (*words)[2], int n)
+{
+	char *path = strdup("/tmp/kjump-test-kimageXXXXXX");
+	uint8_t *mem = calloc(1, MEM_SIZE);
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph = { 0 };
+	int fd;
+
+	assert_non_null(path);
+	assert_non_null(mem);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_phoff = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phnum = 1;
+	ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
+			   .p_filesz = MEM_SIZE, .p_memsz = MEM_SIZE };
+	for (int i = 0; i < n; i++)
+		memcpy(mem + words[i][0], &words[i][1], 8);
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, &ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, mem, MEM_SIZE, DATA_OFF), MEM_SIZE);
+	close(fd);
+	free(mem);
+	return path;
+}
+
+static int sources(const uint64_t (*words)[2], int n, uint64_t lo,
+		   uint64_t hi, uint64_t *src)
+{
+	char *path = make_core(words, n);
+	struct vmcore vc;
+	int err;
+
+	assert_int_equal(vmcore_open(&vc, path), 0);
+	/* the jump-back entry lies in the control page at 0x1000 */
+	err = kimage_swap_sources(&vc, 0x10f2, lo, hi, src);
+	vmcore_close(&vc);
+	unlink(path);
+	free(path);
+	return err;
+}
+
+static void list_gives_each_destination_its_source(void **state)
+{
+	/* head -> indirection page 0x2000 -> (continued in 0x3000) */
+	static const uint64_t words[][2] = {
+		{ 0x1830, 0x2000 | 2 },
+		{ 0x2000, 0x8000 | 1 },		/* destination 0x8000 */
+		{ 0x2008, 0x5000 | 8 },		/* its source */
+		{ 0x2010, 0x3000 | 2 },		/* next indirection page */
+		{ 0x3000, 0x6000 | 8 },		/* 0x9000's source */
+		{ 0x3008, 0xe000 | 1 },		/* elsewhere */
+		{ 0x3010, 0x7000 | 8 },
+		{ 0x3018, 4 },			/* done */
+	};
+	uint64_t src[2];
+
+	(void)state;
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0xa000,
+				 src), 0);
+	assert_int_equal(src[0], 0x5000);
+	assert_int_equal(src[1], 0x6000);
+}
+
+static void incomplete_list_is_refused(void **state)
+{
+	static const uint64_t words[][2] = {
+		{ 0x1830, 0x2000 | 2 },
+		{ 0x2000, 0x8000 | 1 },
+		{ 0x2008, 0x5000 | 8 },
+		{ 0x2010, 4 },
+	};
+	uint64_t src[2];
+
+	(void)state;
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0xa000,
+				 src), -ENOENT);
+	assert_non_null(strstr(kj_errmsg(), "covers 1 of 2 pages"));
+}
+
+static void list_outside_the_core_is_refused(void **state)
+{
+	static const uint64_t words[][2] = {
+		{ 0x1830, 0x40000000 | 2 },	/* not in the core */
+	};
+	uint64_t src[1];
+
+	(void)state;
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0x9000,
+				 src), -ENOENT);
+	assert_non_null(strstr(kj_errmsg(), "not in the core"));
+}
+
+static void looping_list_ends(void **state)
+{
+	/* an indirection page pointing at itself: bounded, then refused */
+	static const uint64_t words[][2] = {
+		{ 0x1830, 0x2000 | 2 },
+		{ 0x2000, 0x2000 | 2 },
+	};
+	uint64_t src[1];
+
+	(void)state;
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0x9000,
+				 src), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(list_gives_each_destination_its_source),
+		cmocka_unit_test(incomplete_list_is_refused),
+		cmocka_unit_test(list_outside_the_core_is_refused),
+		cmocka_unit_test(looping_list_ends),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
