@@ -17,8 +17,10 @@ LDLIBS := -lelf -lz -lgcrypt -lgpg-error
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kjump kpattern
+PROGS := kjump ksnapshot ksave kpattern
 kjump_SRCS := kjump/kjump.c
+ksnapshot_SRCS := hibernate/ksnapshot.c
+ksave_SRCS := hibernate/ksave.c
 kpattern_SRCS := test/workload/kpattern.c
 
 LIB_SRCS := $(wildcard lib/*.c)

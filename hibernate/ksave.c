@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksave: the helper kernel's half of ksnapshot (and, later, khibernate).
+ * Reads the request the original system left in the mailbox, writes the
+ * original system's memory (/proc/vmcore) out as asked, and answers with
+ * the result.  Run on every visit by the helper's jumpback job.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kimage.h"
+#include "mailbox.h"
+#include "memmap.h"
+#include "snapshot.h"
+#include "util.h"
+#include "vmcore.h"
+
+#define VMCORE "/proc/vmcore"
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_output(const char *path)
+{
+	struct stat st;
+	int flags = O_WRONLY | O_CLOEXEC;
+	int fd;
+
+	/* a disk is written in place; a file is created afresh */
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		flags |= O_CREAT | O_TRUNC;
+	fd = open(path, flags, 0600);
+	if (fd < 0) {
+		kj_seterr("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return fd;
+}
+
+static int load_cmp(const void *a, const void *b)
+{
+	const struct vmcore_load *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/*
+ * The low memory this helper borrowed is its own RAM now: the original's
+ * contents are in the jump image's source pages.  Add them to the core at
+ * their original addresses, so the snapshot shows the original system.
+ * Returns the pages added, or a negative errno (the snapshot goes on
+ * without them).
+ */
+static int add_borrowed_memory(struct vmcore *vc)
+{
+	uint64_t lo = 0, hi = 0, entry = 0, *src, base;
+	char value[64], *cmdline;
+	struct vmcore_load *loads;
+	struct memmap own;
+	int n, added = 0;
+	size_t size;
+	void *buf;
+
+	if (kj_read_file("/proc/cmdline", &buf, &size))
+		return -EIO;
+	cmdline = realloc(buf, size + 1);
+	if (!cmdline)
+		return -ENOMEM;
+	cmdline[size] = '\0';
+	if (!kj_cmdline_param(cmdline, "kexec_jump_back_entry", value,
+			      sizeof(value)))
+		kj_parse_size(value, &entry);
+	free(cmdline);
+	if (!entry || memmap_read_iomem(&own))
+		return -ENOENT;
+	for (int i = 0; i < own.nr && !hi; i++)
+		if (own.r[i].type == E820_RAM && own.r[i].start < MiB(1)) {
+			lo = ALIGN_UP(own.r[i].start, KJ_PAGE_SIZE);
+			hi = ALIGN_DOWN(own.r[i].end, KJ_PAGE_SIZE);
+		}
+	n = hi > lo ? (hi - lo) / KJ_PAGE_SIZE : 0;
+	src = calloc(n ? n : 1, sizeof(*src));
+	loads = realloc(vc->loads, (vc->nr_loads + n) * sizeof(*loads));
+	if (!src || !loads || !vc->nr_loads) {
+		free(src);
+		if (loads)
+			vc->loads = loads;
+		return -ENOMEM;
+	}
+	vc->loads = loads;
+	/* the direct map's base, from a load that is not the kernel image */
+	base = 0;
+	for (int i = 0; i < vc->nr_loads && !base; i++)
+		if (loads[i].vaddr < 0xffffffff80000000ULL)
+			base = loads[i].vaddr - loads[i].paddr;
+	if (!n || kimage_swap_sources(vc, entry, lo, hi, src)) {
+		free(src);
+		return -ENOENT;
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t off;
+
+		if (vmcore_phys_offset(vc, src[i], &off))
+			continue;
+		loads[vc->nr_loads++] = (struct vmcore_load){
+			.paddr = lo + i * KJ_PAGE_SIZE,
+			.vaddr = base + lo + i * KJ_PAGE_SIZE,
+			.offset = off,
+			.filesz = KJ_PAGE_SIZE,
+			.memsz = KJ_PAGE_SIZE,
+		};
+		added++;
+	}
+	qsort(loads, vc->nr_loads, sizeof(*loads), load_cmp);
+	free(src);
+	return added;
+}
+
+static int snapshot(const char *req, char *result, size_t len)
+{
+	char output[256], exclude[64] = "none";
+	struct snap_opts o = { 0 };
+	struct snap_stats st;
+	struct vmcore vc;
+	double start = monotonic();
+	int fd, err, low;
+
+	if (mailbox_get(req, "output", output, sizeof(output))) {
+		kj_seterr("request without output=");
+		return -EINVAL;
+	}
+	mailbox_get(req, "exclude", exclude, sizeof(exclude));
+	o.exclude_zero = strstr(exclude, "zero") != NULL;
+	err = vmcore_open(&vc, VMCORE);
+	if (err)
+		return err;
+	low = add_borrowed_memory(&vc);
+	fd = open_output(output);
+	if (fd < 0) {
+		vmcore_close(&vc);
+		return fd;
+	}
+	err = snap_write_elf(&vc, fd, output, &o, &st);
+	if (!err && fsync(fd)) {
+		err = -errno;
+		kj_seterr("%s: %s", output, strerror(errno));
+	}
+	close(fd);
+	vmcore_close(&vc);
+	if (err)
+		return err;
+	snprintf(result, len,
+		 "%s\nstatus=ok\nbytes=%llu\npages=%llu\nwritten=%llu\n"
+		 "excluded=%llu\nloads=%d\nlow=%d\nseconds=%.3f\n",
+		 MAILBOX_RESULT, (unsigned long long)st.bytes,
+		 (unsigned long long)st.pages_total,
+		 (unsigned long long)st.pages_written,
+		 (unsigned long long)st.pages_zero, st.nr_loads, low,
+		 monotonic() - start);
+	return 0;
+}
+
+/* Answer the request in the mailbox, if there is one. */
+static int serve(void)
+{
+	uint64_t addr = mailbox_helper_addr();
+	char *req = malloc(MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
+	char job[64];
+	int err;
+
+	if (!req || !result)
+		return -ENOMEM;
+	if (!addr) {
+		kj_error("no kexec_jump_back_status= on /proc/cmdline: "
+			 "not a helper started by kjump");
+		return -ENOENT;
+	}
+	err = mailbox_read(addr, req);
+	if (err || strncmp(req, MAILBOX_REQUEST "\n", strlen(MAILBOX_REQUEST) + 1))
+		goto out;	/* nothing asked */
+	if (mailbox_get(req, "job", job, sizeof(job))) {
+		err = -EINVAL;
+		kj_seterr("request without job=");
+	} else if (!strcmp(job, "snapshot")) {
+		err = snapshot(req, result, MAILBOX_SIZE);
+	} else {
+		err = -EINVAL;
+		kj_seterr("unknown job '%s'", job);
+	}
+	if (err)
+		snprintf(result, MAILBOX_SIZE, "%s\nstatus=error\nmessage=%s\n",
+			 MAILBOX_RESULT, kj_errmsg());
+	if (mailbox_write(addr, result))
+		kj_error("%s", kj_errmsg());
+	if (err)
+		kj_error("%s", kj_errmsg());
+out:
+	free(req);
+	free(result);
+	return err;
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " ksave --serve\n"
+	      "\n"
+	      "In a helper kernel started by kjump: do what the original\n"
+	      "system asked in the mailbox (write a snapshot of its memory)\n"
+	      "and leave the result there.\n"
+	      "\n"
+	      "Options:\n"
+	      "     --serve      answer the pending request, if any\n"
+	      " -h, --help       display this help\n"
+	      " -V, --version    display version\n"
+	      "\n"
+	      "See ksave(8).\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "serve", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, do_serve = 0;
+
+	kj_set_progname(argv[0]);
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': do_serve = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ksave %s\n", KJUMP_VERSION); return 0;
+		default: return 2;
+		}
+	}
+	if (!do_serve || optind < argc) {
+		kj_error("nothing to do; see ksave --help");
+		return 2;
+	}
+	return serve() ? 1 : 0;
+}

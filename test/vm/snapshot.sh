@@ -1,0 +1,40 @@
+# ksnapshot: a snapshot of the running system, taken through the helper,
+# that gdb reads: the task list shows the marker process, whose string is
+# in the snapshot; the system carries on and a second snapshot, without
+# zero pages, works too and is smaller.
+#
+# crash 8.0.2, Debian 12's, predates Linux 6.12: its ps fails on 6.12's
+# mm_struct, and sys, log and even start-up crash at random, so it is not
+# used here (see docs/snapshot.md).
+VM_APPEND='memmap=256M$0x10000000'
+snap=$WORK/snap.img
+truncate -s 1200M "$snap"
+VM_TIMEOUT=600 vm_run snap '
+kpattern start /tmp/kp 0x51 16 KJUMP-SNAPSHOT-MARKER-4242 || exit 1
+ksnapshot -o /dev/vda --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append=console=ttyS0,115200 || exit 1
+kpattern check /tmp/kp || exit 1
+ksnapshot -o /dev/vda --exclude=zero || exit 1
+kpattern check /tmp/kp
+' -drive "file=$snap,format=raw,if=virtio"
+expect_success
+expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, 0 excluded'
+expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, [1-9][0-9]* excluded'
+expect '^ok 2 16 MiB intact'
+full=$(sed -n 's/^ksnapshot: .*: \([0-9]*\) MiB, .* 0 excluded.*/\1/p' "$LAST_LOG")
+small=$(sed -n 's/^ksnapshot: .*: \([0-9]*\) MiB, .* [1-9][0-9]* excluded.*/\1/p' "$LAST_LOG")
+[ "$small" -lt "$full" ] || fail "--exclude=zero is not smaller ($small vs $full MiB)"
+
+# The last snapshot (zero pages excluded) is on the disk image.  gdb reads
+# it: the kernel's banner, the task list with the marker process, and the
+# jumping CPU's registers (kernel-patches/0004) as a thread.
+grep -aq KJUMP-SNAPSHOT-MARKER-4242 "$snap" || fail "marker string not in $snap"
+timeout 300 gdb -batch -ex 'p linux_banner' -ex 'info threads' \
+	-x "$TOP/test/vm/gdb-ps.py" "$KERNEL_DIR/vmlinux" "$snap" \
+	>"$WORK/gdb.out" 2>&1 || true
+LAST_LOG=$WORK/gdb.out
+cat "$LAST_LOG"
+expect '^\$1 = .* "Linux version 6\.12\.'
+expect '^\* 1 +LWP [0-9]+ +crash_setup_regs'
+expect '^task [0-9]+ kpattern$'
+expect '^task [0-9]+ ksnapshot$'
