@@ -135,6 +135,7 @@ static int snapshot(const char *req, char *result, size_t len)
 	struct snap_stats st;
 	struct vmcore vc;
 	double start = monotonic();
+	struct stat sb;
 	int fd, err, low;
 
 	if (mailbox_get(req, "output", output, sizeof(output))) {
@@ -159,8 +160,12 @@ static int snapshot(const char *req, char *result, size_t len)
 	}
 	close(fd);
 	vmcore_close(&vc);
-	if (err)
+	if (err) {
+		/* a partial file goes; a disk is left without an ELF header */
+		if (!stat(output, &sb) && S_ISREG(sb.st_mode))
+			unlink(output);
 		return err;
+	}
 	snprintf(result, len,
 		 "%s\nstatus=ok\nbytes=%llu\npages=%llu\nwritten=%llu\n"
 		 "excluded=%llu\nloads=%d\nlow=%d\nseconds=%.3f\n",

@@ -233,6 +233,17 @@ int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
 		goto out;
 	}
 	w.out_off = header_area(&w);
+	/*
+	 * The ELF header goes in last and makes the output valid: first
+	 * clear whatever header an earlier snapshot left on the disk, so an
+	 * interrupted write is not taken for a snapshot.
+	 */
+	memset(w.buf, 0, KJ_PAGE_SIZE);
+	err = write_at(&w, w.buf, KJ_PAGE_SIZE, 0);
+	if (!err && fsync(outfd) && errno != EINVAL) {
+		err = -errno;
+		kj_seterr("%s: %s", outname, strerror(errno));
+	}
 	for (int i = 0; !err && i < in->nr_loads; i++)
 		err = copy_load(&w, &in->loads[i]);
 	err = err ?: write_headers(&w);

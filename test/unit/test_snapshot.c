@@ -2,6 +2,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -252,6 +254,40 @@ static void full_disk_is_reported(void **state)
 	free(in_path);
 }
 
+/*
+ * A write that fails half-way (here: the file size limit) leaves no ELF
+ * header behind, not even the one of an earlier, complete snapshot.
+ */
+static void interrupted_write_leaves_no_header(void **state)
+{
+	char *in_path = make_input(), out[] = "/tmp/kjump-test-snapXXXXXX";
+	struct rlimit old, small = { 64 * 1024, 64 * 1024 };
+	struct snap_opts o = { 0 };
+	struct snap_stats st;
+	struct vmcore in;
+	uint8_t magic[4];
+	int fd;
+
+	(void)state;
+	close(mkstemp(out));
+	write_snapshot(in_path, out, false, &st);
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	fd = open(out, O_RDWR);
+	assert_true(fd >= 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	setrlimit(RLIMIT_FSIZE, &small);
+	assert_int_equal(snap_write_elf(&in, fd, out, &o, &st), -EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+	assert_int_equal(pread(fd, magic, 4, 0), 4);
+	assert_memory_not_equal(magic, ELFMAG, SELFMAG);
+	close(fd);
+	vmcore_close(&in);
+	unlink(in_path);
+	unlink(out);
+	free(in_path);
+}
+
 static void not_a_core_is_refused(void **state)
 {
 	struct vmcore in;
@@ -269,6 +305,7 @@ int main(void)
 		cmocka_unit_test(zero_pages_are_excluded),
 		cmocka_unit_test(pipe_output_is_refused),
 		cmocka_unit_test(full_disk_is_reported),
+		cmocka_unit_test(interrupted_write_leaves_no_header),
 		cmocka_unit_test(not_a_core_is_refused),
 	};
 
