@@ -7,13 +7,14 @@
  *   kpattern start DIR SEED MIB [MARKER]   fill, detach, wait for checks
  *   kpattern check DIR                     verify now; exit 0 if intact
  *   kpattern stop DIR                      verify and end the holder
+ *   kpattern mark DIR TEXT                 put TEXT in the marker page
  *   kpattern find FILE SEED MIB            count the pattern's pages in a
  *                                          memory image (e.g. /proc/vmcore)
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
- * given, is copied to the start of a page of its own, for tests that look
- * for it in a memory image.
+ * given, is put at the start of a page of its own, after the prefix
+ * "kpattern-marker-page:", for tests that look for it in a memory image.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t pending_check, pending_stop;
+static volatile sig_atomic_t pending_check, pending_stop, pending_mark;
 
 static uint64_t pattern_word(uint64_t seed, uint64_t index)
 {
@@ -90,6 +91,8 @@ static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		pending_check = 1;
+	else if (sig == SIGUSR2)
+		pending_mark = 1;
 	else
 		pending_stop = 1;
 }
@@ -111,13 +114,20 @@ static int report(const char *dir, const uint64_t *buf, size_t words,
 	return bad == words ? 0 : 1;
 }
 
+/* The marker page starts with a prefix no other page would, then TEXT. */
+static void set_marker(char *page, const char *text)
+{
+	memset(page, 0, 4096);
+	snprintf(page, 4096, "kpattern-marker-page:%s", text);
+}
+
 static int hold(const char *dir, uint64_t seed, size_t mib, const char *marker)
 {
 	size_t words = (mib << 20) / 8;
 	unsigned int checks = 0;
 	char *marker_page = NULL;
 	uint64_t *buf;
-	char text[64];
+	char text[1024];
 	int rc;
 
 	buf = mmap(NULL, words * 8, PROT_READ | PROT_WRITE,
@@ -133,17 +143,24 @@ static int hold(const char *dir, uint64_t seed, size_t mib, const char *marker)
 		marker_page = aligned_alloc(4096, 4096);
 		if (!marker_page)
 			return 1;
-		memset(marker_page, 0, 4096);
-		strncpy(marker_page, marker, 4095);
+		set_marker(marker_page, marker);
 		mlock(marker_page, 4096);
 	}
 	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	signal(SIGTERM, on_signal);
 	snprintf(text, sizeof(text), "%d\n", (int)getpid());
 	write_file(dir, "pid", text);
 	report(dir, buf, words, seed, checks);
 	for (;;) {
 		pause();
+		if (pending_mark && marker_page) {
+			/* the new text is in DIR/marker; answer with a check */
+			pending_mark = 0;
+			read_file(dir, "marker", text, sizeof(text));
+			set_marker(marker_page, text);
+			report(dir, buf, words, seed, ++checks);
+		}
 		if (pending_check) {
 			pending_check = 0;
 			report(dir, buf, words, seed, ++checks);
@@ -288,6 +305,7 @@ static int usage(FILE *out, int status)
 	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
 	      "       kpattern check DIR\n"
 	      "       kpattern stop DIR\n"
+	      "       kpattern mark DIR TEXT\n"
 	      "       kpattern find FILE SEED MIB\n", out);
 	return status;
 }
@@ -315,6 +333,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "find") && argc == 5)
 		return find(argv[2], strtoull(argv[3], NULL, 0),
 			    strtoul(argv[4], NULL, 0));
+	if (!strcmp(argv[1], "mark") && argc == 4) {
+		if (write_file(argv[2], "marker", argv[3]))
+			return 2;
+		return request(argv[2], SIGUSR2);
+	}
 	if (!strcmp(argv[1], "stop") && argc == 3)
 		return request(argv[2], SIGTERM);
 	return usage(stderr, 2);
