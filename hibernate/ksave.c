@@ -128,10 +128,47 @@ static int add_borrowed_memory(struct vmcore *vc)
 	return added;
 }
 
+/* "zero,free,cache,user" into the writer's options. */
+static int parse_exclude(const char *list, struct snap_opts *o)
+{
+	static const struct {
+		const char *name;
+		int class;
+	} names[] = {
+		{ "free", PAGE_FREE }, { "cache", PAGE_CACHE },
+		{ "user", PAGE_USER },
+	};
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		if (!strcmp(tok, "zero")) {
+			o->exclude_zero = true;
+			continue;
+		}
+		if (!strcmp(tok, "none"))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == ARRAY_SIZE(names)) {
+			kj_seterr("exclude=%s: unknown page kind '%s'", list,
+				  tok);
+			return -EINVAL;
+		}
+		o->exclude_classes |= 1U << names[i].class;
+	}
+	return 0;
+}
+
 static int snapshot(const char *req, char *result, size_t len)
 {
-	char output[256], exclude[64] = "none";
+	char output[256], exclude[128] = "none";
 	struct snap_opts o = { 0 };
+	struct pageclass pc;
 	struct snap_stats st;
 	struct vmcore vc;
 	double start = monotonic();
@@ -143,10 +180,18 @@ static int snapshot(const char *req, char *result, size_t len)
 		return -EINVAL;
 	}
 	mailbox_get(req, "exclude", exclude, sizeof(exclude));
-	o.exclude_zero = strstr(exclude, "zero") != NULL;
-	err = vmcore_open(&vc, VMCORE);
+	err = parse_exclude(exclude, &o);
+	err = err ?: vmcore_open(&vc, VMCORE);
 	if (err)
 		return err;
+	if (o.exclude_classes) {
+		err = pageclass_init(&pc, &vc);
+		if (err) {
+			vmcore_close(&vc);
+			return err;
+		}
+		o.pc = &pc;
+	}
 	low = add_borrowed_memory(&vc);
 	fd = open_output(output);
 	if (fd < 0) {
@@ -168,11 +213,17 @@ static int snapshot(const char *req, char *result, size_t len)
 	}
 	snprintf(result, len,
 		 "%s\nstatus=ok\nbytes=%llu\npages=%llu\nwritten=%llu\n"
-		 "excluded=%llu\nloads=%d\nlow=%d\nseconds=%.3f\n",
+		 "excluded=%llu\n"
+		 "zero=%llu\nfree=%llu\ncache=%llu\nuser=%llu\n"
+		 "loads=%d\nlow=%d\nseconds=%.3f\n",
 		 MAILBOX_RESULT, (unsigned long long)st.bytes,
 		 (unsigned long long)st.pages_total,
 		 (unsigned long long)st.pages_written,
-		 (unsigned long long)st.pages_zero, st.nr_loads, low,
+		 (unsigned long long)(st.pages_total - st.pages_written),
+		 (unsigned long long)st.pages_zero,
+		 (unsigned long long)st.pages_class[PAGE_FREE],
+		 (unsigned long long)st.pages_class[PAGE_CACHE],
+		 (unsigned long long)st.pages_class[PAGE_USER], st.nr_loads, low,
 		 monotonic() - start);
 	return 0;
 }

@@ -29,7 +29,7 @@ struct opts {
 static void usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      " ksnapshot -o DEVICE [--exclude=zero|none] [--format=elf]\n"
+	      " ksnapshot -o DEVICE [--exclude=LIST] [--format=elf]\n"
 	      "           [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Write a snapshot of this running system's memory, readable by\n"
@@ -38,7 +38,8 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      " -o, --output=DEVICE    where the helper writes the snapshot: a disk\n"
 	      "                        this system does not use, by its name in the helper\n"
-	      "     --exclude=LIST     pages to leave out: zero, or none (default)\n"
+	      "     --exclude=LIST     pages to leave out, comma-separated: zero,\n"
+	      "                        free, cache, user; or none (default)\n"
 	      "     --format=elf       the output format (ELF core)\n"
 	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
 	      "     --initrd=FILE      its initrd (with ksave and the jumpback job)\n"
@@ -47,6 +48,30 @@ static void usage(FILE *out)
 	      " -V, --version          display version\n"
 	      "\n"
 	      "See ksnapshot(8).\n", out);
+}
+
+/* A comma-separated list of zero, free, cache, user; or none. */
+static int check_exclude(const char *list)
+{
+	static const char *const kinds[] = { "zero", "free", "cache", "user",
+					     "none" };
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(kinds); i++)
+			if (!strcmp(tok, kinds[i]))
+				break;
+		if (i == ARRAY_SIZE(kinds)) {
+			kj_error("--exclude=%s: '%s' is none of zero, free, "
+				 "cache, user", list, tok);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -92,11 +117,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		kj_error("no output: give -o DEVICE");
 		return -EINVAL;
 	}
-	if (strcmp(o->exclude, "zero") && strcmp(o->exclude, "none")) {
-		kj_error("--exclude=%s: expected zero or none", o->exclude);
-		return -EINVAL;
-	}
-	return 0;
+	return check_exclude(o->exclude);
 }
 
 /* The helper writes the disk in place; this system must not be using it. */
@@ -160,7 +181,8 @@ static int report(const char *output, const char *result, double secs)
 {
 	char status[32] = "", msg[512] = "", bytes[32] = "0", pages[32] = "0",
 	     written[32] = "0", excluded[32] = "0", took[32] = "?",
-	     low[32] = "-1";
+	     low[32] = "-1", zero[32] = "0", free_[32] = "0", cache[32] = "0",
+	     user[32] = "0";
 
 	mailbox_get(result, "status", status, sizeof(status));
 	if (strcmp(status, "ok")) {
@@ -175,12 +197,17 @@ static int report(const char *output, const char *result, double secs)
 	mailbox_get(result, "excluded", excluded, sizeof(excluded));
 	mailbox_get(result, "seconds", took, sizeof(took));
 	mailbox_get(result, "low", low, sizeof(low));
+	mailbox_get(result, "zero", zero, sizeof(zero));
+	mailbox_get(result, "free", free_, sizeof(free_));
+	mailbox_get(result, "cache", cache, sizeof(cache));
+	mailbox_get(result, "user", user, sizeof(user));
 	if (atoi(low) <= 0)
 		fprintf(stderr, "ksnapshot: warning: the memory below 1 MiB "
 			"that the helper borrowed is not in the snapshot\n");
-	printf("ksnapshot: %s: %llu MiB, %s pages written, %s excluded, "
-	       "%s s writing, %.3f s in all\n", output,
-	       strtoull(bytes, NULL, 10) >> 20, written, excluded, took, secs);
+	printf("ksnapshot: %s: %llu MiB, %s pages written, %s excluded "
+	       "(zero %s, free %s, cache %s, user %s), %s s writing, "
+	       "%.3f s in all\n", output, strtoull(bytes, NULL, 10) >> 20,
+	       written, excluded, zero, free_, cache, user, took, secs);
 	return 0;
 }
 

@@ -104,7 +104,10 @@ static int keep_page(struct writer *w, const struct vmcore_load *l,
 	return 0;
 }
 
-/* A zero page takes no room on disk: the PT_LOAD's p_memsz covers it. */
+/*
+ * A zero or excluded page takes no room on disk: the PT_LOAD's p_memsz
+ * covers it, and readers see zeros.
+ */
 static void zero_page(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, size_t len)
 {
@@ -112,13 +115,20 @@ static void zero_page(struct writer *w, const struct vmcore_load *l,
 		new_load(w, l, off_in_load);
 	w->run = RUN_ZEROS;
 	w->loads[w->st->nr_loads - 1].p_memsz += len;
-	w->st->pages_zero++;
+}
+
+/* Each input load left may still need a PT_LOAD of its own. */
+static bool may_exclude(const struct writer *w)
+{
+	return w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS;
 }
 
 static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 		      uint64_t pos, size_t len)
 {
+	uint8_t cls[SNAP_CHUNK / KJ_PAGE_SIZE];
 	ssize_t n = pread(w->in->fd, w->buf, len, l->offset + pos);
+	unsigned int npages = DIV_ROUND_UP(len, KJ_PAGE_SIZE);
 
 	if (n != (ssize_t)len) {
 		kj_seterr("%s: %s at offset 0x%llx", w->in->path,
@@ -126,16 +136,27 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 			  (unsigned long long)(l->offset + pos));
 		return n < 0 ? -errno : -EIO;
 	}
-	for (size_t off = 0; off < len; off += KJ_PAGE_SIZE) {
+	memset(cls, PAGE_KEEP, npages);
+	if (w->o->pc && w->o->exclude_classes &&
+	    pageclass_get(w->o->pc, (l->paddr + pos) / KJ_PAGE_SIZE, npages,
+			  cls))
+		return -ENOMEM;
+	for (unsigned int i = 0; i < npages; i++) {
+		size_t off = (size_t)i * KJ_PAGE_SIZE;
 		size_t plen = len - off < KJ_PAGE_SIZE ? len - off : KJ_PAGE_SIZE;
 		int err;
 
 		w->st->pages_total++;
-		/* each input load left may still need a PT_LOAD of its own */
-		if (w->o->exclude_zero &&
-		    w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS &&
+		if ((w->o->exclude_classes & (1U << cls[i])) &&
+		    may_exclude(w)) {
+			zero_page(w, l, pos + off, plen);
+			w->st->pages_class[cls[i]]++;
+			continue;
+		}
+		if (w->o->exclude_zero && may_exclude(w) &&
 		    page_is_zero(w->buf + off, plen)) {
 			zero_page(w, l, pos + off, plen);
+			w->st->pages_zero++;
 			continue;
 		}
 		err = keep_page(w, l, pos + off, w->buf + off, plen);

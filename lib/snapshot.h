@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pageclass.h"
 #include "vmcore.h"
 
 /* Output PT_LOADs at most; past that, excluded pages are written anyway. */
@@ -17,12 +18,16 @@ struct snap_stats {
 	uint64_t pages_total;	/* pages in the input */
 	uint64_t pages_written;
 	uint64_t pages_zero;	/* excluded because all zero */
+	uint64_t pages_class[4];	/* excluded by class (enum page_class) */
 	uint64_t bytes;		/* size of the output */
 	int nr_loads;		/* PT_LOADs in the output */
 };
 
 struct snap_opts {
 	bool exclude_zero;
+	/* leave out the classes in exclude_classes (1 << enum page_class) */
+	struct pageclass *pc;
+	unsigned int exclude_classes;
 	/* notes appended after the input's (ELF note records, 4-aligned) */
 	const void *extra_notes;
 	size_t extra_notes_size;

@@ -1,0 +1,44 @@
+# Page exclusion from the original kernel's struct pages: leaving out free
+# pages keeps every page of the workload and the snapshot readable, and is
+# smaller than leaving out zero pages alone (64 MiB were written and freed
+# before, so free memory is not all zero); leaving out user pages too
+# drops the workload's pattern.
+VM_APPEND='memmap=256M$0x10000000'
+for d in a b c; do
+	truncate -s 1200M "$WORK/snap-$d.img"
+done
+VM_TIMEOUT=600 vm_run exclude '
+kpattern start /tmp/kp 0x5eed 16 KJUMP-EXCLUDE-MARKER || exit 1
+kpattern start /tmp/freed 0x77 64 && kpattern stop /tmp/freed || exit 1
+ksnapshot -o /dev/vda --exclude=zero --kernel=/boot/bzImage \
+	--initrd=/boot/helper.cpio.gz --append=console=ttyS0,115200 || exit 1
+ksnapshot -o /dev/vdb --exclude=zero,free || exit 1
+ksnapshot -o /dev/vdc --exclude=zero,free,cache,user || exit 1
+ksnapshot -o /dev/vdc --exclude=zero,dirty
+echo "bad kind: $?"
+kpattern check /tmp/kp
+' -drive "file=$WORK/snap-a.img,format=raw,if=virtio" \
+	-drive "file=$WORK/snap-b.img,format=raw,if=virtio" \
+	-drive "file=$WORK/snap-c.img,format=raw,if=virtio"
+expect_success
+expect '^ksnapshot: --exclude=zero,dirty: .dirty. is none of zero, free, cache, user$'
+expect '^bad kind: 2$'
+size() {
+	sed -n "s|^ksnapshot: /dev/$1: \([0-9]*\) MiB,.*|\1|p" "$LAST_LOG"
+}
+a=$(size vda) b=$(size vdb) c=$(size vdc)
+echo "sizes: zero $a MiB, zero+free $b MiB, all $c MiB"
+[ "$b" -lt "$a" ] && [ "$c" -lt "$b" ] || fail "sizes do not shrink: $a $b $c"
+expect '^ksnapshot: /dev/vdb: .* \(zero [0-9]+, free [1-9][0-9]*, cache 0, user 0\)'
+expect '^ksnapshot: /dev/vdc: .* user [1-9][0-9]*\)'
+
+kp=$TOP/build/bin/kpattern
+"$kp" find "$WORK/snap-b.img" 0x5eed 16 >"$WORK/find.out" 2>&1 || true
+"$kp" find "$WORK/snap-c.img" 0x5eed 16 >>"$WORK/find.out" 2>&1 || true
+timeout 300 gdb -batch -x "$TOP/test/vm/gdb-ps.py" "$KERNEL_DIR/vmlinux" \
+	"$WORK/snap-b.img" >>"$WORK/find.out" 2>&1 || true
+LAST_LOG=$WORK/find.out
+cat "$LAST_LOG"
+expect "^kpattern: found 4096 of 4096 pattern pages in .*snap-b.img\$"
+expect "^kpattern: found 0 of 4096 pattern pages in .*snap-c.img\$"
+expect '^task [0-9]+ kpattern$'
