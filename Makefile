@@ -5,6 +5,7 @@
 #   make kernel     patched Linux 6.12 test kernel, cached outside the tree
 #   make initramfs  helper and test initramfs images
 #   make test       unit tests, then VM tests under QEMU
+#   make bench      benchmarks (by hand; results in build/bench)
 #
 # Every target that needs packages runs the dependency check first.
 
@@ -29,7 +30,7 @@ include purgatory/purgatory.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all deps kernel initramfs test unit-test vm-test clean
+.PHONY: all deps kernel initramfs test unit-test vm-test bench clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -75,6 +76,9 @@ test: all unit-test kernel initramfs
 
 vm-test: all kernel initramfs
 	@test/run.sh --vm-only
+
+bench: all kernel initramfs
+	@bench/snapshot-writer.sh
 
 clean:
 	rm -rf $(B)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,24 +165,23 @@ static int parse_exclude(const char *list, struct snap_opts *o)
 	return 0;
 }
 
-static int snapshot(const char *req, char *result, size_t len)
+/*
+ * Write the memory of the core at in_path to output as an ELF snapshot;
+ * borrowed adds the low memory this helper borrowed from the original.
+ * *low is how many pages that added (negative: none).
+ */
+static int write_snapshot(const char *in_path, const char *output,
+			  const char *exclude, bool borrowed,
+			  struct snap_stats *st, int *low)
 {
-	char output[256], exclude[128] = "none";
 	struct snap_opts o = { 0 };
 	struct pageclass pc;
-	struct snap_stats st;
 	struct vmcore vc;
-	double start = monotonic();
 	struct stat sb;
-	int fd, err, low;
+	int fd, err;
 
-	if (mailbox_get(req, "output", output, sizeof(output))) {
-		kj_seterr("request without output=");
-		return -EINVAL;
-	}
-	mailbox_get(req, "exclude", exclude, sizeof(exclude));
 	err = parse_exclude(exclude, &o);
-	err = err ?: vmcore_open(&vc, VMCORE);
+	err = err ?: vmcore_open(&vc, in_path);
 	if (err)
 		return err;
 	if (o.exclude_classes) {
@@ -192,39 +192,78 @@ static int snapshot(const char *req, char *result, size_t len)
 		}
 		o.pc = &pc;
 	}
-	low = add_borrowed_memory(&vc);
+	*low = borrowed ? add_borrowed_memory(&vc) : -ENOENT;
 	fd = open_output(output);
 	if (fd < 0) {
 		vmcore_close(&vc);
 		return fd;
 	}
-	err = snap_write_elf(&vc, fd, output, &o, &st);
+	err = snap_write_elf(&vc, fd, output, &o, st);
 	if (!err && fsync(fd)) {
 		err = -errno;
 		kj_seterr("%s: %s", output, strerror(errno));
 	}
 	close(fd);
 	vmcore_close(&vc);
-	if (err) {
-		/* a partial file goes; a disk is left without an ELF header */
-		if (!stat(output, &sb) && S_ISREG(sb.st_mode))
-			unlink(output);
-		return err;
-	}
+	/* a partial file goes; a disk is left without an ELF header */
+	if (err && !stat(output, &sb) && S_ISREG(sb.st_mode))
+		unlink(output);
+	return err;
+}
+
+static void format_result(char *result, size_t len, const struct snap_stats *st,
+			  int low, double secs)
+{
 	snprintf(result, len,
 		 "%s\nstatus=ok\nbytes=%llu\npages=%llu\nwritten=%llu\n"
 		 "excluded=%llu\n"
 		 "zero=%llu\nfree=%llu\ncache=%llu\nuser=%llu\n"
 		 "loads=%d\nlow=%d\nseconds=%.3f\n",
-		 MAILBOX_RESULT, (unsigned long long)st.bytes,
-		 (unsigned long long)st.pages_total,
-		 (unsigned long long)st.pages_written,
-		 (unsigned long long)(st.pages_total - st.pages_written),
-		 (unsigned long long)st.pages_zero,
-		 (unsigned long long)st.pages_class[PAGE_FREE],
-		 (unsigned long long)st.pages_class[PAGE_CACHE],
-		 (unsigned long long)st.pages_class[PAGE_USER], st.nr_loads, low,
-		 monotonic() - start);
+		 MAILBOX_RESULT, (unsigned long long)st->bytes,
+		 (unsigned long long)st->pages_total,
+		 (unsigned long long)st->pages_written,
+		 (unsigned long long)(st->pages_total - st->pages_written),
+		 (unsigned long long)st->pages_zero,
+		 (unsigned long long)st->pages_class[PAGE_FREE],
+		 (unsigned long long)st->pages_class[PAGE_CACHE],
+		 (unsigned long long)st->pages_class[PAGE_USER], st->nr_loads,
+		 low, secs);
+}
+
+static int snapshot(const char *req, char *result, size_t len)
+{
+	char output[256], exclude[128] = "none";
+	double start = monotonic();
+	struct snap_stats st;
+	int err, low;
+
+	if (mailbox_get(req, "output", output, sizeof(output))) {
+		kj_seterr("request without output=");
+		return -EINVAL;
+	}
+	mailbox_get(req, "exclude", exclude, sizeof(exclude));
+	err = write_snapshot(VMCORE, output, exclude, true, &st, &low);
+	if (!err)
+		format_result(result, len, &st, low, monotonic() - start);
+	return err;
+}
+
+/* ksave --convert: the same writer on a core file, e.g. for benchmarks. */
+static int convert(const char *in, const char *out, const char *exclude)
+{
+	double start = monotonic();
+	struct snap_stats st;
+	int err, low;
+
+	err = write_snapshot(in, out, exclude, false, &st, &low);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	printf("ksave: %s: %llu MiB, %llu of %llu pages written, %.3f s\n",
+	       out, (unsigned long long)st.bytes >> 20,
+	       (unsigned long long)st.pages_written,
+	       (unsigned long long)st.pages_total, monotonic() - start);
 	return 0;
 }
 
@@ -272,6 +311,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage:\n"
 	      " ksave --serve\n"
+	      " ksave --convert [--exclude=LIST] CORE OUTPUT\n"
 	      "\n"
 	      "In a helper kernel started by kjump: do what the original\n"
 	      "system asked in the mailbox (write a snapshot of its memory)\n"
@@ -279,6 +319,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "     --serve      answer the pending request, if any\n"
+	      "     --convert    write the ELF core CORE as a snapshot to OUTPUT\n"
+	      "     --exclude=LIST  with --convert: zero,free,cache,user\n"
 	      " -h, --help       display this help\n"
 	      " -V, --version    display version\n"
 	      "\n"
@@ -289,22 +331,29 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "serve", no_argument, NULL, 's' },
+		{ "convert", no_argument, NULL, 'c' },
+		{ "exclude", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, do_serve = 0;
+	const char *exclude = "none";
+	int c, do_serve = 0, do_convert = 0;
 
 	kj_set_progname(argv[0]);
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': do_serve = 1; break;
+		case 'c': do_convert = 1; break;
+		case 'x': exclude = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ksave %s\n", KJUMP_VERSION); return 0;
 		default: return 2;
 		}
 	}
-	if (!do_serve || optind < argc) {
+	if (do_convert && !do_serve && optind + 2 == argc)
+		return convert(argv[optind], argv[optind + 1], exclude) ? 1 : 0;
+	if (!do_serve || do_convert || optind < argc) {
 		kj_error("nothing to do; see ksave --help");
 		return 2;
 	}

@@ -83,9 +83,9 @@ static Elf64_Phdr *new_load(struct writer *w, const struct vmcore_load *l,
 	return ph;
 }
 
-/* Keep one page (or the tail of a load) on disk. */
-static int keep_page(struct writer *w, const struct vmcore_load *l,
-		     uint64_t off_in_load, const uint8_t *data, size_t len)
+/* Keep pages (the last may be the short tail of a load) on disk. */
+static int keep_pages(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, const uint8_t *data, size_t len)
 {
 	Elf64_Phdr *ph;
 	int err;
@@ -100,7 +100,7 @@ static int keep_page(struct writer *w, const struct vmcore_load *l,
 	ph->p_filesz += len;
 	ph->p_memsz += len;
 	w->out_off += len;
-	w->st->pages_written++;
+	w->st->pages_written += DIV_ROUND_UP(len, KJ_PAGE_SIZE);
 	return 0;
 }
 
@@ -123,45 +123,95 @@ static bool may_exclude(const struct writer *w)
 	return w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS;
 }
 
+static int read_input(struct writer *w, const struct vmcore_load *l,
+		      uint64_t pos, size_t off, size_t len)
+{
+	ssize_t n = pread(w->in->fd, w->buf + off, len, l->offset + pos + off);
+
+	if (n == (ssize_t)len)
+		return 0;
+	kj_seterr("%s: %s at offset 0x%llx", w->in->path,
+		  n < 0 ? strerror(errno) : "short read",
+		  (unsigned long long)(l->offset + pos + off));
+	return n < 0 ? -errno : -EIO;
+}
+
+static bool class_excluded(const struct writer *w, uint8_t cls)
+{
+	return (w->o->exclude_classes & (1U << cls)) && may_exclude(w);
+}
+
+/*
+ * Write the pages read into buf[off, end), one write per stretch between
+ * zero pages (which are left out when asked).
+ */
+static int write_run(struct writer *w, const struct vmcore_load *l,
+		     uint64_t pos, size_t off, size_t end)
+{
+	size_t start = off;
+	int err = 0;
+
+	for (; off < end && !err; off += KJ_PAGE_SIZE) {
+		size_t plen = end - off < KJ_PAGE_SIZE ? end - off
+						       : KJ_PAGE_SIZE;
+
+		w->st->pages_total++;
+		if (!w->o->exclude_zero || !may_exclude(w) ||
+		    !page_is_zero(w->buf + off, plen))
+			continue;
+		if (off > start)
+			err = keep_pages(w, l, pos + start, w->buf + start,
+					 off - start);
+		zero_page(w, l, pos + off, plen);
+		w->st->pages_zero++;
+		start = off + plen;
+	}
+	if (!err && end > start)
+		err = keep_pages(w, l, pos + start, w->buf + start,
+				 end - start);
+	return err;
+}
+
+/*
+ * One chunk of a load: pages of an excluded kind are never read; the
+ * others are read a run at a time, then written or, if all zero and zero
+ * pages are excluded, left out.
+ */
 static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 		      uint64_t pos, size_t len)
 {
 	uint8_t cls[SNAP_CHUNK / KJ_PAGE_SIZE];
-	ssize_t n = pread(w->in->fd, w->buf, len, l->offset + pos);
-	unsigned int npages = DIV_ROUND_UP(len, KJ_PAGE_SIZE);
+	unsigned int npages = DIV_ROUND_UP(len, KJ_PAGE_SIZE), i = 0, j;
+	int err;
 
-	if (n != (ssize_t)len) {
-		kj_seterr("%s: %s at offset 0x%llx", w->in->path,
-			  n < 0 ? strerror(errno) : "short read",
-			  (unsigned long long)(l->offset + pos));
-		return n < 0 ? -errno : -EIO;
-	}
 	memset(cls, PAGE_KEEP, npages);
 	if (w->o->pc && w->o->exclude_classes &&
 	    pageclass_get(w->o->pc, (l->paddr + pos) / KJ_PAGE_SIZE, npages,
 			  cls))
 		return -ENOMEM;
-	for (unsigned int i = 0; i < npages; i++) {
-		size_t off = (size_t)i * KJ_PAGE_SIZE;
-		size_t plen = len - off < KJ_PAGE_SIZE ? len - off : KJ_PAGE_SIZE;
-		int err;
+	while (i < npages) {
+		size_t off = (size_t)i * KJ_PAGE_SIZE, end;
 
-		w->st->pages_total++;
-		if ((w->o->exclude_classes & (1U << cls[i])) &&
-		    may_exclude(w)) {
-			zero_page(w, l, pos + off, plen);
+		if (class_excluded(w, cls[i])) {
+			w->st->pages_total++;
 			w->st->pages_class[cls[i]]++;
+			zero_page(w, l, pos + off,
+				  len - off < KJ_PAGE_SIZE ? len - off
+							   : KJ_PAGE_SIZE);
+			i++;
 			continue;
 		}
-		if (w->o->exclude_zero && may_exclude(w) &&
-		    page_is_zero(w->buf + off, plen)) {
-			zero_page(w, l, pos + off, plen);
-			w->st->pages_zero++;
-			continue;
-		}
-		err = keep_page(w, l, pos + off, w->buf + off, plen);
+		for (j = i + 1; j < npages && !class_excluded(w, cls[j]); j++)
+			;
+		end = (size_t)j * KJ_PAGE_SIZE < len ? (size_t)j * KJ_PAGE_SIZE
+						     : len;
+		err = read_input(w, l, pos, off, end - off);
 		if (err)
 			return err;
+		err = write_run(w, l, pos, off, end);
+		if (err)
+			return err;
+		i = j;
 	}
 	return 0;
 }
