@@ -45,9 +45,15 @@ refused bad-option "unrecognized option" kjump --jump-sideways
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
 kjump -e || exit 1
-kpattern check /tmp/kp
+kpattern check /tmp/kp || exit 1
+kjump -u || exit 1
+kjump --status | grep "^loaded:"
+refused after-unload "no image loaded" kjump -e
 '
 expect_success
+expect '^loaded: no$'
+expect '^case after-unload: refused: kjump: no image loaded'
+expect '^case after-unload: system intact$'
 for c in not-root not-bzimage truncated corrupt no-kernel no-initrd \
 	small-window ram-window bad-window exec-unloaded not-helper bad-option; do
 	expect "^case $c: refused: kjump: "
