@@ -165,14 +165,27 @@ static int parse_exclude(const char *list, struct snap_opts *o)
 	return 0;
 }
 
+/* "elf", "kdump" (zlib) or "kdump-raw" (no compression). */
+static int parse_format(const char *format, struct snap_opts *o)
+{
+	if (!strcmp(format, "elf") || !strcmp(format, "kdump-raw"))
+		return 0;
+	if (!strcmp(format, "kdump")) {
+		o->compress = true;
+		return 0;
+	}
+	kj_seterr("format=%s: expected elf, kdump or kdump-raw", format);
+	return -EINVAL;
+}
+
 /*
  * Write the memory of the core at in_path to output as an ELF snapshot;
  * borrowed adds the low memory this helper borrowed from the original.
  * *low is how many pages that added (negative: none).
  */
 static int write_snapshot(const char *in_path, const char *output,
-			  const char *exclude, bool borrowed,
-			  struct snap_stats *st, int *low)
+			  const char *exclude, const char *format,
+			  bool borrowed, struct snap_stats *st, int *low)
 {
 	struct snap_opts o = { 0 };
 	struct pageclass pc;
@@ -181,6 +194,7 @@ static int write_snapshot(const char *in_path, const char *output,
 	int fd, err;
 
 	err = parse_exclude(exclude, &o);
+	err = err ?: parse_format(format, &o);
 	err = err ?: vmcore_open(&vc, in_path);
 	if (err)
 		return err;
@@ -198,7 +212,10 @@ static int write_snapshot(const char *in_path, const char *output,
 		vmcore_close(&vc);
 		return fd;
 	}
-	err = snap_write_elf(&vc, fd, output, &o, st);
+	if (strncmp(format, "kdump", 5))
+		err = snap_write_elf(&vc, fd, output, &o, st);
+	else
+		err = snap_write_kdump(&vc, fd, output, &o, st);
 	if (!err && fsync(fd)) {
 		err = -errno;
 		kj_seterr("%s: %s", output, strerror(errno));
@@ -232,7 +249,7 @@ static void format_result(char *result, size_t len, const struct snap_stats *st,
 
 static int snapshot(const char *req, char *result, size_t len)
 {
-	char output[256], exclude[128] = "none";
+	char output[256], exclude[128] = "none", format[32] = "elf";
 	double start = monotonic();
 	struct snap_stats st;
 	int err, low;
@@ -242,20 +259,22 @@ static int snapshot(const char *req, char *result, size_t len)
 		return -EINVAL;
 	}
 	mailbox_get(req, "exclude", exclude, sizeof(exclude));
-	err = write_snapshot(VMCORE, output, exclude, true, &st, &low);
+	mailbox_get(req, "format", format, sizeof(format));
+	err = write_snapshot(VMCORE, output, exclude, format, true, &st, &low);
 	if (!err)
 		format_result(result, len, &st, low, monotonic() - start);
 	return err;
 }
 
 /* ksave --convert: the same writer on a core file, e.g. for benchmarks. */
-static int convert(const char *in, const char *out, const char *exclude)
+static int convert(const char *in, const char *out, const char *exclude,
+		   const char *format)
 {
 	double start = monotonic();
 	struct snap_stats st;
 	int err, low;
 
-	err = write_snapshot(in, out, exclude, false, &st, &low);
+	err = write_snapshot(in, out, exclude, format, false, &st, &low);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return err;
@@ -311,7 +330,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage:\n"
 	      " ksave --serve\n"
-	      " ksave --convert [--exclude=LIST] CORE OUTPUT\n"
+	      " ksave --convert [--exclude=LIST] [--format=FMT] CORE OUTPUT\n"
 	      "\n"
 	      "In a helper kernel started by kjump: do what the original\n"
 	      "system asked in the mailbox (write a snapshot of its memory)\n"
@@ -321,6 +340,7 @@ static void usage(FILE *out)
 	      "     --serve      answer the pending request, if any\n"
 	      "     --convert    write the ELF core CORE as a snapshot to OUTPUT\n"
 	      "     --exclude=LIST  with --convert: zero,free,cache,user\n"
+	      "     --format=FMT    with --convert: elf, kdump, kdump-raw\n"
 	      " -h, --help       display this help\n"
 	      " -V, --version    display version\n"
 	      "\n"
@@ -333,11 +353,12 @@ int main(int argc, char **argv)
 		{ "serve", no_argument, NULL, 's' },
 		{ "convert", no_argument, NULL, 'c' },
 		{ "exclude", required_argument, NULL, 'x' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *exclude = "none";
+	const char *exclude = "none", *format = "elf";
 	int c, do_serve = 0, do_convert = 0;
 
 	kj_set_progname(argv[0]);
@@ -346,13 +367,15 @@ int main(int argc, char **argv)
 		case 's': do_serve = 1; break;
 		case 'c': do_convert = 1; break;
 		case 'x': exclude = optarg; break;
+		case 'f': format = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ksave %s\n", KJUMP_VERSION); return 0;
 		default: return 2;
 		}
 	}
 	if (do_convert && !do_serve && optind + 2 == argc)
-		return convert(argv[optind], argv[optind + 1], exclude) ? 1 : 0;
+		return convert(argv[optind], argv[optind + 1], exclude,
+			       format) ? 1 : 0;
 	if (!do_serve || do_convert || optind < argc) {
 		kj_error("nothing to do; see ksave --help");
 		return 2;

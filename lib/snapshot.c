@@ -10,12 +10,30 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "snapshot.h"
 #include "util.h"
 
+struct writer;
+
+/* What a format does with the pages the pass keeps and leaves out. */
+struct format_ops {
+	void (*load_start)(struct writer *w, const struct vmcore_load *l);
+	int (*keep)(struct writer *w, const struct vmcore_load *l,
+		    uint64_t off_in_load, const uint8_t *data, size_t len);
+	int (*skip)(struct writer *w, const struct vmcore_load *l,
+		    uint64_t off_in_load, size_t len);
+	bool (*may_skip)(const struct writer *w);
+};
+
+struct kdump_state;
+
 struct writer {
+	const struct format_ops *ops;
+	struct kdump_state *kd;
 	const struct vmcore *in;
 	const struct snap_opts *o;
 	struct snap_stats *st;
@@ -101,6 +119,7 @@ static int keep_pages(struct writer *w, const struct vmcore_load *l,
 	ph->p_memsz += len;
 	w->out_off += len;
 	w->st->pages_written += DIV_ROUND_UP(len, KJ_PAGE_SIZE);
+	w->st->bytes = w->out_off;
 	return 0;
 }
 
@@ -108,17 +127,24 @@ static int keep_pages(struct writer *w, const struct vmcore_load *l,
  * A zero or excluded page takes no room on disk: the PT_LOAD's p_memsz
  * covers it, and readers see zeros.
  */
-static void zero_page(struct writer *w, const struct vmcore_load *l,
-		      uint64_t off_in_load, size_t len)
+static int zero_page(struct writer *w, const struct vmcore_load *l,
+		     uint64_t off_in_load, size_t len)
 {
 	if (w->run == RUN_NONE)
 		new_load(w, l, off_in_load);
 	w->run = RUN_ZEROS;
 	w->loads[w->st->nr_loads - 1].p_memsz += len;
+	return 0;
+}
+
+static void elf_load_start(struct writer *w, const struct vmcore_load *l)
+{
+	(void)l;
+	w->run = RUN_NONE;
 }
 
 /* Each input load left may still need a PT_LOAD of its own. */
-static bool may_exclude(const struct writer *w)
+static bool elf_may_skip(const struct writer *w)
 {
 	return w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS;
 }
@@ -138,7 +164,7 @@ static int read_input(struct writer *w, const struct vmcore_load *l,
 
 static bool class_excluded(const struct writer *w, uint8_t cls)
 {
-	return (w->o->exclude_classes & (1U << cls)) && may_exclude(w);
+	return (w->o->exclude_classes & (1U << cls)) && w->ops->may_skip(w);
 }
 
 /*
@@ -156,19 +182,19 @@ static int write_run(struct writer *w, const struct vmcore_load *l,
 						       : KJ_PAGE_SIZE;
 
 		w->st->pages_total++;
-		if (!w->o->exclude_zero || !may_exclude(w) ||
+		if (!w->o->exclude_zero || !w->ops->may_skip(w) ||
 		    !page_is_zero(w->buf + off, plen))
 			continue;
 		if (off > start)
-			err = keep_pages(w, l, pos + start, w->buf + start,
-					 off - start);
-		zero_page(w, l, pos + off, plen);
+			err = w->ops->keep(w, l, pos + start, w->buf + start,
+					   off - start);
+		err = err ?: w->ops->skip(w, l, pos + off, plen);
 		w->st->pages_zero++;
 		start = off + plen;
 	}
 	if (!err && end > start)
-		err = keep_pages(w, l, pos + start, w->buf + start,
-				 end - start);
+		err = w->ops->keep(w, l, pos + start, w->buf + start,
+				   end - start);
 	return err;
 }
 
@@ -195,9 +221,11 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 		if (class_excluded(w, cls[i])) {
 			w->st->pages_total++;
 			w->st->pages_class[cls[i]]++;
-			zero_page(w, l, pos + off,
-				  len - off < KJ_PAGE_SIZE ? len - off
-							   : KJ_PAGE_SIZE);
+			err = w->ops->skip(w, l, pos + off,
+					   len - off < KJ_PAGE_SIZE ? len - off
+								    : KJ_PAGE_SIZE);
+			if (err)
+				return err;
 			i++;
 			continue;
 		}
@@ -218,7 +246,8 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 
 static int copy_load(struct writer *w, const struct vmcore_load *l)
 {
-	w->run = RUN_NONE;
+	if (w->ops->load_start)
+		w->ops->load_start(w, l);
 	for (uint64_t pos = 0; pos < l->filesz; pos += SNAP_CHUNK) {
 		size_t len = l->filesz - pos < SNAP_CHUNK ? l->filesz - pos
 							 : SNAP_CHUNK;
@@ -226,7 +255,6 @@ static int copy_load(struct writer *w, const struct vmcore_load *l)
 
 		if (err)
 			return err;
-		w->st->bytes = w->out_off;
 		if (w->o->progress)
 			w->o->progress(w->st, w->o->progress_arg);
 	}
@@ -279,11 +307,18 @@ static int write_headers(struct writer *w)
 	return err;
 }
 
+static const struct format_ops elf_ops = {
+	.load_start = elf_load_start,
+	.keep = keep_pages,
+	.skip = zero_page,
+	.may_skip = elf_may_skip,
+};
+
 int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
 		   const struct snap_opts *o, struct snap_stats *st)
 {
-	struct writer w = { .in = in, .o = o, .st = st, .fd = outfd,
-			    .name = outname };
+	struct writer w = { .ops = &elf_ops, .in = in, .o = o, .st = st,
+			    .fd = outfd, .name = outname };
 	int err = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -321,6 +356,437 @@ int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
 	st->bytes = w.out_off;
 out:
 	free(w.loads);
+	free(w.buf);
+	return err;
+}
+
+/*
+ * The kdump-compressed format.  Everything before the page data has a
+ * fixed place once the highest page frame is known: block 0 the header,
+ * then the sub-header blocks, the two bitmaps, and room for a descriptor
+ * per input page.  Bitmap and descriptor blocks are written as the pass
+ * leaves them (page frames only grow); the header goes in last.
+ */
+#define KDUMP_SIGNATURE "KDUMP   "
+#define KDUMP_VERSION 6
+#define DUMP_DH_COMPRESSED_ZLIB 0x1
+#define DESC_SIZE 24
+#define BITS_PER_BLOCK (KJ_PAGE_SIZE * 8)
+#define DESC_BUF 1024
+
+struct kdump_state {
+	uint64_t max_mapnr;
+	uint64_t sub_blocks, bitmap_blocks;	/* bitmap_blocks: both bitmaps */
+	uint64_t bitmap1_off, bitmap2_off, desc_off;
+	uint64_t data_off;		/* where the next page's data goes */
+	uint64_t ndesc;			/* descriptors written */
+	uint64_t bm_block;		/* bitmap block in bm1/bm2 */
+	uint64_t bm_flushed;		/* bitmap blocks written so far */
+	uint8_t bm1[KJ_PAGE_SIZE], bm2[KJ_PAGE_SIZE];
+	/* descriptors are one array: these follow the ndesc - nbuf first */
+	uint8_t desc[DESC_BUF * DESC_SIZE];
+	unsigned int nbuf;
+	uint8_t *zbuf;
+	uLong zbuf_size;
+	z_stream zs;		/* reused: set up once, reset per page */
+	bool zs_ready;
+};
+
+struct page_desc {
+	int64_t offset;
+	uint32_t size;
+	uint32_t flags;
+	uint64_t page_flags;
+} __attribute__((packed));
+
+/* Write bitmap blocks up to (not including) block, from bm1/bm2. */
+static int kdump_flush_bitmaps(struct writer *w, uint64_t block)
+{
+	struct kdump_state *kd = w->kd;
+	static const uint8_t zero[KJ_PAGE_SIZE];
+	int err = 0;
+
+	for (; !err && kd->bm_flushed < block; kd->bm_flushed++) {
+		bool cur = kd->bm_flushed == kd->bm_block;
+		uint64_t off = kd->bm_flushed * KJ_PAGE_SIZE;
+
+		err = write_at(w, cur ? kd->bm1 : zero, KJ_PAGE_SIZE,
+			       kd->bitmap1_off + off);
+		err = err ?: write_at(w, cur ? kd->bm2 : zero, KJ_PAGE_SIZE,
+				      kd->bitmap2_off + off);
+	}
+	return err;
+}
+
+/* Move the bitmap window to the block of pfn, writing the one left. */
+static int kdump_bitmap_at(struct writer *w, uint64_t pfn)
+{
+	struct kdump_state *kd = w->kd;
+	uint64_t block = pfn / BITS_PER_BLOCK;
+	int err;
+
+	if (block == kd->bm_block)
+		return 0;
+	err = kdump_flush_bitmaps(w, block);
+	kd->bm_block = block;
+	memset(kd->bm1, 0, sizeof(kd->bm1));
+	memset(kd->bm2, 0, sizeof(kd->bm2));
+	return err;
+}
+
+static void set_bit_in(uint8_t *bm, uint64_t pfn)
+{
+	uint64_t bit = pfn % BITS_PER_BLOCK;
+
+	bm[bit / 8] |= 1 << (bit % 8);
+}
+
+static int kdump_flush_desc(struct writer *w)
+{
+	struct kdump_state *kd = w->kd;
+	int err;
+
+	if (!kd->nbuf)
+		return 0;
+	err = write_at(w, kd->desc, (size_t)kd->nbuf * DESC_SIZE,
+		       kd->desc_off + (kd->ndesc - kd->nbuf) * DESC_SIZE);
+	kd->nbuf = 0;
+	return err;
+}
+
+static int kdump_add_desc(struct writer *w, const struct page_desc *d)
+{
+	struct kdump_state *kd = w->kd;
+
+	memcpy(kd->desc + (size_t)kd->nbuf * DESC_SIZE, d, DESC_SIZE);
+	kd->nbuf++;
+	kd->ndesc++;
+	return kd->nbuf == DESC_BUF ? kdump_flush_desc(w) : 0;
+}
+
+/* zlib, fastest level: one deflate state for all pages. */
+static int kdump_compress(struct kdump_state *kd, const uint8_t *data,
+			  uLongf *zlen)
+{
+	z_stream *zs = &kd->zs;
+
+	if (!kd->zs_ready) {
+		if (deflateInit(zs, 1) != Z_OK)
+			return -ENOMEM;
+		kd->zs_ready = true;
+	} else if (deflateReset(zs) != Z_OK) {
+		return -EIO;
+	}
+	zs->next_in = (Bytef *)data;
+	zs->avail_in = KJ_PAGE_SIZE;
+	zs->next_out = kd->zbuf;
+	zs->avail_out = kd->zbuf_size;
+	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
+		return -EIO;
+	*zlen = zs->total_out;
+	return 0;
+}
+
+/* One page: compressed if that is smaller, raw otherwise. */
+static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
+		      size_t len)
+{
+	struct kdump_state *kd = w->kd;
+	uint8_t page[KJ_PAGE_SIZE];
+	struct page_desc d = { .offset = kd->data_off };
+	uLongf zlen = kd->zbuf_size;
+	int err;
+
+	if (len < KJ_PAGE_SIZE) {	/* a load's short tail */
+		memcpy(page, data, len);
+		memset(page + len, 0, KJ_PAGE_SIZE - len);
+		data = page;
+	}
+	err = kdump_bitmap_at(w, pfn);
+	if (err)
+		return err;
+	set_bit_in(kd->bm1, pfn);
+	set_bit_in(kd->bm2, pfn);
+	if (w->o->compress && !kdump_compress(kd, data, &zlen) &&
+	    zlen < KJ_PAGE_SIZE) {
+		d.size = zlen;
+		d.flags = DUMP_DH_COMPRESSED_ZLIB;
+		err = write_at(w, kd->zbuf, zlen, kd->data_off);
+	} else {
+		d.size = KJ_PAGE_SIZE;
+		err = write_at(w, data, KJ_PAGE_SIZE, kd->data_off);
+	}
+	if (err)
+		return err;
+	kd->data_off += d.size;
+	w->st->pages_written++;
+	return kdump_add_desc(w, &d);
+}
+
+static int kdump_keep(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, const uint8_t *data, size_t len)
+{
+	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
+	int err = 0;
+
+	for (size_t off = 0; !err && off < len; off += KJ_PAGE_SIZE, pfn++)
+		err = kdump_page(w, pfn, data + off,
+				 len - off < KJ_PAGE_SIZE ? len - off
+							  : KJ_PAGE_SIZE);
+	w->st->bytes = w->kd->data_off;
+	return err;
+}
+
+/* Left out: present in memory (first bitmap), not dumped (second). */
+static int kdump_skip(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, size_t len)
+{
+	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
+	int err = kdump_bitmap_at(w, pfn);
+
+	(void)len;
+	if (!err)
+		set_bit_in(w->kd->bm1, pfn);
+	return err;
+}
+
+static bool kdump_may_skip(const struct writer *w)
+{
+	(void)w;
+	return true;
+}
+
+static const struct format_ops kdump_ops = {
+	.keep = kdump_keep,
+	.skip = kdump_skip,
+	.may_skip = kdump_may_skip,
+};
+
+static int load_paddr_cmp(const void *a, const void *b)
+{
+	const struct vmcore_load *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/*
+ * The input's loads in page-frame order, each page once, page-aligned
+ * starts: the kernel image's load repeats RAM and goes.
+ */
+static struct vmcore_load *unique_loads(const struct vmcore *in, int *nr,
+					uint64_t *npages)
+{
+	struct vmcore_load *l = calloc(in->nr_loads + 1, sizeof(*l));
+	uint64_t high = 0;
+	int n = 0;
+
+	if (!l)
+		return NULL;
+	memcpy(l, in->loads, in->nr_loads * sizeof(*l));
+	qsort(l, in->nr_loads, sizeof(*l), load_paddr_cmp);
+	*npages = 0;
+	for (int i = 0; i < in->nr_loads; i++) {
+		struct vmcore_load cur = l[i];
+		uint64_t end = cur.paddr + cur.filesz;
+
+		if (cur.paddr % KJ_PAGE_SIZE || end <= high)
+			continue;
+		if (cur.paddr < high) {
+			cur.offset += high - cur.paddr;
+			cur.filesz = end - high;
+			cur.paddr = high;
+		}
+		l[n++] = cur;
+		high = ALIGN_UP(end, KJ_PAGE_SIZE);
+		*npages += DIV_ROUND_UP(cur.filesz, KJ_PAGE_SIZE);
+	}
+	*nr = n;
+	return l;
+}
+
+static uint64_t info_number(const struct vmcore *in, const char *key)
+{
+	char s[64];
+
+	return vmcore_info(in, key, s, sizeof(s)) ? 0 : strtoull(s, NULL, 0);
+}
+
+static int kdump_dump_level(const struct snap_opts *o)
+{
+	return (o->exclude_zero ? 1 : 0) |
+	       (o->exclude_classes & (1U << PAGE_CACHE) ? 2 | 4 : 0) |
+	       (o->exclude_classes & (1U << PAGE_USER) ? 8 : 0) |
+	       (o->exclude_classes & (1U << PAGE_FREE) ? 16 : 0);
+}
+
+/* Header (block 0) and sub-header with VMCOREINFO and the notes. */
+static int kdump_write_headers(struct writer *w)
+{
+	const struct kdump_state *kd = w->kd;
+	size_t info_len, size = (1 + kd->sub_blocks) * KJ_PAGE_SIZE;
+	const char *info = vmcore_find_note(w->in, "VMCOREINFO", 0, &info_len);
+	uint8_t *hdr = calloc(1, size), *sub = hdr + KJ_PAGE_SIZE;
+	uint64_t v, sub_off = 104;	/* after struct kdump_sub_header */
+	char release[65] = "";
+	struct timeval tv;
+	int32_t i32;
+	uint32_t u32;
+	int err;
+
+	if (!hdr)
+		return -ENOMEM;
+	memcpy(hdr, KDUMP_SIGNATURE, 8);
+	i32 = KDUMP_VERSION;
+	memcpy(hdr + 8, &i32, 4);
+	/* new_utsname at 12: sysname, nodename, release, version, machine */
+	memcpy(hdr + 12, "Linux", 5);
+	vmcore_info(w->in, "OSRELEASE", release, sizeof(release));
+	memcpy(hdr + 12 + 2 * 65, release, strlen(release));
+	memcpy(hdr + 12 + 4 * 65, "x86_64", 6);
+	gettimeofday(&tv, NULL);
+	v = tv.tv_sec;
+	memcpy(hdr + 408, &v, 8);
+	v = tv.tv_usec;
+	memcpy(hdr + 416, &v, 8);
+	u32 = w->o->compress ? DUMP_DH_COMPRESSED_ZLIB : 0;
+	memcpy(hdr + 424, &u32, 4);
+	i32 = KJ_PAGE_SIZE;
+	memcpy(hdr + 428, &i32, 4);
+	i32 = kd->sub_blocks;
+	memcpy(hdr + 432, &i32, 4);
+	u32 = kd->bitmap_blocks;
+	memcpy(hdr + 436, &u32, 4);
+	u32 = kd->max_mapnr > UINT32_MAX ? UINT32_MAX : kd->max_mapnr;
+	memcpy(hdr + 440, &u32, 4);
+	i32 = 1;
+	memcpy(hdr + 460, &i32, 4);	/* nr_cpus */
+
+	v = info_number(w->in, "NUMBER(phys_base)");
+	memcpy(sub, &v, 8);
+	i32 = kdump_dump_level(w->o);
+	memcpy(sub + 8, &i32, 4);
+	/* the notes after the sub-header; VMCOREINFO is the text of one */
+	memcpy(sub + sub_off, w->in->notes, w->in->notes_size);
+	v = KJ_PAGE_SIZE + sub_off;
+	memcpy(sub + 48, &v, 8);
+	v = w->in->notes_size;
+	memcpy(sub + 56, &v, 8);
+	if (info) {
+		v = KJ_PAGE_SIZE + sub_off +
+		    (uint64_t)((const uint8_t *)info - w->in->notes);
+		memcpy(sub + 32, &v, 8);
+		v = info_len;
+		memcpy(sub + 40, &v, 8);
+	}
+	v = kd->max_mapnr;
+	memcpy(sub + 88, &v, 8);	/* end_pfn_64 */
+	memcpy(sub + 96, &v, 8);	/* max_mapnr_64 */
+	err = write_at(w, hdr, size, 0);
+	free(hdr);
+	return err;
+}
+
+static int kdump_layout(struct writer *w, uint64_t npages)
+{
+	struct kdump_state *kd = w->kd;
+	uint64_t bm_bytes;
+
+	kd->sub_blocks = DIV_ROUND_UP(104 + w->in->notes_size, KJ_PAGE_SIZE);
+	bm_bytes = ALIGN_UP(DIV_ROUND_UP(kd->max_mapnr, 8), KJ_PAGE_SIZE);
+	kd->bitmap_blocks = 2 * bm_bytes / KJ_PAGE_SIZE;
+	kd->bitmap1_off = (1 + kd->sub_blocks) * KJ_PAGE_SIZE;
+	kd->bitmap2_off = kd->bitmap1_off + bm_bytes;
+	kd->desc_off = kd->bitmap2_off + bm_bytes;
+	kd->data_off = kd->desc_off +
+		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
+	kd->zbuf_size = compressBound(KJ_PAGE_SIZE);
+	kd->zbuf = malloc(kd->zbuf_size);
+	return kd->zbuf ? 0 : -ENOMEM;
+}
+
+/* The last descriptors and the rest of the bitmaps. */
+static int kdump_finish(struct writer *w)
+{
+	return kdump_flush_desc(w) ?:
+	       kdump_flush_bitmaps(w, w->kd->bitmap_blocks / 2);
+}
+
+/*
+ * How many pages may be dumped, at most: all but the kinds excluded, which
+ * struct pages tell without reading the pages themselves.  It sizes the
+ * descriptor array, so that the data follows it closely.
+ */
+static int count_candidates(const struct snap_opts *o,
+			    const struct vmcore_load *loads, int nr,
+			    uint64_t *count)
+{
+	uint8_t cls[SNAP_CHUNK / KJ_PAGE_SIZE];
+
+	for (int i = 0; i < nr; i++) {
+		uint64_t pfn = loads[i].paddr / KJ_PAGE_SIZE;
+		uint64_t left = DIV_ROUND_UP(loads[i].filesz, KJ_PAGE_SIZE);
+
+		while (left) {
+			unsigned int n = left < ARRAY_SIZE(cls) ? left
+							       : ARRAY_SIZE(cls);
+
+			if (pageclass_get(o->pc, pfn, n, cls))
+				return -ENOMEM;
+			for (unsigned int j = 0; j < n; j++)
+				if (o->exclude_classes & (1U << cls[j]))
+					(*count)--;
+			pfn += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
+int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
+		     const struct snap_opts *o, struct snap_stats *st)
+{
+	struct kdump_state *kd = calloc(1, sizeof(*kd));
+	struct writer w = { .ops = &kdump_ops, .kd = kd, .in = in, .o = o,
+			    .st = st, .fd = outfd, .name = outname };
+	struct vmcore_load *loads = NULL;
+	uint64_t npages = 0;
+	int nr = 0, err;
+
+	memset(st, 0, sizeof(*st));
+	if (lseek(outfd, 0, SEEK_CUR) < 0) {
+		kj_seterr("%s: output must be a file or a disk, not a pipe",
+			  outname);
+		err = -ESPIPE;
+		goto out;
+	}
+	loads = unique_loads(in, &nr, &npages);
+	w.buf = malloc(SNAP_CHUNK);
+	if (!kd || !loads || !w.buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	kd->max_mapnr = nr ? (loads[nr - 1].paddr + loads[nr - 1].filesz +
+			      KJ_PAGE_SIZE - 1) / KJ_PAGE_SIZE : 0;
+	err = o->pc && o->exclude_classes ?
+		      count_candidates(o, loads, nr, &npages) : 0;
+	err = err ?: kdump_layout(&w, npages);
+	/* as for ELF: no valid header until the end */
+	if (!err) {
+		memset(w.buf, 0, KJ_PAGE_SIZE);
+		err = write_at(&w, w.buf, KJ_PAGE_SIZE, 0);
+	}
+	for (int i = 0; !err && i < nr; i++)
+		err = copy_load(&w, &loads[i]);
+	err = err ?: kdump_finish(&w);
+	err = err ?: kdump_write_headers(&w);
+	st->bytes = kd ? kd->data_off : 0;
+out:
+	if (kd && kd->zs_ready)
+		deflateEnd(&kd->zs);
+	if (kd)
+		free(kd->zbuf);
+	free(kd);
+	free(loads);
 	free(w.buf);
 	return err;
 }

@@ -31,6 +31,8 @@ struct snap_opts {
 	/* notes appended after the input's (ELF note records, 4-aligned) */
 	const void *extra_notes;
 	size_t extra_notes_size;
+	/* kdump format: compress each page with zlib */
+	bool compress;
 	/* called after each chunk, for a progress line */
 	void (*progress)(const struct snap_stats *st, void *arg);
 	void *progress_arg;
@@ -44,5 +46,16 @@ struct snap_opts {
  */
 int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
 		   const struct snap_opts *o, struct snap_stats *st);
+
+/*
+ * Write the same as a kdump-compressed file ("KDUMP   ", the format
+ * makedumpfile writes and crash reads): header, sub-header with VMCOREINFO
+ * and the notes, the bitmaps of present and of dumped pages, one
+ * descriptor per dumped page, then the pages, each compressed with zlib if
+ * that makes it smaller.  Pages left out are clear in the second bitmap.
+ * Overlapping input ranges (the kernel image's) are written once.
+ */
+int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
+		     const struct snap_opts *o, struct snap_stats *st);
 
 #endif

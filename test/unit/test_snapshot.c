@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "snapshot.h"
 #include "util.h"
@@ -261,7 +263,7 @@ static void full_disk_is_reported(void **state)
 static void interrupted_write_leaves_no_header(void **state)
 {
 	char *in_path = make_input(), out[] = "/tmp/kjump-test-snapXXXXXX";
-	struct rlimit old, small = { 64 * 1024, 64 * 1024 };
+	struct rlimit old, small;
 	struct snap_opts o = { 0 };
 	struct snap_stats st;
 	struct vmcore in;
@@ -276,12 +278,130 @@ static void interrupted_write_leaves_no_header(void **state)
 	assert_true(fd >= 0);
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 64 * 1024;	/* the soft limit only: it goes back */
 	setrlimit(RLIMIT_FSIZE, &small);
 	assert_int_equal(snap_write_elf(&in, fd, out, &o, &st), -EFBIG);
 	setrlimit(RLIMIT_FSIZE, &old);
 	assert_int_equal(pread(fd, magic, 4, 0), 4);
 	assert_memory_not_equal(magic, ELFMAG, SELFMAG);
 	close(fd);
+	vmcore_close(&in);
+	unlink(in_path);
+	unlink(out);
+	free(in_path);
+}
+
+static uint64_t get64(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, 4);
+	return v;
+}
+
+static bool bit(const uint8_t *bm, uint64_t pfn)
+{
+	return bm[pfn / 8] & (1 << (pfn % 8));
+}
+
+/*
+ * Read the kdump file back the way crash and makedumpfile do: a page is
+ * dumped if its bit is set in the second bitmap, and its descriptor is
+ * the one at the count of dumped pages before it.
+ */
+static void check_kdump(const char *path, bool compressed)
+{
+	uint8_t hdr[2 * KJ_PAGE_SIZE], want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	uint8_t data[KJ_PAGE_SIZE], *bm;
+	uint64_t bm_len, desc_off, ndumped = 0;
+	uint32_t sub_blocks, bitmap_blocks;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, hdr, sizeof(hdr), 0), sizeof(hdr));
+	assert_memory_equal(hdr, "KDUMP   ", 8);
+	assert_int_equal(get32(hdr, 8), 6);
+	assert_string_equal((char *)hdr + 12 + 130, "6.12.117");
+	assert_int_equal(get32(hdr, 424), compressed ? 1 : 0);
+	assert_int_equal(get32(hdr, 428), KJ_PAGE_SIZE);
+	sub_blocks = get32(hdr, 432);
+	bitmap_blocks = get32(hdr, 436);
+	assert_int_equal(sub_blocks, 1);
+	/* highest page: the second load's last, short page */
+	assert_int_equal(get64(hdr, KJ_PAGE_SIZE + 96), MiB(512) / 4096 + 8);
+	assert_memory_equal(hdr + get64(hdr, KJ_PAGE_SIZE + 32), "OSRELEASE=",
+			    10);
+	assert_int_equal(get64(hdr, KJ_PAGE_SIZE + 40), strlen(info));
+
+	bm_len = (uint64_t)bitmap_blocks / 2 * KJ_PAGE_SIZE;
+	bm = malloc(2 * bm_len);
+	assert_non_null(bm);
+	assert_int_equal(pread(fd, bm, 2 * bm_len,
+			       (1 + sub_blocks) * KJ_PAGE_SIZE), 2 * bm_len);
+	desc_off = (1 + sub_blocks + bitmap_blocks) * KJ_PAGE_SIZE;
+	for (uint64_t pfn = 0; pfn < MiB(512) / 4096 + 8; pfn++) {
+		bool ram = (pfn >= 256 && pfn < 256 + 16) ||
+			   pfn >= MiB(512) / 4096;
+		int idx = ram ? page_index(pfn * KJ_PAGE_SIZE) : -1;
+		uint8_t d[24];
+		uLongf len = KJ_PAGE_SIZE;
+
+		assert_int_equal(bit(bm, pfn), ram);
+		assert_int_equal(bit(bm + bm_len, pfn), ram && idx % 3 != 1);
+		if (!bit(bm + bm_len, pfn))
+			continue;
+		assert_int_equal(pread(fd, d, 24, desc_off + ndumped++ * 24),
+				 24);
+		assert_int_equal(pread(fd, data, get32(d, 8), get64(d, 0)),
+				 get32(d, 8));
+		if (get32(d, 12) & 1) {
+			assert_int_equal(uncompress(got, &len, data,
+						    get32(d, 8)), Z_OK);
+			assert_int_equal(len, KJ_PAGE_SIZE);
+		} else {
+			assert_int_equal(get32(d, 8), KJ_PAGE_SIZE);
+			memcpy(got, data, KJ_PAGE_SIZE);
+		}
+		fake_page(want, idx);
+		if (idx == PAGES - 1)	/* the short tail, padded with zeros */
+			memset(want + KJ_PAGE_SIZE - 0x400, 0, 0x400);
+		assert_memory_equal(got, want, KJ_PAGE_SIZE);
+	}
+	assert_int_equal(ndumped, PAGES - PAGES / 3);
+	free(bm);
+	close(fd);
+}
+
+static void kdump_format_reads_back(void **state)
+{
+	char *in_path = make_input(), out[] = "/tmp/kjump-test-kdumpXXXXXX";
+	struct snap_stats st;
+	struct vmcore in;
+
+	(void)state;
+	close(mkstemp(out));
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	for (int compress = 0; compress < 2; compress++) {
+		struct snap_opts o = { .exclude_zero = true,
+				       .compress = compress };
+		int fd = open(out, O_RDWR | O_TRUNC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(snap_write_kdump(&in, fd, out, &o, &st), 0);
+		close(fd);
+		assert_int_equal(st.pages_written, PAGES - PAGES / 3);
+		assert_int_equal(st.pages_zero, PAGES / 3);
+		check_kdump(out, compress);
+	}
 	vmcore_close(&in);
 	unlink(in_path);
 	unlink(out);
@@ -306,6 +426,7 @@ int main(void)
 		cmocka_unit_test(pipe_output_is_refused),
 		cmocka_unit_test(full_disk_is_reported),
 		cmocka_unit_test(interrupted_write_leaves_no_header),
+		cmocka_unit_test(kdump_format_reads_back),
 		cmocka_unit_test(not_a_core_is_refused),
 	};
 
