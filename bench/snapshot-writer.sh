@@ -95,17 +95,18 @@ best_time() {
 in_mib=$(( $(stat -c %s "$VMCORE") >> 20 ))
 cat "$VMCORE" >/dev/null	# all runs read it from the page cache
 
-# One comparison: our writer with EXCLUDE against makedumpfile with ARGS.
+# One comparison: our writer with EXCLUDE and FORMAT against makedumpfile
+# with ARGS.
 compare() {
-	local what=$1 exclude=$2 md_args=$3 ours=$OUT/ksave.out md=$OUT/md.out
-	local t_ours t_md s_ours s_md
-	t_ours=$(best_time "$TOP/build/bin/ksave" --convert \
+	local what=$1 exclude=$2 format=$3 md_args=$4
+	local ours=$OUT/ksave.out md=$OUT/md.out t_ours t_md s_ours s_md
+	t_ours=$(best_time "$TOP/build/bin/ksave" --convert --format="$format" \
 		--exclude="$exclude" "$VMCORE" "$ours")
 	# shellcheck disable=SC2086
 	t_md=$(best_time makedumpfile $md_args "$VMCORE" "$md")
 	s_ours=$(stat -c %s "$ours")
-	printf '| %s | ksave --exclude=%s | %.3f s, %.0f MiB/s, %.1f MiB |' \
-		"$what" "$exclude" "$t_ours" "$(echo "$in_mib / $t_ours" | bc -l)" \
+	printf '| %s | ksave --format=%s | %.3f s, %.0f MiB/s, %.1f MiB |' \
+		"$what" "$format" "$t_ours" "$(echo "$in_mib / $t_ours" | bc -l)" \
 		"$(echo "$s_ours / 1048576" | bc -l)"
 	case "$t_md" in
 	failed*)
@@ -127,9 +128,10 @@ compare() {
 	echo
 	echo "| pages left out | ours | makedumpfile | throughput, size |"
 	echo "| --- | --- | --- | --- |"
-	compare "zero (ELF)" zero "-E -d 1"
-	compare "free (ELF)" free "-E -d 16"
-	compare "zero, free (ELF)" zero,free "-E -d 17"
-	compare "all, -d 31 (ELF)" zero,free,cache,user "-E -d 31"
-	compare "all, -d 31 (kdump, zlib)" zero,free,cache,user "-c -d 31"
+	compare "zero" zero elf "-E -d 1"
+	compare "free" free elf "-E -d 16"
+	compare "zero, free" zero,free elf "-E -d 17"
+	compare "zero, free, cache, user" zero,free,cache,user elf "-E -d 31"
+	compare "zero, free (zlib)" zero,free kdump "-c -d 17"
+	compare "zero, free, cache, user (zlib)" zero,free,cache,user kdump "-c -d 31"
 } | tee "$OUT/snapshot-writer.txt"

@@ -21,6 +21,7 @@
 struct opts {
 	const char *output;
 	const char *exclude;
+	const char *format;	/* as ksave takes it: elf, kdump, kdump-raw */
 	const char *kernel;
 	const char *initrd;
 	const char *append;
@@ -29,7 +30,8 @@ struct opts {
 static void usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      " ksnapshot -o DEVICE [--exclude=LIST] [--format=elf]\n"
+	      " ksnapshot -o DEVICE [--exclude=LIST] [--format=elf|kdump]\n"
+	      "           [--compress=zlib|none]\n"
 	      "           [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Write a snapshot of this running system's memory, readable by\n"
@@ -40,7 +42,9 @@ static void usage(FILE *out)
 	      "                        this system does not use, by its name in the helper\n"
 	      "     --exclude=LIST     pages to leave out, comma-separated: zero,\n"
 	      "                        free, cache, user; or none (default)\n"
-	      "     --format=elf       the output format (ELF core)\n"
+	      "     --format=FORMAT    elf (ELF core, default) or kdump (the\n"
+	      "                        kdump-compressed format crash reads)\n"
+	      "     --compress=zlib|none  kdump pages compressed (default) or not\n"
 	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
 	      "     --initrd=FILE      its initrd (with ksave and the jumpback job)\n"
 	      "     --append=STRING    more of its command line\n"
@@ -80,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "compress", required_argument, NULL, 'z' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -87,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *format = "elf", *compress = NULL;
 	int c;
 
 	o->exclude = "none";
@@ -94,13 +100,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'x': o->exclude = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "elf")) {
-				kj_error("--format=%s: only elf is supported",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
+		case 'f': format = optarg; break;
+		case 'z': compress = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
@@ -116,6 +117,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!o->output) {
 		kj_error("no output: give -o DEVICE");
 		return -EINVAL;
+	}
+	if (strcmp(format, "elf") && strcmp(format, "kdump")) {
+		kj_error("--format=%s: expected elf or kdump", format);
+		return -EINVAL;
+	}
+	if (compress && strcmp(compress, "zlib") && strcmp(compress, "none")) {
+		kj_error("--compress=%s: expected zlib or none", compress);
+		return -EINVAL;
+	}
+	if (!strcmp(format, "elf")) {
+		if (compress && !strcmp(compress, "zlib")) {
+			kj_error("--compress=zlib needs --format=kdump: an ELF "
+				 "core holds pages as they are");
+			return -EINVAL;
+		}
+		o->format = "elf";
+	} else {
+		o->format = compress && !strcmp(compress, "none") ? "kdump-raw"
+								  : "kdump";
 	}
 	return check_exclude(o->exclude);
 }
@@ -228,8 +248,9 @@ int main(int argc, char **argv)
 	}
 	if (check_output(o.output) || ensure_helper(&o, &mailbox))
 		return 1;
-	snprintf(req, MAILBOX_SIZE, "%s\njob=snapshot\noutput=%s\nexclude=%s\n",
-		 MAILBOX_REQUEST, o.output, o.exclude);
+	snprintf(req, MAILBOX_SIZE,
+		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n",
+		 MAILBOX_REQUEST, o.output, o.exclude, o.format);
 	err = mailbox_write(mailbox, req);
 	err = err ?: jump_exec(mailbox, &secs);
 	err = err ?: mailbox_read(mailbox, result);
