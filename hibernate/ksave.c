@@ -33,6 +33,42 @@ static double monotonic(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The progress line, on the console: the original system's terminal is
+ * frozen while the helper writes, and on a serial or local console this
+ * is where its user looks.
+ */
+struct progress {
+	FILE *out;
+	uint64_t total;		/* pages to go through */
+	double start, last;
+};
+
+static void show_progress(const struct snap_stats *st, void *arg)
+{
+	struct progress *p = arg;
+	double now = monotonic();
+
+	if (now - p->last < 0.25 && st->pages_total < p->total)
+		return;
+	p->last = now;
+	fprintf(p->out, "\rksave: %llu of %llu pages, %.0f MiB/s ",
+		(unsigned long long)st->pages_total,
+		(unsigned long long)p->total,
+		st->pages_total * 4096.0 / (1 << 20) /
+			(now - p->start > 0 ? now - p->start : 1));
+	fflush(p->out);
+}
+
+static uint64_t pages_in(const struct vmcore *vc)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < vc->nr_loads; i++)
+		n += DIV_ROUND_UP(vc->loads[i].filesz, KJ_PAGE_SIZE);
+	return n;
+}
+
 static int open_output(const char *path)
 {
 	struct stat st;
@@ -185,8 +221,10 @@ static int parse_format(const char *format, struct snap_opts *o)
  */
 static int write_snapshot(const char *in_path, const char *output,
 			  const char *exclude, const char *format,
-			  bool borrowed, struct snap_stats *st, int *low)
+			  bool borrowed, FILE *progress, struct snap_stats *st,
+			  int *low)
 {
+	struct progress prog = { .out = progress };
 	struct snap_opts o = { 0 };
 	struct pageclass pc;
 	struct vmcore vc;
@@ -207,6 +245,12 @@ static int write_snapshot(const char *in_path, const char *output,
 		o.pc = &pc;
 	}
 	*low = borrowed ? add_borrowed_memory(&vc) : -ENOENT;
+	if (progress) {
+		prog.total = pages_in(&vc);
+		prog.start = monotonic();
+		o.progress = show_progress;
+		o.progress_arg = &prog;
+	}
 	fd = open_output(output);
 	if (fd < 0) {
 		vmcore_close(&vc);
@@ -222,6 +266,8 @@ static int write_snapshot(const char *in_path, const char *output,
 	}
 	close(fd);
 	vmcore_close(&vc);
+	if (progress)
+		fputc('\n', progress);
 	/* a partial file goes; a disk is left without an ELF header */
 	if (err && !stat(output, &sb) && S_ISREG(sb.st_mode))
 		unlink(output);
@@ -249,8 +295,9 @@ static void format_result(char *result, size_t len, const struct snap_stats *st,
 
 static int snapshot(const char *req, char *result, size_t len)
 {
-	char output[256], exclude[128] = "none", format[32] = "elf";
+	char output[256], exclude[128] = "none", format[32] = "elf", p[8];
 	double start = monotonic();
+	FILE *console = NULL;
 	struct snap_stats st;
 	int err, low;
 
@@ -260,7 +307,12 @@ static int snapshot(const char *req, char *result, size_t len)
 	}
 	mailbox_get(req, "exclude", exclude, sizeof(exclude));
 	mailbox_get(req, "format", format, sizeof(format));
-	err = write_snapshot(VMCORE, output, exclude, format, true, &st, &low);
+	if (!mailbox_get(req, "progress", p, sizeof(p)) && !strcmp(p, "1"))
+		console = fopen("/dev/console", "w");
+	err = write_snapshot(VMCORE, output, exclude, format, true, console,
+			     &st, &low);
+	if (console)
+		fclose(console);
 	if (!err)
 		format_result(result, len, &st, low, monotonic() - start);
 	return err;
@@ -274,7 +326,8 @@ static int convert(const char *in, const char *out, const char *exclude,
 	struct snap_stats st;
 	int err, low;
 
-	err = write_snapshot(in, out, exclude, format, false, &st, &low);
+	err = write_snapshot(in, out, exclude, format, false,
+			     isatty(STDERR_FILENO) ? stderr : NULL, &st, &low);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return err;

@@ -248,9 +248,11 @@ int main(int argc, char **argv)
 	}
 	if (check_output(o.output) || ensure_helper(&o, &mailbox))
 		return 1;
+	/* a progress line only for a user watching a terminal */
 	snprintf(req, MAILBOX_SIZE,
-		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n",
-		 MAILBOX_REQUEST, o.output, o.exclude, o.format);
+		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n"
+		 "progress=%d\n", MAILBOX_REQUEST, o.output, o.exclude,
+		 o.format, isatty(STDOUT_FILENO));
 	err = mailbox_write(mailbox, req);
 	err = err ?: jump_exec(mailbox, &secs);
 	err = err ?: mailbox_read(mailbox, result);

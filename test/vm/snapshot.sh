@@ -14,10 +14,16 @@ kpattern start /tmp/kp 0x51 16 KJUMP-SNAPSHOT-MARKER-4242 || exit 1
 ksnapshot -o /dev/vda --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--append=console=ttyS0,115200 || exit 1
 kpattern check /tmp/kp || exit 1
-ksnapshot -o /dev/vda --exclude=zero || exit 1
+echo "piped:"
+ksnapshot -o /dev/vda --exclude=zero | cat
 kpattern check /tmp/kp
 ' -drive "file=$snap,format=raw,if=virtio"
 expect_success
+# a progress line on the console for the first (stdout is the console),
+# none for the second (stdout is a pipe)
+expect 'ksave: [0-9]+ of [0-9]+ pages, [0-9]+ MiB/s'
+sed -n '/^piped:$/,$p' "$LAST_LOG" | grep -q 'ksave: .* pages, ' &&
+	fail "a progress line while stdout is a pipe"
 expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, 0 excluded'
 expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, [1-9][0-9]* excluded \(zero [1-9]'
 expect '^ok 2 16 MiB intact'
