@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 
 struct opts {
 	const char *output;
+	const char *spool;	/* the disk the helper writes, if output is a file */
 	const char *exclude;
 	const char *format;	/* as ksave takes it: elf, kdump, kdump-raw */
 	const char *kernel;
@@ -30,7 +33,8 @@ struct opts {
 static void usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      " ksnapshot -o DEVICE [--exclude=LIST] [--format=elf|kdump]\n"
+	      " ksnapshot -o DISK|FILE [--spool=DISK] [--exclude=LIST]\n"
+	      "           [--format=elf|kdump]\n"
 	      "           [--compress=zlib|none]\n"
 	      "           [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
@@ -38,8 +42,9 @@ static void usage(FILE *out)
 	      "crash(8) and gdb, through the kjump helper kernel.\n"
 	      "\n"
 	      "Options:\n"
-	      " -o, --output=DEVICE    where the helper writes the snapshot: a disk\n"
-	      "                        this system does not use, by its name in the helper\n"
+	      " -o, --output=DISK|FILE where the snapshot goes: a disk this system\n"
+	      "                        does not use (the helper writes it), or a file\n"
+	      "     --spool=DISK       with a file: the disk the helper writes to\n"
 	      "     --exclude=LIST     pages to leave out, comma-separated: zero,\n"
 	      "                        free, cache, user; or none (default)\n"
 	      "     --format=FORMAT    elf (ELF core, default) or kdump (the\n"
@@ -85,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "exclude", required_argument, NULL, 'x' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "compress", required_argument, NULL, 'z' },
+		{ "spool", required_argument, NULL, 's' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -102,6 +108,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'x': o->exclude = optarg; break;
 		case 'f': format = optarg; break;
 		case 'z': compress = optarg; break;
+		case 's': o->spool = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
@@ -115,7 +122,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	if (!o->output) {
-		kj_error("no output: give -o DEVICE");
+		kj_error("no output: give -o DISK or -o FILE --spool=DISK");
 		return -EINVAL;
 	}
 	if (strcmp(format, "elf") && strcmp(format, "kdump")) {
@@ -141,7 +148,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 }
 
 /* The helper writes the disk in place; this system must not be using it. */
-static int check_output(const char *path)
+static int check_disk(const char *path)
 {
 	struct stat st;
 	int fd;
@@ -197,6 +204,84 @@ static int ensure_helper(const struct opts *o, uint64_t *mailbox)
 	return 0;
 }
 
+static bool is_disk(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISBLK(st.st_mode);
+}
+
+/*
+ * A file output is created now, so that an unwritable path is refused
+ * before the jump; the helper writes to the spool disk and the snapshot is
+ * copied from there after the return.
+ */
+static int open_output_file(const struct opts *o)
+{
+	int fd;
+
+	if (!o->spool) {
+		kj_error("%s: not a disk; give --spool=DISK for the helper to "
+			 "write to, and the snapshot is copied into the file",
+			 o->output);
+		return -EINVAL;
+	}
+	if (!is_disk(o->spool)) {
+		kj_error("--spool=%s: not a disk", o->spool);
+		return -ENOTBLK;
+	}
+	fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		kj_error("%s: %s", o->output, strerror(errno));
+		return -errno;
+	}
+	return fd;
+}
+
+/* Copy the snapshot's bytes from the spool disk; remove the file if cut. */
+static int copy_from_spool(const char *spool, int out, const char *path,
+			   uint64_t bytes)
+{
+	size_t chunk = 1 << 20;
+	char *buf = malloc(chunk);
+	int in = open(spool, O_RDONLY | O_CLOEXEC), err = 0;
+	uint64_t off = 0;
+
+	if (in < 0 || !buf) {
+		kj_error("%s: %s", spool, strerror(in < 0 ? errno : ENOMEM));
+		err = -EIO;
+		goto out;
+	}
+	ioctl(in, BLKFLSBUF, 0);	/* the helper wrote behind our cache */
+	while (!err && off < bytes) {
+		size_t n = bytes - off < chunk ? bytes - off : chunk;
+		ssize_t r = pread(in, buf, n, off);
+
+		if (r != (ssize_t)n) {
+			kj_error("%s: %s", spool, r < 0 ? strerror(errno) :
+				 "shorter than the snapshot");
+			err = -EIO;
+		} else if (pwrite(out, buf, n, off) != (ssize_t)n) {
+			kj_error("%s: %s; removed the partial file", path,
+				 strerror(errno ? errno : ENOSPC));
+			err = -EIO;
+		}
+		off += n;
+	}
+	if (!err && fsync(out)) {
+		kj_error("%s: %s; removed the partial file", path,
+			 strerror(errno));
+		err = -EIO;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	free(buf);
+	if (err)
+		unlink(path);
+	return err;
+}
+
 static int report(const char *output, const char *result, double secs)
 {
 	char status[32] = "", msg[512] = "", bytes[32] = "0", pages[32] = "0",
@@ -235,9 +320,11 @@ int main(int argc, char **argv)
 {
 	char *req = calloc(1, MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
 	struct opts o = { 0 };
+	char status[16] = "", bytes[32] = "0";
+	const char *disk;
 	uint64_t mailbox;
+	int err, file_fd = -1;
 	double secs;
-	int err;
 
 	kj_set_progname(argv[0]);
 	if (!req || !result || parse_opts(argc, argv, &o))
@@ -246,20 +333,47 @@ int main(int argc, char **argv)
 		kj_error("must be root to jump (CAP_SYS_BOOT)");
 		return 1;
 	}
-	if (check_output(o.output) || ensure_helper(&o, &mailbox))
-		return 1;
+	if (is_disk(o.output)) {
+		disk = o.output;
+	} else {
+		file_fd = open_output_file(&o);
+		if (file_fd < 0)
+			return 1;
+		disk = o.spool;
+	}
+	if (check_disk(disk) || ensure_helper(&o, &mailbox))
+		goto fail;
 	/* a progress line only for a user watching a terminal */
 	snprintf(req, MAILBOX_SIZE,
 		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n"
-		 "progress=%d\n", MAILBOX_REQUEST, o.output, o.exclude,
-		 o.format, isatty(STDOUT_FILENO));
+		 "progress=%d\n", MAILBOX_REQUEST, disk, o.exclude, o.format,
+		 isatty(STDOUT_FILENO));
 	err = mailbox_write(mailbox, req);
 	err = err ?: jump_exec(mailbox, &secs);
 	err = err ?: mailbox_read(mailbox, result);
 	if (err) {
 		kj_error("%s", kj_errmsg());
-		return 1;
+		goto fail;
 	}
 	mailbox_write(mailbox, "");
-	return report(o.output, result, secs) ? 1 : 0;
+	if (file_fd >= 0 && !mailbox_get(result, "status", status,
+					 sizeof(status)) &&
+	    !strcmp(status, "ok")) {
+		mailbox_get(result, "bytes", bytes, sizeof(bytes));
+		err = copy_from_spool(o.spool, file_fd, o.output,
+				      strtoull(bytes, NULL, 10));
+		close(file_fd);
+		file_fd = -1;
+		if (err)
+			return 1;
+	}
+	if (report(o.output, result, secs))
+		goto fail;
+	return 0;
+fail:
+	if (file_fd >= 0) {
+		close(file_fd);
+		unlink(o.output);
+	}
+	return 1;
 }
