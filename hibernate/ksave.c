@@ -107,15 +107,9 @@ static int add_borrowed_memory(struct vmcore *vc)
 	struct vmcore_load *loads;
 	struct memmap own;
 	int n, added = 0;
-	size_t size;
-	void *buf;
 
-	if (kj_read_file("/proc/cmdline", &buf, &size))
+	if (kj_read_text("/proc/cmdline", &cmdline))
 		return -EIO;
-	cmdline = realloc(buf, size + 1);
-	if (!cmdline)
-		return -ENOMEM;
-	cmdline[size] = '\0';
 	if (!kj_cmdline_param(cmdline, "kexec_jump_back_entry", value,
 			      sizeof(value)))
 		kj_parse_size(value, &entry);

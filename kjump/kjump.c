@@ -134,18 +134,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 static char *read_cmdline(void)
 {
-	size_t size;
-	void *buf;
 	char *s;
 
-	if (kj_read_file("/proc/cmdline", &buf, &size))
+	if (kj_read_text("/proc/cmdline", &s))
 		return NULL;
-	s = realloc(buf, size + 1);
-	if (!s) {
-		free(buf);
-		return NULL;
-	}
-	s[size] = '\0';
 	s[strcspn(s, "\n")] = '\0';
 	return s;
 }

@@ -15,6 +15,25 @@
 /* __START_KERNEL_map: where x86_64 maps the kernel image */
 #define KERNEL_MAP_BASE 0xffffffff80000000ULL
 
+void elfcore_init_ehdr(void *ehdr, unsigned int phnum)
+{
+	Elf64_Ehdr *eh = ehdr;
+
+	memset(eh, 0, sizeof(*eh));
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
+	eh->e_type = ET_CORE;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = phnum;
+}
+
 int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
 			 size_t *sizep)
 {
@@ -35,18 +54,7 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **bufp,
 	eh = calloc(1, size);
 	if (!eh)
 		return -ENOMEM;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_ident[EI_OSABI] = ELFOSABI_NONE;
-	eh->e_type = ET_CORE;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = spec->nr_notes + nr_load;
+	elfcore_init_ehdr(eh, spec->nr_notes + nr_load);
 
 	ph = (Elf64_Phdr *)(eh + 1);
 	for (int i = 0; i < spec->nr_notes; i++, n++) {

@@ -33,6 +33,9 @@ struct elfcore_spec {
 	uint64_t text_vaddr, text_paddr, text_size;
 };
 
+/* An ELF64 x86_64 core file header with phnum program headers after it. */
+void elfcore_init_ehdr(void *ehdr, unsigned int phnum);
+
 /* Build the header into a malloc'd, page-rounded buffer. */
 int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 			 size_t *size);

@@ -80,8 +80,6 @@ int jump_load_helper(struct load_request *req, struct load_layout *layout)
 {
 	struct memmap iomem;
 	char *cmdline;
-	size_t size;
-	void *buf;
 	int err;
 
 	req->jump = true;
@@ -89,15 +87,9 @@ int jump_load_helper(struct load_request *req, struct load_layout *layout)
 	if (err)
 		return err;
 	if (!req->win_end) {
-		err = kj_read_file("/proc/cmdline", &buf, &size);
+		err = kj_read_text("/proc/cmdline", &cmdline);
 		if (err)
 			return err;
-		cmdline = realloc(buf, size + 1);
-		if (!cmdline) {
-			free(buf);
-			return -ENOMEM;
-		}
-		cmdline[size] = '\0';
 		err = window_from_cmdline(cmdline, &iomem, &req->win_start,
 					  &req->win_end);
 		free(cmdline);

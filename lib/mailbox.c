@@ -30,44 +30,19 @@ int mailbox_write(uint64_t addr, const char *text)
 
 uint64_t mailbox_helper_addr(void)
 {
-	char value[64];
+	char value[64], *cmdline;
 	uint64_t addr = 0;
-	size_t size;
-	void *buf;
-	char *text;
 
-	if (kj_read_file("/proc/cmdline", &buf, &size))
+	if (kj_read_text("/proc/cmdline", &cmdline))
 		return 0;
-	text = realloc(buf, size + 1);
-	if (!text) {
-		free(buf);
-		return 0;
-	}
-	text[size] = '\0';
-	if (!kj_cmdline_param(text, "kexec_jump_back_status", value,
+	if (!kj_cmdline_param(cmdline, "kexec_jump_back_status", value,
 			      sizeof(value)))
 		kj_parse_size(value, &addr);
-	free(text);
+	free(cmdline);
 	return addr;
 }
 
 int mailbox_get(const char *text, const char *key, char *out, size_t outlen)
 {
-	size_t klen = strlen(key);
-
-	for (const char *p = text; *p;) {
-		const char *eol = strchrnul(p, '\n');
-		size_t len = eol - p;
-
-		if (len > klen && p[klen] == '=' && !strncmp(p, key, klen)) {
-			len -= klen + 1;
-			if (len >= outlen)
-				return -ENAMETOOLONG;
-			memcpy(out, p + klen + 1, len);
-			out[len] = '\0';
-			return 0;
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	return -ENOENT;
+	return kj_kv_get(text, strlen(text), key, out, outlen);
 }

@@ -85,20 +85,11 @@ int memmap_parse_iomem(struct memmap *map, const char *text)
 
 int memmap_read_iomem(struct memmap *map)
 {
-	size_t size;
-	void *buf;
 	char *text;
-	int err;
+	int err = kj_read_text("/proc/iomem", &text);
 
-	err = kj_read_file("/proc/iomem", &buf, &size);
 	if (err)
 		return err;
-	text = realloc(buf, size + 1);
-	if (!text) {
-		free(buf);
-		return -ENOMEM;
-	}
-	text[size] = '\0';
 	err = memmap_parse_iomem(map, text);
 	free(text);
 	return err;

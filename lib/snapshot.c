@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "elfcore.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -283,17 +284,7 @@ static int write_headers(struct writer *w)
 
 	if (!hdr)
 		return -ENOMEM;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_CORE;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = phnum;
+	elfcore_init_ehdr(eh, phnum);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = notes_off,
 			      .p_filesz = notes_size, .p_memsz = notes_size,
 			      .p_align = 4 };

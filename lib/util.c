@@ -119,6 +119,48 @@ fail:
 	return err;
 }
 
+int kj_read_text(const char *path, char **text)
+{
+	size_t size;
+	void *buf;
+	char *s;
+	int err = kj_read_file(path, &buf, &size);
+
+	if (err)
+		return err;
+	s = realloc(buf, size + 1);
+	if (!s) {
+		free(buf);
+		return -ENOMEM;
+	}
+	s[size] = '\0';
+	*text = s;
+	return 0;
+}
+
+int kj_kv_get(const char *text, size_t len, const char *key, char *out,
+	      size_t outlen)
+{
+	const char *end = text + len;
+	size_t klen = strlen(key);
+
+	for (const char *p = text; p < end;) {
+		const char *eol = memchr(p, '\n', end - p);
+		size_t n = (eol ? eol : end) - p;
+
+		if (n > klen && p[klen] == '=' && !memcmp(p, key, klen)) {
+			n -= klen + 1;
+			if (n >= outlen)
+				return -ENAMETOOLONG;
+			memcpy(out, p + klen + 1, n);
+			out[n] = '\0';
+			return 0;
+		}
+		p += n + 1;
+	}
+	return -ENOENT;
+}
+
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen)
 {

@@ -30,6 +30,16 @@ int kj_parse_size(const char *s, uint64_t *out);
 /* Read a whole file (regular or /proc) into a malloc'd buffer. */
 int kj_read_file(const char *path, void **buf, size_t *size);
 
+/* The same, NUL-terminated, for text files. */
+int kj_read_text(const char *path, char **text);
+
+/*
+ * The value of the first "KEY=value" line of text[0, len), into out.
+ * -ENOENT if there is none.
+ */
+int kj_kv_get(const char *text, size_t len, const char *key, char *out,
+	      size_t outlen);
+
 /* The value of the last NAME=VALUE on a kernel command line, into out. */
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);

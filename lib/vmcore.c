@@ -141,28 +141,10 @@ const void *vmcore_find_note(const struct vmcore *vc, const char *name,
 int vmcore_info(const struct vmcore *vc, const char *key, char *out,
 		size_t outlen)
 {
-	size_t size, klen = strlen(key);
+	size_t size;
 	const char *text = vmcore_find_note(vc, "VMCOREINFO", 0, &size);
-	const char *p, *end;
 
-	if (!text)
-		return -ENOENT;
-	end = text + size;
-	for (p = text; p < end;) {
-		const char *eol = memchr(p, '\n', end - p);
-		size_t len = (eol ? eol : end) - p;
-
-		if (len > klen && p[klen] == '=' && !memcmp(p, key, klen)) {
-			len -= klen + 1;
-			if (len >= outlen)
-				return -ENAMETOOLONG;
-			memcpy(out, p + klen + 1, len);
-			out[len] = '\0';
-			return 0;
-		}
-		p += len + 1;
-	}
-	return -ENOENT;
+	return text ? kj_kv_get(text, size, key, out, outlen) : -ENOENT;
 }
 
 int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
