@@ -18,8 +18,9 @@ LDLIBS := -lelf -lz -lgcrypt -lgpg-error
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kjump ksnapshot ksave kpattern
+PROGS := kjump ksnapshot ksave kimgcore kpattern
 kjump_SRCS := kjump/kjump.c
+kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := hibernate/ksnapshot.c
 ksave_SRCS := hibernate/ksave.c
 kpattern_SRCS := test/workload/kpattern.c

@@ -1,0 +1,45 @@
+# kimgcore: boot the helper once, save it, reboot the original system,
+# load the saved helper into a freshly loaded image and jump: the helper
+# resumes (its visit counter goes on) without booting.  A file that is not
+# a saved helper, and an image loaded with another window, are refused.
+VM_APPEND='memmap=256M$0x10000000'
+truncate -s 300M "$WORK/saved.img"
+load='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.job=jumpback"'
+VM_TIMEOUT=300 vm_run save "
+kimgcore save /dev/vda; echo \"nothing loaded: \$?\"
+$load || exit 1
+kimgcore save /dev/vda; echo \"not run: \$?\"
+kjump -e || exit 1
+kimgcore save /dev/vda || exit 1
+echo saved
+" -drive "file=$WORK/saved.img,format=raw,if=virtio"
+expect_success
+expect '^kimgcore: no helper loaded for a jump'
+expect '^nothing loaded: 1$'
+expect '^kimgcore: the helper has not run yet'
+expect '^not run: 1$'
+expect '^kjump-helper: visit 1$'
+expect '^saved$'
+
+VM_TIMEOUT=300 vm_run resume "
+kpattern start /tmp/kp 0x42 16 || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append=console=ttyS0,115200 --window=200M@0x10000000 || exit 1
+kimgcore load /dev/vda; echo \"other window: \$?\"
+head -c 8192 /dev/zero >/tmp/junk
+kimgcore load /tmp/junk; echo \"junk: \$?\"
+$load || exit 1
+kimgcore load /dev/vda || exit 1
+kjump -e || exit 1
+kjump -e || exit 1
+kpattern check /tmp/kp
+" -drive "file=$WORK/saved.img,format=raw,if=virtio"
+expect_success
+expect '^kimgcore: /dev/vda: saved with the window 0x10000000-0x20000000, this one is 0x10000000-0x1c800000$'
+expect '^other window: 1$'
+expect '^kimgcore: /tmp/junk: not a saved helper'
+expect '^junk: 1$'
+expect '^kjump-helper: visit 2$'
+expect '^kjump-helper: visit 3$'
+expect_not '^kjump-init: helper kernel'
+expect '^ok 1 16 MiB intact'
