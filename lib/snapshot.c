@@ -7,6 +7,7 @@
  * ELF reader (crash, gdb) reads as zeros.
  */
 #include <elf.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +382,17 @@ struct kdump_state {
 	uLong zbuf_size;
 	z_stream zs;		/* reused: set up once, reset per page */
 	bool zs_ready;
+	/* the two halves of a stretch compress in parallel, then go out */
+	struct zlane {
+		struct kdump_state *kd;
+		z_stream zs;
+		bool ready;
+		const uint8_t *in;
+		unsigned int n;
+		uint8_t *out;		/* n slots of zbuf_size bytes */
+		uint32_t size[SNAP_CHUNK / KJ_PAGE_SIZE];
+	} lane[2];
+	uint8_t *stage;		/* a stretch's output, written at once */
 };
 
 struct page_desc {
@@ -478,6 +490,91 @@ static int kdump_compress(struct kdump_state *kd, const uint8_t *data,
 	return 0;
 }
 
+/* Compress the lane's pages; a size of KJ_PAGE_SIZE means "keep raw". */
+static void *zlane_run(void *arg)
+{
+	struct zlane *z = arg;
+	uLong slot = z->kd->zbuf_size;
+
+	for (unsigned int i = 0; i < z->n; i++) {
+		z->size[i] = KJ_PAGE_SIZE;
+		if (!z->ready) {
+			if (deflateInit(&z->zs, 1) != Z_OK)
+				continue;
+			z->ready = true;
+		} else if (deflateReset(&z->zs) != Z_OK) {
+			continue;
+		}
+		z->zs.next_in = (Bytef *)z->in + (size_t)i * KJ_PAGE_SIZE;
+		z->zs.avail_in = KJ_PAGE_SIZE;
+		z->zs.next_out = z->out + i * slot;
+		z->zs.avail_out = slot;
+		if (deflate(&z->zs, Z_FINISH) == Z_STREAM_END &&
+		    z->zs.total_out < KJ_PAGE_SIZE)
+			z->size[i] = z->zs.total_out;
+	}
+	return NULL;
+}
+
+/*
+ * Whole pages: compressed in two lanes (a thread for the second half when
+ * there is enough to share), then bitmaps, data and descriptors in order,
+ * the data in one write.
+ */
+static int kdump_pages(struct writer *w, uint64_t pfn, const uint8_t *data,
+		       unsigned int n)
+{
+	struct kdump_state *kd = w->kd;
+	unsigned int half = n >= 16 ? n / 2 : n;
+	pthread_t thread;
+	bool threaded = false;
+	size_t staged = 0;
+	uint64_t start = kd->data_off;
+	int err = 0;
+
+	if (w->o->compress) {
+		kd->lane[0].in = data;
+		kd->lane[0].n = half;
+		kd->lane[1].in = data + (size_t)half * KJ_PAGE_SIZE;
+		kd->lane[1].n = n - half;
+		if (n > half)
+			threaded = !pthread_create(&thread, NULL, zlane_run,
+						   &kd->lane[1]);
+		zlane_run(&kd->lane[0]);
+		if (threaded)
+			pthread_join(thread, NULL);
+		else if (n > half)
+			zlane_run(&kd->lane[1]);
+	}
+	for (unsigned int i = 0; !err && i < n; i++, pfn++) {
+		struct zlane *z = &kd->lane[i >= half];
+		unsigned int j = i >= half ? i - half : i;
+		uint32_t size = w->o->compress ? z->size[j] : KJ_PAGE_SIZE;
+		const uint8_t *src = size < KJ_PAGE_SIZE ?
+			z->out + j * kd->zbuf_size :
+			data + (size_t)i * KJ_PAGE_SIZE;
+		struct page_desc d = {
+			.offset = start + staged,
+			.size = size,
+			.flags = size < KJ_PAGE_SIZE ? DUMP_DH_COMPRESSED_ZLIB : 0,
+		};
+
+		err = kdump_bitmap_at(w, pfn);
+		if (err)
+			break;
+		set_bit_in(kd->bm1, pfn);
+		set_bit_in(kd->bm2, pfn);
+		memcpy(kd->stage + staged, src, size);
+		staged += size;
+		w->st->pages_written++;
+		err = kdump_add_desc(w, &d);
+	}
+	if (!err)
+		err = write_at(w, kd->stage, staged, start);
+	kd->data_off = start + staged;
+	return err;
+}
+
 /* One page: compressed if that is smaller, raw otherwise. */
 static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
 		      size_t len)
@@ -518,12 +615,13 @@ static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, const uint8_t *data, size_t len)
 {
 	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
-	int err = 0;
+	unsigned int whole = len / KJ_PAGE_SIZE;
+	int err = whole ? kdump_pages(w, pfn, data, whole) : 0;
 
-	for (size_t off = 0; !err && off < len; off += KJ_PAGE_SIZE, pfn++)
-		err = kdump_page(w, pfn, data + off,
-				 len - off < KJ_PAGE_SIZE ? len - off
-							  : KJ_PAGE_SIZE);
+	if (!err && len % KJ_PAGE_SIZE)		/* a load's short tail */
+		err = kdump_page(w, pfn + whole,
+				 data + (size_t)whole * KJ_PAGE_SIZE,
+				 len % KJ_PAGE_SIZE);
 	w->st->bytes = w->kd->data_off;
 	return err;
 }
@@ -692,7 +790,15 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
 	kd->zbuf_size = compressBound(KJ_PAGE_SIZE);
 	kd->zbuf = malloc(kd->zbuf_size);
-	return kd->zbuf ? 0 : -ENOMEM;
+	kd->stage = malloc(SNAP_CHUNK);
+	for (int i = 0; i < 2; i++) {
+		kd->lane[i].kd = kd;
+		kd->lane[i].out = malloc(SNAP_CHUNK / KJ_PAGE_SIZE *
+					 kd->zbuf_size);
+		if (!kd->lane[i].out)
+			return -ENOMEM;
+	}
+	return kd->zbuf && kd->stage ? 0 : -ENOMEM;
 }
 
 /* The last descriptors and the rest of the bitmaps. */
@@ -774,8 +880,15 @@ int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
 out:
 	if (kd && kd->zs_ready)
 		deflateEnd(&kd->zs);
-	if (kd)
+	for (int i = 0; kd && i < 2; i++) {
+		if (kd->lane[i].ready)
+			deflateEnd(&kd->lane[i].zs);
+		free(kd->lane[i].out);
+	}
+	if (kd) {
 		free(kd->zbuf);
+		free(kd->stage);
+	}
 	free(kd);
 	free(loads);
 	free(w.buf);
