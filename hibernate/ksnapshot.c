@@ -195,7 +195,7 @@ static int ensure_helper(const struct opts *o, uint64_t *mailbox)
 	}
 	snprintf(cmdline, sizeof(cmdline), "kjump.job=jumpback%s%s",
 		 o->append ? " " : "", o->append ? o->append : "");
-	err = jump_load_helper(&req, &layout);
+	err = jump_load_helper(&req, NULL, &layout);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return err;

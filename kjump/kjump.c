@@ -246,7 +246,7 @@ static int do_load(const struct opts *o, bool jump)
 	if (!err) {
 		req.cmdline = cmdline;
 		if (jump) {
-			err = jump_load_helper(&req, &layout);
+			err = jump_load_helper(&req, &iomem, &layout);
 		} else {
 			err = loader_load(&req, &iomem, &layout);
 			if (!err)

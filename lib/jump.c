@@ -76,27 +76,31 @@ uint64_t jump_state_mailbox(void)
 	return addr;
 }
 
-int jump_load_helper(struct load_request *req, struct load_layout *layout)
+int jump_load_helper(struct load_request *req, const struct memmap *iomem,
+		     struct load_layout *layout)
 {
-	struct memmap iomem;
+	struct memmap own;
 	char *cmdline;
 	int err;
 
 	req->jump = true;
-	err = memmap_read_iomem(&iomem);
-	if (err)
-		return err;
+	if (!iomem) {
+		err = memmap_read_iomem(&own);
+		if (err)
+			return err;
+		iomem = &own;
+	}
 	if (!req->win_end) {
 		err = kj_read_text("/proc/cmdline", &cmdline);
 		if (err)
 			return err;
-		err = window_from_cmdline(cmdline, &iomem, &req->win_start,
+		err = window_from_cmdline(cmdline, iomem, &req->win_start,
 					  &req->win_end);
 		free(cmdline);
 	} else {
-		err = window_check(&iomem, req->win_start, req->win_end);
+		err = window_check(iomem, req->win_start, req->win_end);
 	}
-	err = err ?: loader_load(req, &iomem, layout);
+	err = err ?: loader_load(req, iomem, layout);
 	if (err)
 		return err;
 	jump_state_write_load(req->kernel_path, req->initrd_path, req,

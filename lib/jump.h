@@ -23,10 +23,11 @@ uint64_t jump_state_mailbox(void);
 
 /*
  * Load a helper for a jump: the kernel, initrd and command line in req,
- * the window reserved at boot unless req gives one.  Records the state and
- * clears the mailbox.
+ * the window reserved at boot unless req gives one, with the memory map
+ * iomem (NULL: read it).  Records the state and clears the mailbox.
  */
-int jump_load_helper(struct load_request *req, struct load_layout *layout);
+int jump_load_helper(struct load_request *req, const struct memmap *iomem,
+		     struct load_layout *layout);
 
 /*
  * Jump to the loaded image and come back; *secs is the round trip.  A
