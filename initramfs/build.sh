@@ -40,6 +40,8 @@ done
 if [ "$kind" = test ]; then
 	mkdir -p "$stage/boot"
 	cp "$top/build/kernel/bzImage" "$stage/boot/bzImage"
+	# another build of the kernel, for tests that need a different one
+	cp "$top/build/kernel-nojump/bzImage" "$stage/boot/bzImage-other"
 	cp "$top/build/initramfs/helper.cpio.gz" "$stage/boot/helper.cpio.gz"
 fi
 

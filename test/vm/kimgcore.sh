@@ -1,7 +1,8 @@
 # kimgcore: boot the helper once, save it, reboot the original system,
 # load the saved helper into a freshly loaded image and jump: the helper
 # resumes (its visit counter goes on) without booting.  A file that is not
-# a saved helper, and an image loaded with another window, are refused.
+# a saved helper, an image loaded with another window and one of another
+# kernel build are refused.
 VM_APPEND='memmap=256M$0x10000000'
 truncate -s 300M "$WORK/saved.img"
 load='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.job=jumpback"'
@@ -28,6 +29,9 @@ kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 kimgcore load /dev/vda; echo \"other window: \$?\"
 head -c 8192 /dev/zero >/tmp/junk
 kimgcore load /tmp/junk; echo \"junk: \$?\"
+kjump --load-jump-back /boot/bzImage-other --initrd=/boot/helper.cpio.gz \
+	--append=\"console=ttyS0,115200 kjump.job=jumpback\" || exit 1
+kimgcore load /dev/vda; echo \"other kernel: \$?\"
 $load || exit 1
 kimgcore load /dev/vda || exit 1
 kjump -e || exit 1
@@ -39,6 +43,8 @@ expect '^kimgcore: /dev/vda: saved with the window 0x10000000-0x20000000, this o
 expect '^other window: 1$'
 expect '^kimgcore: /tmp/junk: not a saved helper'
 expect '^junk: 1$'
+expect '^kimgcore: /dev/vda: saved from another helper kernel than /boot/bzImage-other$'
+expect '^other kernel: 1$'
 expect '^kjump-helper: visit 2$'
 expect '^kjump-helper: visit 3$'
 expect_not '^kjump-init: helper kernel'
