@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "elfcore.h"
 #include "kimage.h"
 #include "util.h"
 #include "vmcore.h"
@@ -30,14 +31,7 @@ static char *make_core(const uint64_t (*words)[2], int n)
 	assert_non_null(mem);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_phoff = sizeof(eh);
-	eh.e_phentsize = sizeof(ph);
-	eh.e_phnum = 1;
+	elfcore_init_ehdr(&eh, 1);
 	ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
 			   .p_filesz = MEM_SIZE, .p_memsz = MEM_SIZE };
 	for (int i = 0; i < n; i++)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "elfcore.h"
 #include "snapshot.h"
 #include "util.h"
 #include "vmcore.h"
@@ -61,14 +62,7 @@ static char *make_input(void)
 	assert_non_null(path);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_phoff = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 3;
+	elfcore_init_ehdr(&eh, 3);
 	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x1000,
 			      .p_filesz = nsz };
 	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x2000,
