@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "kimage.h"
+#include "loader.h"
 #include "mailbox.h"
 #include "memmap.h"
 #include "snapshot.h"
@@ -86,13 +87,6 @@ static int open_output(const char *path)
 	return fd;
 }
 
-static int load_cmp(const void *a, const void *b)
-{
-	const struct vmcore_load *x = a, *y = b;
-
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
-}
-
 /*
  * The low memory this helper borrowed is its own RAM now: the original's
  * contents are in the jump image's source pages.  Add them to the core at
@@ -114,14 +108,11 @@ static int add_borrowed_memory(struct vmcore *vc)
 			      sizeof(value)))
 		kj_parse_size(value, &entry);
 	free(cmdline);
-	if (!entry || memmap_read_iomem(&own))
+	/* the low memory the helper got is what it borrowed */
+	if (!entry || memmap_read_iomem(&own) ||
+	    low_memory_range(&own, &lo, &hi))
 		return -ENOENT;
-	for (int i = 0; i < own.nr && !hi; i++)
-		if (own.r[i].type == E820_RAM && own.r[i].start < MiB(1)) {
-			lo = ALIGN_UP(own.r[i].start, KJ_PAGE_SIZE);
-			hi = ALIGN_DOWN(own.r[i].end, KJ_PAGE_SIZE);
-		}
-	n = hi > lo ? (hi - lo) / KJ_PAGE_SIZE : 0;
+	n = (hi - lo) / KJ_PAGE_SIZE;
 	src = calloc(n ? n : 1, sizeof(*src));
 	loads = realloc(vc->loads, (vc->nr_loads + n) * sizeof(*loads));
 	if (!src || !loads || !vc->nr_loads) {
@@ -131,12 +122,8 @@ static int add_borrowed_memory(struct vmcore *vc)
 		return -ENOMEM;
 	}
 	vc->loads = loads;
-	/* the direct map's base, from a load that is not the kernel image */
-	base = 0;
-	for (int i = 0; i < vc->nr_loads && !base; i++)
-		if (loads[i].vaddr < 0xffffffff80000000ULL)
-			base = loads[i].vaddr - loads[i].paddr;
-	if (!n || kimage_swap_sources(vc, entry, lo, hi, src)) {
+	base = vmcore_direct_map_base(vc);
+	if (kimage_swap_sources(vc, entry, lo, hi, src)) {
 		free(src);
 		return -ENOENT;
 	}
@@ -154,45 +141,9 @@ static int add_borrowed_memory(struct vmcore *vc)
 		};
 		added++;
 	}
-	qsort(loads, vc->nr_loads, sizeof(*loads), load_cmp);
+	vmcore_sort_loads(loads, vc->nr_loads);
 	free(src);
 	return added;
-}
-
-/* "zero,free,cache,user" into the writer's options. */
-static int parse_exclude(const char *list, struct snap_opts *o)
-{
-	static const struct {
-		const char *name;
-		int class;
-	} names[] = {
-		{ "free", PAGE_FREE }, { "cache", PAGE_CACHE },
-		{ "user", PAGE_USER },
-	};
-	char buf[128], *tok, *save;
-
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		if (!strcmp(tok, "zero")) {
-			o->exclude_zero = true;
-			continue;
-		}
-		if (!strcmp(tok, "none"))
-			continue;
-		for (i = 0; i < ARRAY_SIZE(names); i++)
-			if (!strcmp(tok, names[i].name))
-				break;
-		if (i == ARRAY_SIZE(names)) {
-			kj_seterr("exclude=%s: unknown page kind '%s'", list,
-				  tok);
-			return -EINVAL;
-		}
-		o->exclude_classes |= 1U << names[i].class;
-	}
-	return 0;
 }
 
 /* "elf", "kdump" (zlib) or "kdump-raw" (no compression). */
@@ -225,7 +176,7 @@ static int write_snapshot(const char *in_path, const char *output,
 	struct stat sb;
 	int fd, err;
 
-	err = parse_exclude(exclude, &o);
+	err = snap_parse_exclude(exclude, &o);
 	err = err ?: parse_format(format, &o);
 	err = err ?: vmcore_open(&vc, in_path);
 	if (err)

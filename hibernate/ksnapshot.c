@@ -18,6 +18,7 @@
 #include "jump.h"
 #include "kexec.h"
 #include "mailbox.h"
+#include "snapshot.h"
 #include "util.h"
 
 struct opts {
@@ -57,30 +58,6 @@ static void usage(FILE *out)
 	      " -V, --version          display version\n"
 	      "\n"
 	      "See ksnapshot(8).\n", out);
-}
-
-/* A comma-separated list of zero, free, cache, user; or none. */
-static int check_exclude(const char *list)
-{
-	static const char *const kinds[] = { "zero", "free", "cache", "user",
-					     "none" };
-	char buf[128], *tok, *save;
-
-	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(kinds); i++)
-			if (!strcmp(tok, kinds[i]))
-				break;
-		if (i == ARRAY_SIZE(kinds)) {
-			kj_error("--exclude=%s: '%s' is none of zero, free, "
-				 "cache, user", list, tok);
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -144,7 +121,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		o->format = compress && !strcmp(compress, "none") ? "kdump-raw"
 								  : "kdump";
 	}
-	return check_exclude(o->exclude);
+	/* the helper parses it; refuse what it would refuse, before a jump */
+	if (snap_parse_exclude(o->exclude, &(struct snap_opts){ 0 })) {
+		kj_error("--exclude=%s: %s", o->exclude, kj_errmsg());
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The helper writes the disk in place; this system must not be using it. */

@@ -51,25 +51,6 @@ struct loaded {
 	struct kimg_header h;		/* filled as a save would */
 };
 
-static int state_value(const char *key, char *out, size_t len)
-{
-	char *text, *line;
-	size_t klen = strlen(key);
-	int err = kj_read_text(JUMP_STATE_FILE, &text);
-
-	if (err)
-		return err;
-	err = -ENOENT;
-	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			snprintf(out, len, "%s", line + klen + 2);
-			err = 0;
-			break;
-		}
-	free(text);
-	return err;
-}
-
 static int sha256_file(const char *path, uint8_t digest[32])
 {
 	size_t size;
@@ -91,13 +72,14 @@ static int read_loaded(struct loaded *l)
 	int fd, err;
 
 	memset(l, 0, sizeof(*l));
-	if (kexec_loaded() != 1 || state_value("mode", window, sizeof(window)) ||
+	if (kexec_loaded() != 1 ||
+	    jump_state_get("mode", window, sizeof(window)) ||
 	    strcmp(window, "jump")) {
 		kj_seterr("no helper loaded for a jump (kjump --load-jump-back)");
 		return -ENOENT;
 	}
-	if (state_value("kernel", l->kernel, sizeof(l->kernel)) ||
-	    state_value("window", window, sizeof(window)) ||
+	if (jump_state_get("kernel", l->kernel, sizeof(l->kernel)) ||
+	    jump_state_get("window", window, sizeof(window)) ||
 	    sscanf(window, "%" SCNx64 "-%" SCNx64, &l->win_start,
 		   &l->win_end) != 2) {
 		kj_seterr("%s: incomplete", JUMP_STATE_FILE);
@@ -177,7 +159,7 @@ static int do_save(const char *path)
 	err = read_loaded(&l);
 	if (err)
 		goto fail;
-	if (!state_value("entry", entry, sizeof(entry)) &&
+	if (!jump_state_get("entry", entry, sizeof(entry)) &&
 	    strtoull(entry, NULL, 16) == l.h.entry) {
 		kj_seterr("the helper has not run yet: jump to it once first");
 		err = -EINVAL;

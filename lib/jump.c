@@ -61,21 +61,34 @@ void jump_state_clear(void)
 	unlink(JUMP_STATE_FILE);
 }
 
-uint64_t jump_state_mailbox(void)
+int jump_state_get(const char *key, char *out, size_t len)
 {
-	unsigned long long addr = 0;
-	char line[256];
-	FILE *f = fopen(JUMP_STATE_FILE, "r");
+	char *text, *line, *save;
+	size_t klen = strlen(key);
+	int err = kj_read_text(JUMP_STATE_FILE, &text);
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "status page: %llx", &addr) == 1)
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			snprintf(out, len, "%s", line + klen + 2);
+			err = 0;
 			break;
-	fclose(f);
-	return addr;
+		}
+	free(text);
+	return err;
 }
 
+uint64_t jump_state_mailbox(void)
+{
+	char value[64];
+
+	if (jump_state_get("status page", value, sizeof(value)))
+		return 0;
+	return strtoull(value, NULL, 16);
+}
 int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 		     struct load_layout *layout)
 {

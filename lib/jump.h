@@ -18,6 +18,8 @@ void jump_state_write_load(const char *kernel, const char *initrd,
 			   const struct load_layout *l);
 void jump_state_write_helper(uint64_t entry);
 void jump_state_clear(void);
+/* The value of "KEY: value" in the state, into out.  -ENOENT if none. */
+int jump_state_get(const char *key, char *out, size_t len);
 /* The mailbox (status page) of the loaded helper, 0 if none. */
 uint64_t jump_state_mailbox(void);
 

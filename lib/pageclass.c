@@ -39,15 +39,6 @@ static int info_u64(const struct vmcore *vc, const char *key, uint64_t *v,
 	return 0;
 }
 
-static uint64_t direct_map_base(const struct vmcore *vc)
-{
-	for (int i = 0; i < vc->nr_loads; i++)
-		if (vc->loads[i].vaddr &&
-		    vc->loads[i].vaddr < 0xffffffff80000000ULL)
-			return vc->loads[i].vaddr - vc->loads[i].paddr;
-	return 0;
-}
-
 int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 {
 	uint64_t roots, bits, buddy;
@@ -77,7 +68,7 @@ int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 			      10);
 	if (err)
 		return err;
-	pc->page_offset = direct_map_base(vc);
+	pc->page_offset = vmcore_direct_map_base(vc);
 	if (!pc->page_offset || roots < pc->page_offset || bits <= 12 ||
 	    pc->page_size < 32 || pc->page_size > 256) {
 		kj_seterr("VMCOREINFO: unexpected memory model");

@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <pthread.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -149,6 +150,41 @@ static void elf_load_start(struct writer *w, const struct vmcore_load *l)
 static bool elf_may_skip(const struct writer *w)
 {
 	return w->st->nr_loads + w->in->nr_loads < SNAP_MAX_LOADS;
+}
+
+int snap_parse_exclude(const char *list, struct snap_opts *o)
+{
+	static const struct {
+		const char *name;
+		int class;
+	} names[] = {
+		{ "free", PAGE_FREE }, { "cache", PAGE_CACHE },
+		{ "user", PAGE_USER },
+	};
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		if (!strcmp(tok, "zero")) {
+			o->exclude_zero = true;
+			continue;
+		}
+		if (!strcmp(tok, "none"))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == ARRAY_SIZE(names)) {
+			kj_seterr("'%s' is none of zero, free, cache, user",
+				  tok);
+			return -EINVAL;
+		}
+		o->exclude_classes |= 1U << names[i].class;
+	}
+	return 0;
 }
 
 static int read_input(struct writer *w, const struct vmcore_load *l,
@@ -651,13 +687,6 @@ static const struct format_ops kdump_ops = {
 	.may_skip = kdump_may_skip,
 };
 
-static int load_paddr_cmp(const void *a, const void *b)
-{
-	const struct vmcore_load *x = a, *y = b;
-
-	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
-}
-
 /*
  * The input's loads in page-frame order, each page once, page-aligned
  * starts: the kernel image's load repeats RAM and goes.
@@ -672,7 +701,7 @@ static struct vmcore_load *unique_loads(const struct vmcore *in, int *nr,
 	if (!l)
 		return NULL;
 	memcpy(l, in->loads, in->nr_loads * sizeof(*l));
-	qsort(l, in->nr_loads, sizeof(*l), load_paddr_cmp);
+	vmcore_sort_loads(l, in->nr_loads);
 	*npages = 0;
 	for (int i = 0; i < in->nr_loads; i++) {
 		struct vmcore_load cur = l[i];

@@ -39,6 +39,12 @@ struct snap_opts {
 };
 
 /*
+ * Set o's exclusions from a list such as "zero,free,cache,user" (or
+ * "none"); -EINVAL naming an unknown kind.
+ */
+int snap_parse_exclude(const char *list, struct snap_opts *o);
+
+/*
  * Write an ELF core of in's memory to outfd (seekable), in one pass: the
  * input's notes (VMCOREINFO) and extra notes, then its PT_LOADs, split
  * where a run of excluded zero pages (memory size beyond file size) is

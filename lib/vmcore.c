@@ -175,3 +175,24 @@ int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
 	vmcore_phys_offset(vc, paddr, &off);
 	return read_at(vc, buf, len, off);
 }
+
+uint64_t vmcore_direct_map_base(const struct vmcore *vc)
+{
+	for (int i = 0; i < vc->nr_loads; i++)
+		if (vc->loads[i].vaddr &&
+		    vc->loads[i].vaddr < 0xffffffff80000000ULL)
+			return vc->loads[i].vaddr - vc->loads[i].paddr;
+	return 0;
+}
+
+static int load_cmp(const void *a, const void *b)
+{
+	const struct vmcore_load *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+void vmcore_sort_loads(struct vmcore_load *loads, int nr)
+{
+	qsort(loads, nr, sizeof(*loads), load_cmp);
+}

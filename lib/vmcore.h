@@ -28,6 +28,10 @@ struct vmcore {
 };
 
 int vmcore_open(struct vmcore *vc, const char *path);
+/* The direct map's base: vaddr - paddr of a load not of the kernel image. */
+uint64_t vmcore_direct_map_base(const struct vmcore *vc);
+/* Sort loads by physical address. */
+void vmcore_sort_loads(struct vmcore_load *loads, int nr);
 /* The file offset of physical address paddr, or -ENOENT if not present. */
 int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
 		       uint64_t *offset);
