@@ -418,20 +418,22 @@ static int plan_jump(struct load_ctx *c)
 
 	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
 	err = add_low_segment(c);
-	err = err ?: add_initrd(c);
-	err = err ?: add_elfcorehdr(c);
 	/*
-	 * Right below the header, the status page: not a segment, so what the
-	 * helper writes there is what this kernel reads after the return.
+	 * The status page first, in the window's last page: not a segment, so
+	 * what the helper writes there is what this kernel reads after the
+	 * return, and at a fixed place, so a restore kernel loaded into the
+	 * same window answers where the hibernated system looks.
 	 */
 	err = err ?: place_top(&c->pl, KJ_PAGE_SIZE, &o->status_addr,
 			       "status page");
+	err = err ?: add_elfcorehdr(c);
+	err = err ?: add_initrd(c);
 	if (err)
 		return err;
-	hdr_end = o->elfcorehdr_addr + o->elfcorehdr_size;
+	hdr_end = o->status_addr + KJ_PAGE_SIZE;
 	return helper_memmap(c->iomem, o->low_start, o->low_end,
 			     c->req->win_start, c->req->win_end,
-			     o->status_addr, hdr_end - o->status_addr,
+			     o->elfcorehdr_addr, hdr_end - o->elfcorehdr_addr,
 			     &c->next_map);
 }
 
