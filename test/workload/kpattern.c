@@ -8,8 +8,9 @@
  *   kpattern check DIR                     verify now; exit 0 if intact
  *   kpattern stop DIR                      verify and end the holder
  *   kpattern mark DIR TEXT                 put TEXT in the marker page
- *   kpattern find FILE SEED MIB            count the pattern's pages in a
- *                                          memory image (e.g. /proc/vmcore)
+ *   kpattern find FILE SEED MIB [PAGE]     count the pattern's pages in a
+ *                                          memory image (e.g. /proc/vmcore);
+ *                                          say where page PAGE is in FILE
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
@@ -250,9 +251,10 @@ static int page_matches(const uint64_t *page, uint64_t seed, size_t index)
 
 /*
  * Look for every page of a SEED/MIB pattern in FILE, page by page: a page
- * counts when all its words match the pattern at some page index.
+ * counts when all its words match the pattern at some page index.  With
+ * want < the pattern's pages, print the file offset of that page too.
  */
-static int find(const char *path, uint64_t seed, size_t mib)
+static int find(const char *path, uint64_t seed, size_t mib, size_t want)
 {
 	size_t pages = (mib << 20) / 4096, nbuckets = pages * 2, found = 0;
 	size_t chunk = 1 << 20;
@@ -260,6 +262,7 @@ static int find(const char *path, uint64_t seed, size_t mib)
 	uint8_t *seen = calloc(pages, 1);
 	uint64_t *buf = malloc(chunk);
 	FILE *f = fopen(path, "rb");
+	off_t pos = 0, want_at = -1;
 	size_t n;
 
 	if (!f || !bucket || !seen || !buf) {
@@ -284,16 +287,22 @@ static int find(const char *path, uint64_t seed, size_t mib)
 
 				if (page_matches(page, seed, p)) {
 					seen[p] = 1;
+					if (p == want && want_at < 0)
+						want_at = pos + off;
 					break;
 				}
 			}
 		}
+		pos += n;
 	}
 	fclose(f);
 	for (size_t p = 0; p < pages; p++)
 		found += seen[p];
 	printf("kpattern: found %zu of %zu pattern pages in %s\n", found,
 	       pages, path);
+	if (want < pages)
+		printf("kpattern: pattern page %zu at offset %lld\n", want,
+		       (long long)want_at);
 	free(bucket);
 	free(seen);
 	free(buf);
@@ -306,7 +315,7 @@ static int usage(FILE *out, int status)
 	      "       kpattern check DIR\n"
 	      "       kpattern stop DIR\n"
 	      "       kpattern mark DIR TEXT\n"
-	      "       kpattern find FILE SEED MIB\n", out);
+	      "       kpattern find FILE SEED MIB [PAGE]\n", out);
 	return status;
 }
 
@@ -330,9 +339,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "check") && argc == 3)
 		return request(argv[2], SIGUSR1);
-	if (!strcmp(argv[1], "find") && argc == 5)
+	if (!strcmp(argv[1], "find") && (argc == 5 || argc == 6))
 		return find(argv[2], strtoull(argv[3], NULL, 0),
-			    strtoul(argv[4], NULL, 0));
+			    strtoul(argv[4], NULL, 0),
+			    argc == 6 ? strtoul(argv[5], NULL, 0) : SIZE_MAX);
 	if (!strcmp(argv[1], "mark") && argc == 4) {
 		if (write_file(argv[2], "marker", argv[3]))
 			return 2;
