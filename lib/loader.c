@@ -97,6 +97,17 @@ int low_memory_range(const struct memmap *iomem, uint64_t *start,
 	return -ENOMEM;
 }
 
+/* Not RAM to the helper, so its kernel may map it. */
+static int reserve_range(struct memmap *map, uint64_t addr, uint64_t size)
+{
+	int err = memmap_cut(map, addr, addr + size);
+
+	err = err ?: memmap_add(map, addr, addr + size, E820_RESERVED);
+	if (!err)
+		memmap_normalize(map);
+	return err;
+}
+
 int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 		  uint64_t low_end, uint64_t win_start, uint64_t win_end,
 		  uint64_t resv_addr, uint64_t resv_size, struct memmap *out)
@@ -116,13 +127,7 @@ int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 	err = memmap_cut(out, win_start, win_end);
 	err = err ?: memmap_add(out, low_start, low_end, E820_RAM);
 	err = err ?: memmap_add(out, win_start, win_end, E820_RAM);
-	/* not RAM to the helper, so its kernel may map it */
-	err = err ?: memmap_cut(out, resv_addr, resv_addr + resv_size);
-	err = err ?: memmap_add(out, resv_addr, resv_addr + resv_size,
-				E820_RESERVED);
-	if (!err)
-		memmap_normalize(out);
-	return err;
+	return err ?: reserve_range(out, resv_addr, resv_size);
 }
 
 int original_ram(const struct memmap *iomem, uint64_t low_start,
@@ -413,28 +418,29 @@ static int add_purgatory(struct load_ctx *c, uint64_t addr,
 static int plan_jump(struct load_ctx *c)
 {
 	struct load_layout *o = c->out;
-	uint64_t hdr_end;
 	int err;
 
 	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
-	err = add_low_segment(c);
 	/*
-	 * The status page first, in the window's last page: not a segment, so
-	 * what the helper writes there is what this kernel reads after the
-	 * return, and at a fixed place, so a restore kernel loaded into the
-	 * same window answers where the hibernated system looks.
+	 * The status page first, in the window's first page: not a segment,
+	 * so what the helper writes there is what this kernel reads after the
+	 * return, and at a fixed place, so that a restore kernel loaded into
+	 * the same window answers where the hibernated system looks.  Not at
+	 * the top: the helper's /dev/mem reaches only below its highest RAM.
 	 */
-	err = err ?: place_top(&c->pl, KJ_PAGE_SIZE, &o->status_addr,
-			       "status page");
-	err = err ?: add_elfcorehdr(c);
+	o->status_addr = c->pl.lo;
+	c->pl.lo += KJ_PAGE_SIZE;
+	err = add_low_segment(c);
 	err = err ?: add_initrd(c);
+	err = err ?: add_elfcorehdr(c);
 	if (err)
 		return err;
-	hdr_end = o->status_addr + KJ_PAGE_SIZE;
-	return helper_memmap(c->iomem, o->low_start, o->low_end,
-			     c->req->win_start, c->req->win_end,
-			     o->elfcorehdr_addr, hdr_end - o->elfcorehdr_addr,
-			     &c->next_map);
+	err = helper_memmap(c->iomem, o->low_start, o->low_end,
+			    c->req->win_start, c->req->win_end,
+			    o->elfcorehdr_addr, o->elfcorehdr_size,
+			    &c->next_map);
+	return err ?: reserve_range(&c->next_map, o->status_addr,
+				    KJ_PAGE_SIZE);
 }
 
 static int plan_normal(struct load_ctx *c)
