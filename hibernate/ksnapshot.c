@@ -129,63 +129,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* The helper writes the disk in place; this system must not be using it. */
-static int check_disk(const char *path)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st)) {
-		kj_error("%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISBLK(st.st_mode)) {
-		kj_error("%s: not a disk; the helper writes snapshots to a disk "
-			 "this system does not use", path);
-		return -ENOTBLK;
-	}
-	fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0) {
-		kj_error("%s: %s", path, errno == EBUSY ?
-			 "in use (mounted?) by this system" : strerror(errno));
-		return -errno;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Reuse the loaded helper, or load the one given. */
-static int ensure_helper(const struct opts *o, uint64_t *mailbox)
-{
-	char cmdline[4096];
-	struct load_request req = {
-		.kernel_path = o->kernel,
-		.initrd_path = o->initrd,
-		.cmdline = cmdline,
-		.serial_port = 0x3f8,
-	};
-	struct load_layout layout;
-	int err;
-
-	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;
-	if (*mailbox)
-		return 0;
-	if (!o->kernel || !o->initrd) {
-		kj_error("no helper kernel loaded: give --kernel and --initrd "
-			 "(or load one with kjump --load-jump-back)");
-		return -ENOENT;
-	}
-	snprintf(cmdline, sizeof(cmdline), "kjump.job=jumpback%s%s",
-		 o->append ? " " : "", o->append ? o->append : "");
-	err = jump_load_helper(&req, NULL, &layout);
-	if (err) {
-		kj_error("%s", kj_errmsg());
-		return err;
-	}
-	*mailbox = layout.status_addr;
-	return 0;
-}
-
 static bool is_disk(const char *path)
 {
 	struct stat st;
@@ -323,8 +266,11 @@ int main(int argc, char **argv)
 			return 1;
 		disk = o.spool;
 	}
-	if (check_disk(disk) || ensure_helper(&o, &mailbox))
+	if (jump_check_disk(disk) ||
+	    jump_helper_mailbox(o.kernel, o.initrd, o.append, &mailbox)) {
+		kj_error("%s", kj_errmsg());
 		goto fail;
+	}
 	/* a progress line only for a user watching a terminal */
 	snprintf(req, MAILBOX_SIZE,
 		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n"

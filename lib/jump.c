@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,4 +174,60 @@ int jump_exec(uint64_t mailbox, double *secs)
 		return err;
 	*secs = boottime() - start;
 	return check_panic(mailbox);
+}
+
+int jump_helper_mailbox(const char *kernel, const char *initrd,
+			const char *append, uint64_t *mailbox)
+{
+	char cmdline[4096];
+	struct load_request req = {
+		.kernel_path = kernel,
+		.initrd_path = initrd,
+		.cmdline = cmdline,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	int err;
+
+	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;
+	if (*mailbox)
+		return 0;
+	if (!kernel || !initrd) {
+		kj_seterr("no helper kernel loaded: give --kernel and --initrd "
+			  "(or load one with kjump --load-jump-back)");
+		return -ENOENT;
+	}
+	snprintf(cmdline, sizeof(cmdline), "kjump.job=jumpback%s%s",
+		 append ? " " : "", append ? append : "");
+	err = jump_load_helper(&req, NULL, &layout);
+	if (err)
+		return err;
+	*mailbox = layout.status_addr;
+	return 0;
+}
+
+int jump_check_disk(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st)) {
+		kj_seterr("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		kj_seterr("%s: not a disk; the helper writes to a disk this "
+			  "system does not use", path);
+		return -ENOTBLK;
+	}
+	fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		kj_seterr("%s: %s", path, e == EBUSY ?
+			  "in use (mounted?) by this system" : strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
 }

@@ -38,4 +38,14 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
  */
 int jump_exec(uint64_t mailbox, double *secs);
 
+/*
+ * The mailbox of the loaded helper; with none loaded, load kernel and
+ * initrd (its job: jumpback, plus append on its command line) first.
+ */
+int jump_helper_mailbox(const char *kernel, const char *initrd,
+			const char *append, uint64_t *mailbox);
+
+/* A disk the helper may write: a block device this system is not using. */
+int jump_check_disk(const char *path);
+
 #endif

@@ -76,19 +76,6 @@ static int write_at(struct writer *w, const void *buf, size_t len,
 	return 0;
 }
 
-static bool page_is_zero(const uint8_t *p, size_t len)
-{
-	const uint64_t *q = (const uint64_t *)p;
-
-	for (size_t i = 0; i < len / 8; i++)
-		if (q[i])
-			return false;
-	for (size_t i = len & ~7UL; i < len; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static Elf64_Phdr *new_load(struct writer *w, const struct vmcore_load *l,
 			    uint64_t off_in_load)
 {
@@ -221,7 +208,7 @@ static int write_run(struct writer *w, const struct vmcore_load *l,
 
 		w->st->pages_total++;
 		if (!w->o->exclude_zero || !w->ops->may_skip(w) ||
-		    !page_is_zero(w->buf + off, plen))
+		    !kj_is_zero(w->buf + off, plen))
 			continue;
 		if (off > start)
 			err = w->ops->keep(w, l, pos + start, w->buf + start,

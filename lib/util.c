@@ -190,3 +190,54 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 	}
 	return found;
 }
+
+bool kj_is_zero(const void *p, size_t len)
+{
+	const uint64_t *q = p;
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		if (q[i])
+			return false;
+	for (size_t i = len & ~7UL; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+void kj_hex(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int kj_unhex(const char *s, void *out, size_t n)
+{
+	uint8_t *b = out;
+
+	for (size_t i = 0; i < n; i++) {
+		int hi = nibble(s[2 * i]), lo = hi < 0 ? -1 : nibble(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		b[i] = hi << 4 | lo;
+	}
+	return s[2 * n] ? -EINVAL : 0;
+}

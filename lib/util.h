@@ -2,6 +2,7 @@
 #ifndef KJUMP_UTIL_H
 #define KJUMP_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,5 +44,13 @@ int kj_kv_get(const char *text, size_t len, const char *key, char *out,
 /* The value of the last NAME=VALUE on a kernel command line, into out. */
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);
+
+/* All len bytes of p are zero (a page the images record as such). */
+bool kj_is_zero(const void *p, size_t len);
+
+/* n bytes as 2n lowercase hex digits and a NUL, into out. */
+void kj_hex(const void *p, size_t n, char *out);
+/* Exactly 2n hex digits (and nothing after them) into n bytes. */
+int kj_unhex(const char *s, void *out, size_t n);
 
 #endif
