@@ -85,3 +85,43 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# Fuzzing the image reader (lib/image.c) with libFuzzer, ASan and UBSan:
+#   make fuzz [FUZZ_SECONDS=60]
+# Seeds are a few valid images (fuzz/image_seeds.c); what the fuzzer finds
+# goes to build/fuzz/corpus, a crashing input to build/fuzz/crash-*.
+FUZZ_SECONDS ?= 60
+FUZZ_CC := clang
+FUZZ_SRCS := lib/image.c lib/util.c
+FUZZ_DEPS := $(FUZZ_SRCS) lib/image.h lib/util.h fuzz/image_fuzz.h
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
+FUZZ_LIBS := -lz -lgcrypt -lgpg-error
+
+.PHONY: fuzz
+fuzz: deps $(B)/fuzz/image_fuzz $(B)/fuzz/image_seeds
+	@rm -rf $(B)/fuzz/seeds
+	@mkdir -p $(B)/fuzz/seeds $(B)/fuzz/corpus
+	$(B)/fuzz/image_seeds $(B)/fuzz/seeds
+	$(B)/fuzz/image_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-timeout=10 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
+		$(B)/fuzz/corpus $(B)/fuzz/seeds
+
+$(B)/fuzz/image_fuzz: fuzz/image_fuzz.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+
+$(B)/fuzz/image_seeds: fuzz/image_seeds.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+
+# Throughput of the image format, writing and reading 256 MiB of memory:
+#   make bench-image [BENCH_IMAGE_ARGS="MIB [PATH [LANES]]"]
+.PHONY: bench-image
+bench-image: deps $(B)/bench/image-throughput
+	$(B)/bench/image-throughput $(BENCH_IMAGE_ARGS)
+
+$(B)/bench/image-throughput: $(B)/obj/bench/image-throughput.o $(B)/libkjump.a
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS)

@@ -12,6 +12,8 @@ pkgs=(
 	# tests and diagnostics
 	qemu-system-x86 libcmocka-dev crash makedumpfile gdb acpica-tools
 	e2fsprogs python3 perl man-db groff-base
+	# fuzzing (make fuzz)
+	clang libclang-rt-14-dev
 )
 
 missing=()
