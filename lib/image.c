@@ -1073,6 +1073,9 @@ struct img_reader {
 	uint8_t *buf;			/* a chunk's stored payload */
 	uint8_t *raw;			/* its pages, inflated */
 	size_t buf_size, raw_size;
+	/* after each chunk: pages read so far */
+	void (*progress)(void *arg, uint64_t pages);
+	void *progress_arg;
 };
 
 /* Where img_read is in the image. */
@@ -1196,6 +1199,13 @@ static int reserve(struct img_reader *r, uint8_t **buf, size_t *size,
 	*buf = p;
 	*size = want < SPAN_BYTES ? want : SPAN_BYTES;
 	return 0;
+}
+
+void img_set_progress(struct img_reader *r,
+		      void (*fn)(void *arg, uint64_t pages), void *arg)
+{
+	r->progress = fn;
+	r->progress_arg = arg;
 }
 
 void img_close(struct img_reader *r)
@@ -1404,7 +1414,8 @@ static int inflate_chunk(struct img_reader *r, size_t stored, size_t raw)
 
 /* The payload read, checked, decrypted and inflated: its pages. */
 static int chunk_payload(struct img_reader *r, struct read_pos *p,
-			 const struct img_disk_chunk *ch, const uint8_t **pages)
+			 const struct img_disk_chunk *ch, const uint8_t **pages,
+			 bool need_pages)
 {
 	size_t stored = le32toh(ch->stored_len), raw = le32toh(ch->raw_len);
 	int err;
@@ -1428,7 +1439,12 @@ static int chunk_payload(struct img_reader *r, struct read_pos *p,
 			return err;
 	}
 	*pages = r->buf;
-	if (!(le32toh(ch->flags) & IMG_CHUNK_ZLIB))
+	/*
+	 * Verifying, the checks above are the whole check: the payload is as
+	 * written.  Inflating it would only cost time, which a restore kernel
+	 * spends before the system is back.
+	 */
+	if (!need_pages || !(le32toh(ch->flags) & IMG_CHUNK_ZLIB))
 		return 0;
 	err = reserve(r, &r->raw, &r->raw_size, raw);
 	if (err)
@@ -1483,7 +1499,7 @@ static int read_chunk(struct img_reader *r, struct read_pos *p,
 		bad = "pages outside the image's memory ranges";
 	if (bad)
 		return chunk_error(r, p, bad);
-	err = chunk_payload(r, p, &ch, &pages);
+	err = chunk_payload(r, p, &ch, &pages, page != NULL);
 	if (err)
 		return err;
 	if (page) {
@@ -1493,6 +1509,8 @@ static int read_chunk(struct img_reader *r, struct read_pos *p,
 	}
 	p->pages_data += popcount_map(ch.data_map);
 	p->pages_zero += popcount_map(ch.zero_map);
+	if (r->progress)
+		r->progress(r->progress_arg, p->pages_data + p->pages_zero);
 	p->next_pfn = le64toh(ch.first_pfn) + IMG_SPAN_PAGES;
 	p->off += ALIGN_UP(CHUNK_HDR + le32toh(ch.stored_len),
 			   IMG_CHUNK_ALIGN);

@@ -138,7 +138,8 @@ int img_unlock(struct img_reader *r, const struct img_key *key);
  * data page and page(arg, pfn, NULL) for every zero page, in pfn order,
  * each pfn inside the header's ranges.  A chunk's pages are handed out
  * only after the whole chunk passed its checks, but a later chunk can
- * still fail: verify first (page == NULL: verify only), then restore.
+ * still fail: verify first (page == NULL: verify only, checksums and tags
+ * without inflating), then restore.
  * Errors: -EBADMSG "chunk N at byte X: checksum mismatch" (or
  * authentication failed), -ENODATA truncated ("ends at byte X, the image
  * needs Y"), -ENOKEY encrypted and not unlocked, or the callback's
@@ -147,6 +148,9 @@ int img_unlock(struct img_reader *r, const struct img_key *key);
 int img_read(struct img_reader *r,
 	     int (*page)(void *arg, uint64_t pfn, const void *data),
 	     void *arg);
+/* Call fn after each chunk img_read went through, with the pages so far. */
+void img_set_progress(struct img_reader *r,
+		      void (*fn)(void *arg, uint64_t pages), void *arg);
 void img_close(struct img_reader *r);
 /*
  * Mark the image on fd used: overwrite the magic with the invalidated one,
