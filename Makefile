@@ -5,6 +5,7 @@
 #   make kernel     patched Linux 6.12 test kernel, cached outside the tree
 #   make initramfs  helper and test initramfs images
 #   make test       unit tests, then VM tests under QEMU
+#   make demo       hibernate and resume the test system in QEMU, step by step
 #   make bench      benchmarks (by hand; results in build/bench)
 #
 # Every target that needs packages runs the dependency check first.
@@ -18,11 +19,13 @@ LDLIBS := -lelf -lz -lgcrypt -lgpg-error
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kjump ksnapshot ksave kimgcore kpattern
+PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kpattern
 kjump_SRCS := kjump/kjump.c
 kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := hibernate/ksnapshot.c
 ksave_SRCS := hibernate/ksave.c
+khibernate_SRCS := hibernate/khibernate.c
+krestore_SRCS := krestore/krestore.c
 kpattern_SRCS := test/workload/kpattern.c
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -31,7 +34,7 @@ include purgatory/purgatory.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all deps kernel initramfs test unit-test vm-test bench clean
+.PHONY: all deps kernel initramfs test unit-test vm-test demo bench clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -75,11 +78,16 @@ unit-test: deps $(UNIT_BINS)
 test: all unit-test kernel initramfs
 	@test/run.sh
 
+# Hibernate and resume the test system in QEMU, then read a snapshot of it.
+demo: all kernel initramfs
+	@scripts/demo.sh
+
 vm-test: all kernel initramfs
 	@test/run.sh --vm-only
 
 bench: all kernel initramfs
 	@bench/snapshot-writer.sh
+	@bench/hibernate-vs-kernel.sh
 
 clean:
 	rm -rf $(B)

@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ksave: the helper kernel's half of ksnapshot (and, later, khibernate).
- * Reads the request the original system left in the mailbox, writes the
- * original system's memory (/proc/vmcore) out as asked, and answers with
+ * ksave: the helper kernel's half of ksnapshot and khibernate.  Reads the
+ * request the original system left in the mailbox, writes the original
+ * system's memory (/proc/vmcore) out as asked (a snapshot, or a
+ * hibernation image after which the machine powers off), and answers with
  * the result.  Run on every visit by the helper's jumpback job.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hibernate.h"
+#include "identity.h"
+#include "image.h"
 #include "kimage.h"
 #include "loader.h"
 #include "mailbox.h"
@@ -263,6 +269,218 @@ static int snapshot(const char *req, char *result, size_t len)
 	return err;
 }
 
+/* The hibernation request's fields, with the key if it is encrypted. */
+struct hib_request {
+	char target[256], after[32];
+	struct img_info info;
+	struct img_key key;
+	bool encrypted, progress;
+};
+
+static int parse_crypto(const char *req, struct hib_request *h)
+{
+	char kdf[64], salt[64], key[2 * sizeof(h->key.key) + 2];
+	int err = 0;
+
+	if (mailbox_get(req, "kdf", kdf, sizeof(kdf)) ||
+	    sscanf(kdf, "%u:%u:%u", &h->info.kdf_log2n, &h->info.kdf_r,
+		   &h->info.kdf_p) != 3 ||
+	    mailbox_get(req, "salt", salt, sizeof(salt)) ||
+	    kj_unhex(salt, h->info.salt, sizeof(h->info.salt)) ||
+	    mailbox_get(req, "key", key, sizeof(key)) ||
+	    kj_unhex(key, h->key.key, sizeof(h->key.key))) {
+		kj_seterr("encrypted hibernation request without a valid "
+			  "kdf=, salt= and key=");
+		err = -EINVAL;
+	}
+	explicit_bzero(key, sizeof(key));
+	return err;
+}
+
+static int parse_hibernate(const char *req, struct hib_request *h)
+{
+	char v[256];
+	struct img_info *i = &h->info;
+
+	memset(h, 0, sizeof(*h));
+	if (mailbox_get(req, "target", h->target, sizeof(h->target)) ||
+	    mailbox_get(req, "machine", v, sizeof(v)) ||
+	    kj_unhex(v, i->machine_id, sizeof(i->machine_id)) ||
+	    mailbox_get(req, "window", v, sizeof(v)) ||
+	    sscanf(v, "0x%" SCNx64 "-0x%" SCNx64, &i->win_start,
+		   &i->win_end) != 2 ||
+	    mailbox_get(req, "status", v, sizeof(v)) ||
+	    kj_parse_size(v, &i->status_addr)) {
+		kj_seterr("hibernation request without target=, machine=, "
+			  "window= or status=");
+		return -EINVAL;
+	}
+	if (mailbox_get(req, "after", h->after, sizeof(h->after)))
+		strcpy(h->after, "poweroff");
+	if (!mailbox_get(req, "compress", v, sizeof(v)) && !strcmp(v, "zlib"))
+		i->flags |= IMG_F_ZLIB;
+	h->progress = !mailbox_get(req, "progress", v, sizeof(v)) &&
+		      !strcmp(v, "1");
+	h->encrypted = !mailbox_get(req, "encrypt", v, sizeof(v)) &&
+		       !strcmp(v, "1");
+	if (!h->encrypted)
+		return 0;
+	i->flags |= IMG_F_ENCRYPTED;
+	return parse_crypto(req, h);
+}
+
+/* What the image says about the kernel it resumes: from its VMCOREINFO. */
+static int describe_original(const struct vmcore *vc, struct img_info *i)
+{
+	char hex[128], value[64], *cmdline;
+	int err;
+
+	err = vmcore_info(vc, "OSRELEASE", i->release, sizeof(i->release));
+	if (!err && !vmcore_info(vc, "BUILD-ID", hex, sizeof(hex)) &&
+	    strlen(hex) >= 2 * BUILD_ID_SIZE) {
+		hex[2 * BUILD_ID_SIZE] = '\0';
+		err = kj_unhex(hex, i->build_id, BUILD_ID_SIZE);
+	} else {
+		err = -ENOENT;
+	}
+	if (err) {
+		kj_seterr("%s: no OSRELEASE or BUILD-ID in VMCOREINFO", VMCORE);
+		return -ENOENT;
+	}
+	if (kj_read_text("/proc/cmdline", &cmdline))
+		return -EIO;
+	err = kj_cmdline_param(cmdline, "kexec_jump_back_entry", value,
+			       sizeof(value));
+	free(cmdline);
+	if (err || kj_parse_size(value, &i->entry) || !i->entry) {
+		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline");
+		return -ENOENT;
+	}
+	return hibernate_ranges((struct vmcore *)vc, i);
+}
+
+struct hib_progress {
+	FILE *out;
+	double start, last;
+	uint64_t total;
+};
+
+static void show_hib_progress(const struct hib_stats *st, void *arg)
+{
+	struct hib_progress *p = arg;
+	double now = monotonic();
+
+	if (now - p->last < 0.25 && st->pages_total < p->total)
+		return;
+	p->last = now;
+	fprintf(p->out, "\rksave: image: %llu of %llu pages, %.0f MiB/s ",
+		(unsigned long long)st->pages_total,
+		(unsigned long long)p->total,
+		st->pages_total * 4096.0 / (1 << 20) /
+			(now - p->start > 0 ? now - p->start : 1));
+	fflush(p->out);
+}
+
+/* The image of the original system's memory, committed to h->target. */
+static int write_image(struct hib_request *h, struct hib_stats *st)
+{
+	struct hib_progress prog = { .start = monotonic() };
+	struct img_writer *w;
+	struct pageclass pc, *pcp = &pc;
+	struct vmcore vc;
+	int fd, err;
+
+	err = vmcore_open(&vc, VMCORE);
+	if (err)
+		return err;
+	err = describe_original(&vc, &h->info);
+	if (!err && pageclass_init(&pc, &vc)) {
+		fprintf(stderr, "ksave: %s; free pages go into the image\n",
+			kj_errmsg());
+		pcp = NULL;
+	}
+	fd = err ? -1 : open(h->target, O_WRONLY | O_CLOEXEC);
+	if (!err && fd < 0) {
+		err = -errno;
+		kj_seterr("%s: %s", h->target, strerror(errno));
+	}
+	err = err ?: img_writer_open(&w, fd, h->target, &h->info,
+				     h->encrypted ? &h->key : NULL);
+	if (!err) {
+		prog.total = 0;
+		for (uint32_t i = 0; i < h->info.nr_ranges; i++)
+			prog.total += (h->info.ranges[i].end -
+				       h->info.ranges[i].start) / KJ_PAGE_SIZE;
+		prog.out = h->progress ? fopen("/dev/console", "w") : NULL;
+		err = hibernate_write_memory(&vc, pcp, w, st,
+					     prog.out ? show_hib_progress : NULL,
+					     &prog);
+		if (prog.out) {
+			fputc('\n', prog.out);
+			fclose(prog.out);
+		}
+		if (err)
+			img_writer_abort(w);
+		else
+			err = img_writer_commit(w, &h->info);
+	}
+	if (fd >= 0)
+		close(fd);
+	vmcore_close(&vc);
+	return err;
+}
+
+/*
+ * The image is complete: the machine goes off.  Should that fail, the
+ * image is invalidated before the original system runs again, so it can
+ * never be resumed behind the system's back.
+ */
+static int power_down(const struct hib_request *h)
+{
+	int cmd = !strcmp(h->after, "reboot") ? RB_AUTOBOOT : RB_POWER_OFF;
+	int fd;
+
+	if (!strcmp(h->after, "platform"))
+		printf("ksave: ACPI S4 is not available from this helper; "
+		       "powering off\n");
+	printf("ksave: image complete, %s\n",
+	       cmd == RB_AUTOBOOT ? "rebooting" : "powering off");
+	fflush(stdout);
+	sync();
+	reboot(cmd);
+	kj_seterr("cannot %s: %s; image invalidated",
+		  cmd == RB_AUTOBOOT ? "reboot" : "power off", strerror(errno));
+	fd = open(h->target, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		img_invalidate(fd, h->target);
+		close(fd);
+	}
+	return -EIO;
+}
+
+static int hibernate(const char *req, char *result, size_t len)
+{
+	struct hib_request h;
+	struct hib_stats st;
+	double start = monotonic();
+	int err;
+
+	err = parse_hibernate(req, &h);
+	err = err ?: write_image(&h, &st);
+	img_key_wipe(&h.key);
+	if (err)
+		return err;
+	printf("ksave: hibernation image on %s: %llu MiB, %llu pages "
+	       "(%llu data, %llu zero), %llu free left out, %.1f s\n",
+	       h.target, (unsigned long long)h.info.image_bytes >> 20,
+	       (unsigned long long)st.pages_total,
+	       (unsigned long long)st.pages_data,
+	       (unsigned long long)st.pages_zero,
+	       (unsigned long long)st.pages_free, monotonic() - start);
+	snprintf(result, len, "%s\njob=hibernate\nstatus=ok\n", MAILBOX_RESULT);
+	return power_down(&h);
+}
+
 /* ksave --convert: the same writer on a core file, e.g. for benchmarks. */
 static int convert(const char *in, const char *out, const char *exclude,
 		   const char *format)
@@ -289,7 +507,7 @@ static int serve(void)
 {
 	uint64_t addr = mailbox_helper_addr();
 	char *req = malloc(MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
-	char job[64];
+	char job[64] = "";
 	int err;
 
 	if (!req || !result)
@@ -307,18 +525,22 @@ static int serve(void)
 		kj_seterr("request without job=");
 	} else if (!strcmp(job, "snapshot")) {
 		err = snapshot(req, result, MAILBOX_SIZE);
+	} else if (!strcmp(job, "hibernate")) {
+		err = hibernate(req, result, MAILBOX_SIZE);
 	} else {
 		err = -EINVAL;
 		kj_seterr("unknown job '%s'", job);
 	}
 	if (err)
-		snprintf(result, MAILBOX_SIZE, "%s\nstatus=error\nmessage=%s\n",
-			 MAILBOX_RESULT, kj_errmsg());
+		snprintf(result, MAILBOX_SIZE,
+			 "%s\njob=%s\nstatus=error\nmessage=%s\n",
+			 MAILBOX_RESULT, job, kj_errmsg());
 	if (mailbox_write(addr, result))
 		kj_error("%s", kj_errmsg());
 	if (err)
 		kj_error("%s", kj_errmsg());
 out:
+	explicit_bzero(req, MAILBOX_SIZE);	/* it may hold a key */
 	free(req);
 	free(result);
 	return err;

@@ -80,3 +80,37 @@ expect_not() {
 expect_success() {
 	expect '^kjump-test: exit status 0'
 }
+
+# Hibernation tests: the original system's workload (a process counting in
+# tmpfs and a 64 MiB pattern), then HIB_CMD, then the checks that run once
+# it is resumed.  Booted with the jump window and kjump.resume=/dev/vda.
+HIB_APPEND='memmap=256M$0x10000000 kjump.resume=/dev/vda'
+HIB_LOAD='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.job=jumpback"'
+hib_script() {
+	cat <<EOS
+kpattern start /tmp/kp 0x5a 64 || exit 1
+(i=0; while :; do i=\$((i + 1)); echo \$i >/tmp/counter; sleep 0.1; done) &
+sleep 2
+before=\$(cat /tmp/counter)
+echo "counter before: \$before"
+$HIB_LOAD || exit 1
+$1 || exit 1
+sleep 1
+after=\$(cat /tmp/counter)
+echo "counter after: \$after"
+[ "\$after" -gt "\$before" ] && [ "\$after" -lt \$((before + 100)) ] ||
+	{ echo "counter did not go on from \$before: \$after"; exit 1; }
+kpattern check /tmp/kp || exit 1
+echo "resumed system ok"
+EOS
+}
+
+# Boot the restore kernel on disk $1; the overlay's script only runs if
+# there was no resume.
+hib_resume() {
+	local step=$1 disk=$2
+	shift 2
+	VM_APPEND="$HIB_APPEND ${HIB_RESUME_APPEND:-}" vm_run "$step" \
+		'echo "kjump-test: normal boot"' \
+		-drive "file=$disk,format=raw,if=virtio" "$@"
+}

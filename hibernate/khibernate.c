@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * khibernate: suspend this system to disk through the kjump helper.  The
+ * helper writes this system's memory to the target as a hibernation image
+ * (lib/image.c) and powers the machine off; krestore later puts it back
+ * and this command returns, as if from a long jump.  If the helper fails
+ * before the image is complete it jumps back and the system carries on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "image.h"
+#include "jump.h"
+#include "kexec.h"
+#include "mailbox.h"
+#include "passphrase.h"
+#include "util.h"
+
+struct opts {
+	const char *target;
+	const char *pass_file;	/* NULL: ask on the terminal */
+	bool encrypt;
+	bool compress;
+	const char *after;	/* poweroff, reboot, platform */
+	const char *kernel, *initrd, *append;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " khibernate [--to=DEVICE] [--encrypt[=FILE]] [--compress=zlib|none]\n"
+	      "            [--poweroff|--reboot|--platform]\n"
+	      "            [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
+	      "\n"
+	      "Suspend this system to disk: the kjump helper kernel writes its\n"
+	      "memory to DEVICE and powers the machine off.  Booting a restore\n"
+	      "kernel with kjump.resume=DEVICE resumes it (krestore(8)).\n"
+	      "\n"
+	      "Options:\n"
+	      "     --to=DEVICE        a disk or partition this system does not use\n"
+	      "                        (default: kjump.resume= on the command line)\n"
+	      "     --encrypt[=FILE]   encrypt the image (AES-256-GCM) with a key\n"
+	      "                        from the passphrase in FILE, or asked for\n"
+	      "     --compress=zlib|none  compress the image (default zlib)\n"
+	      "     --poweroff         power off when the image is written (default)\n"
+	      "     --reboot           reboot instead\n"
+	      "     --platform         enter ACPI S4 where the platform has it\n"
+	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
+	      "     --initrd=FILE      its initrd\n"
+	      "     --append=STRING    more of its command line\n"
+	      " -h, --help             display this help\n"
+	      " -V, --version          display version\n"
+	      "\n"
+	      "See khibernate(8).\n", out);
+}
+
+/* The resume device on this kernel's command line, if any. */
+static const char *default_target(void)
+{
+	static char dev[256];
+	char *cmdline;
+	int err;
+
+	if (kj_read_text("/proc/cmdline", &cmdline))
+		return NULL;
+	err = kj_cmdline_param(cmdline, "kjump.resume", dev, sizeof(dev));
+	free(cmdline);
+	return err ? NULL : dev;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "encrypt", optional_argument, NULL, 'e' },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "poweroff", no_argument, NULL, 'P' },
+		{ "reboot", no_argument, NULL, 'R' },
+		{ "platform", no_argument, NULL, 'S' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->compress = true;
+	o->after = "poweroff";
+	while ((c = getopt_long(argc, argv, "hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o->target = optarg; break;
+		case 'e': o->encrypt = true; o->pass_file = optarg; break;
+		case 'z':
+			if (strcmp(optarg, "zlib") && strcmp(optarg, "none")) {
+				kj_error("--compress=%s: expected zlib or none",
+					 optarg);
+				return -EINVAL;
+			}
+			o->compress = !strcmp(optarg, "zlib");
+			break;
+		case 'P': o->after = "poweroff"; break;
+		case 'R': o->after = "reboot"; break;
+		case 'S': o->after = "platform"; break;
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'a': o->append = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("khibernate %s\n", KJUMP_VERSION); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		kj_error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->target)
+		o->target = default_target();
+	if (!o->target) {
+		kj_error("no target: give --to=DEVICE (or kjump.resume= on the "
+			 "kernel command line)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The window of the loaded helper, from the jump state. */
+static int loaded_window(uint64_t *start, uint64_t *end)
+{
+	char value[256];
+
+	if (jump_state_get("window", value, sizeof(value)) ||
+	    sscanf(value, "0x%" SCNx64 "-0x%" SCNx64, start, end) != 2) {
+		kj_seterr("%s: no window of the loaded helper", JUMP_STATE_FILE);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * The key is derived here, where the passphrase is, and handed to the
+ * helper in the mailbox, which is in the window and so never part of the
+ * image; this process wipes its copies before the jump.
+ */
+static int add_key(const struct opts *o, char *req, size_t len)
+{
+	char pass[PASSPHRASE_MAX], salt[2 * sizeof(((struct img_info *)0)->salt) + 1];
+	char key_hex[2 * sizeof(struct img_key) + 1];
+	struct img_info info = { 0 };
+	struct img_key key;
+	size_t plen;
+	int err;
+
+	err = passphrase_get(o->pass_file, "Passphrase for the image: ",
+			     true, pass, &plen);
+	err = err ?: img_kdf_init(&info);
+	err = err ?: img_derive_key(pass, plen, &info, &key);
+	explicit_bzero(pass, sizeof(pass));
+	if (err)
+		return err;
+	kj_hex(info.salt, sizeof(info.salt), salt);
+	kj_hex(key.key, sizeof(key.key), key_hex);
+	img_key_wipe(&key);
+	snprintf(req + strlen(req), len - strlen(req),
+		 "kdf=%u:%u:%u\nsalt=%s\nkey=%s\n", info.kdf_log2n,
+		 info.kdf_r, info.kdf_p, salt, key_hex);
+	explicit_bzero(key_hex, sizeof(key_hex));
+	return 0;
+}
+
+static int build_request(const struct opts *o, uint64_t mailbox, char *req,
+			 size_t len)
+{
+	uint8_t machine[MACHINE_ID_SIZE];
+	char machine_hex[2 * MACHINE_ID_SIZE + 1];
+	uint64_t start, end;
+	int err;
+
+	err = machine_identity(machine);
+	err = err ?: loaded_window(&start, &end);
+	if (err)
+		return err;
+	kj_hex(machine, sizeof(machine), machine_hex);
+	snprintf(req, len,
+		 "%s\njob=hibernate\ntarget=%s\ncompress=%s\nencrypt=%d\n"
+		 "machine=%s\nwindow=0x%" PRIx64 "-0x%" PRIx64 "\n"
+		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\n",
+		 MAILBOX_REQUEST, o->target, o->compress ? "zlib" : "none",
+		 o->encrypt, machine_hex, start, end, mailbox, o->after,
+		 isatty(STDOUT_FILENO));
+	return o->encrypt ? add_key(o, req, len) : 0;
+}
+
+/*
+ * Back from the jump: either the helper failed and jumped back, or the
+ * machine was powered off and a restore kernel brought this system back.
+ */
+static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
+{
+	char *res = malloc(MAILBOX_SIZE);
+	char job[32] = "", status[32] = "", msg[512] = "", took[32] = "?";
+	int fd, err = -EIO;
+
+	if (!res || mailbox_read(mailbox, res)) {
+		kj_error("back, but the helper's result cannot be read: %s",
+			 kj_errmsg());
+		goto out;
+	}
+	mailbox_get(res, "job", job, sizeof(job));
+	mailbox_get(res, "status", status, sizeof(status));
+	mailbox_get(res, "message", msg, sizeof(msg));
+	mailbox_get(res, "seconds", took, sizeof(took));
+	if (!strcmp(job, "restore") && !strcmp(status, "resumed")) {
+		/*
+		 * The loaded image is now the restore kernel, frozen: not a
+		 * helper of this system.  Drop it, and what this system
+		 * cached of the target, which the restore kernel rewrote.
+		 */
+		kexec_unload();
+		jump_state_clear();
+		fd = open(o->target, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ioctl(fd, BLKFLSBUF, 0);
+			close(fd);
+		}
+		printf("khibernate: resumed from %s after %.1f s (restore "
+		       "took %s s)\n", o->target, secs, took);
+		err = 0;
+	} else if (!strcmp(status, "error")) {
+		kj_error("hibernation failed in the helper: %s; the system "
+			 "carries on", msg);
+	} else {
+		kj_error("back after %.1f s without a result from the helper; "
+			 "the system carries on", secs);
+	}
+out:
+	if (res)
+		mailbox_write(mailbox, "");
+	free(res);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	char *req = calloc(1, MAILBOX_SIZE);
+	struct opts o = { 0 };
+	uint64_t mailbox;
+	double secs;
+	int err;
+
+	kj_set_progname(argv[0]);
+	if (!req || parse_opts(argc, argv, &o))
+		return 2;
+	if (geteuid() != 0) {
+		kj_error("must be root to jump (CAP_SYS_BOOT)");
+		return 1;
+	}
+	err = jump_check_disk(o.target);
+	err = err ?: jump_helper_mailbox(o.kernel, o.initrd, o.append,
+					 &mailbox);
+	err = err ?: build_request(&o, mailbox, req, MAILBOX_SIZE);
+	err = err ?: mailbox_write(mailbox, req);
+	explicit_bzero(req, MAILBOX_SIZE);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		mailbox_write(mailbox, "");
+		return 1;
+	}
+	printf("khibernate: writing this system's image to %s\n", o.target);
+	fflush(stdout);
+	err = jump_exec(mailbox, &secs);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return 1;
+	}
+	return after_jump(&o, mailbox, secs) ? 1 : 0;
+}

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krestore: resume a system that khibernate wrote to disk.
+ *
+ * In the restore kernel (booted normally, with kjump.resume=DEVICE), the
+ * image is checked from end to end before anything is touched: header,
+ * kernel build, machine, passphrase, every chunk.  Only then is the
+ * restore helper loaded into the hibernated system's window and entered;
+ * there, running outside the hibernated system's memory, "krestore
+ * --serve" writes that memory back through /proc/vmcore, invalidates the
+ * image and jumps to the hibernated kernel's saved entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hibernate.h"
+#include "identity.h"
+#include "image.h"
+#include "jump.h"
+#include "kexec.h"
+#include "loader.h"
+#include "mailbox.h"
+#include "passphrase.h"
+#include "util.h"
+
+#define VMCORE "/proc/vmcore"
+
+enum mode { RESUME, CHECK, INFO, SERVE };
+
+struct opts {
+	enum mode mode;
+	const char *source;
+	const char *pass_file;
+	const char *kernel, *initrd, *append;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " krestore [--passphrase-file=FILE] [--kernel=FILE] [--initrd=FILE]\n"
+	      "          [--append=STRING] DEVICE\n"
+	      " krestore --check [--passphrase-file=FILE] DEVICE|FILE\n"
+	      " krestore --info DEVICE|FILE\n"
+	      " krestore --serve\n"
+	      "\n"
+	      "Resume the system whose hibernation image khibernate wrote to\n"
+	      "DEVICE, after checking all of it; or say why not and change\n"
+	      "nothing.\n"
+	      "\n"
+	      "Options:\n"
+	      "     --passphrase-file=FILE  the passphrase of an encrypted image\n"
+	      "                        (default: ask on the terminal)\n"
+	      "     --kernel=FILE      restore helper kernel (default /boot/bzImage)\n"
+	      "     --initrd=FILE      its initrd (default /boot/helper.cpio.gz)\n"
+	      "     --append=STRING    more of its command line\n"
+	      "     --check            check the image's integrity; resume nothing\n"
+	      "     --info             show the image's header\n"
+	      "     --serve            in the restore helper: do what was asked\n"
+	      " -h, --help             display this help\n"
+	      " -V, --version          display version\n"
+	      "\n"
+	      "See krestore(8).\n", out);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "info", no_argument, NULL, 'I' },
+		{ "serve", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->kernel = "/boot/bzImage";
+	o->initrd = "/boot/helper.cpio.gz";
+	while ((c = getopt_long(argc, argv, "hV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->pass_file = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'a': o->append = optarg; break;
+		case 'c': o->mode = CHECK; break;
+		case 'I': o->mode = INFO; break;
+		case 's': o->mode = SERVE; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("krestore %s\n", KJUMP_VERSION); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (o->mode == SERVE) {
+		if (optind < argc) {
+			kj_error("--serve takes no DEVICE");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (optind + 1 != argc) {
+		kj_error(optind < argc ? "one DEVICE, please"
+				       : "no DEVICE given; see krestore --help");
+		return -EINVAL;
+	}
+	o->source = argv[optind];
+	return 0;
+}
+
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Open source (writable: to invalidate the image after the restore) and
+ * read its header; *fd stays open on success.
+ */
+static int open_image(const char *source, bool writable, int *fd,
+		      struct img_reader **r, struct img_info *info)
+{
+	int err;
+
+	*fd = open(source, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (*fd < 0) {
+		kj_seterr("%s: %s", source, strerror(errno));
+		return -errno;
+	}
+	err = img_open(r, *fd, source, info);
+	if (err) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
+}
+
+static int unlock(struct img_reader *r, const struct img_info *info,
+		  const char *pass_file, struct img_key *key)
+{
+	char pass[PASSPHRASE_MAX];
+	size_t len;
+	int err;
+
+	if (!(info->flags & IMG_F_ENCRYPTED))
+		return 0;
+	err = passphrase_get(pass_file, "Passphrase of the hibernation image: ",
+			     false, pass, &len);
+	err = err ?: img_derive_key(pass, len, info, key);
+	explicit_bzero(pass, sizeof(pass));
+	return err ?: img_unlock(r, key);
+}
+
+/* Is this the kernel build, and the machine, that made the image? */
+static int check_identity(const char *source, const struct img_info *info)
+{
+	char want[2 * BUILD_ID_SIZE + 1], have[2 * BUILD_ID_SIZE + 1];
+	uint8_t id[BUILD_ID_SIZE], machine[MACHINE_ID_SIZE];
+	struct utsname u;
+	int err;
+
+	err = build_id_running(id);
+	if (err)
+		return err;
+	uname(&u);
+	if (memcmp(id, info->build_id, BUILD_ID_SIZE) ||
+	    strcmp(u.release, info->release)) {
+		kj_hex(info->build_id, BUILD_ID_SIZE, want);
+		kj_hex(id, BUILD_ID_SIZE, have);
+		kj_seterr("%s: made by kernel %s build %.12s, this is %s "
+			  "build %.12s: resume it with the kernel that made it",
+			  source, info->release, want, u.release, have);
+		return -EXDEV;
+	}
+	err = machine_identity(machine);
+	if (!err && memcmp(machine, info->machine_id, MACHINE_ID_SIZE)) {
+		kj_seterr("%s: made on another machine (its firmware memory "
+			  "map or DMI identity differs from this one's)", source);
+		return -EXDEV;
+	}
+	return err;
+}
+
+static void show_info(const char *source, const struct img_info *i)
+{
+	char id[2 * sizeof(i->image_id) + 1], build[2 * BUILD_ID_SIZE + 1];
+	time_t t = i->created;
+
+	kj_hex(i->image_id, sizeof(i->image_id), id);
+	kj_hex(i->build_id, BUILD_ID_SIZE, build);
+	printf("%s: hibernation image %s, format %u\n"
+	       "created: %s"
+	       "kernel: %s build %s\n"
+	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 "\n"
+	       "flags:%s%s\n"
+	       "RAM ranges: %u\n"
+	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
+	       " left out\n"
+	       "chunks: %" PRIu64 ", image bytes: %" PRIu64 "\n",
+	       source, id, i->version, ctime(&t), i->release, build, i->entry,
+	       i->win_start, i->win_end,
+	       i->flags & IMG_F_ZLIB ? " zlib" : "",
+	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "", i->nr_ranges,
+	       i->pages_data, i->pages_zero, i->pages_skipped, i->nr_chunks,
+	       i->image_bytes);
+}
+
+/* The progress line of a long read, on stderr when it is a terminal. */
+struct progress {
+	double start, last;
+	uint64_t done, total;
+	const char *what;
+};
+
+static void show_progress(struct progress *p)
+{
+	double now = monotonic();
+
+	if (now - p->last < 0.25 && p->done < p->total)
+		return;
+	p->last = now;
+	fprintf(stderr, "\rkrestore: %s: %" PRIu64 " of %" PRIu64
+		" pages, %.0f MiB/s ", p->what, p->done, p->total,
+		p->done * 4096.0 / (1 << 20) /
+			(now - p->start > 0 ? now - p->start : 1));
+}
+
+static void count_pages(void *arg, uint64_t pages)
+{
+	struct progress *p = arg;
+
+	p->done = pages;
+	show_progress(p);
+}
+
+/* Read the whole image, checking every chunk, without writing anything. */
+static int verify(struct img_reader *r, const struct img_info *info)
+{
+	struct progress p = {
+		.start = monotonic(),
+		.total = info->pages_data + info->pages_zero,
+		.what = "checking",
+	};
+	bool tty = isatty(STDERR_FILENO);
+	int err;
+
+	if (tty)
+		img_set_progress(r, count_pages, &p);
+	err = img_read(r, NULL, NULL);
+	img_set_progress(r, NULL, NULL);
+	if (tty)
+		fputc('\n', stderr);
+	return err;
+}
+
+/* Load the restore helper into the image's window, for a jump. */
+static int load_helper(const struct opts *o, const struct img_info *info,
+		       uint64_t *mailbox)
+{
+	char cmdline[4096], console[128] = "", *own;
+	struct load_request req = {
+		.kernel_path = o->kernel,
+		.initrd_path = o->initrd,
+		.cmdline = cmdline,
+		.serial_port = 0x3f8,
+		.win_start = info->win_start,
+		.win_end = info->win_end,
+	};
+	struct load_layout layout;
+	int err;
+
+	if (!kj_read_text("/proc/cmdline", &own)) {
+		kj_cmdline_param(own, "console", console, sizeof(console));
+		free(own);
+	}
+	/* quiet: its boot messages would only slow the way back down */
+	snprintf(cmdline, sizeof(cmdline), "kjump.job=restore quiet%s%s%s%s",
+		 *console ? " console=" : "", console, o->append ? " " : "",
+		 o->append ? o->append : "");
+	err = jump_load_helper(&req, NULL, &layout);
+	if (err) {
+		kj_seterr("loading the restore helper into the image's window: "
+			  "%s", kj_errmsg());
+		return err;
+	}
+	if (layout.status_addr != info->status_addr) {
+		kj_seterr("the restore helper's mailbox is at 0x%" PRIx64
+			  ", the hibernated system looks at 0x%" PRIx64,
+			  layout.status_addr, info->status_addr);
+		return -EINVAL;
+	}
+	*mailbox = layout.status_addr;
+	return 0;
+}
+
+/* Hand the image over to the restore helper and enter it. */
+static int enter_helper(const struct opts *o, const struct img_info *info,
+			const struct img_key *key)
+{
+	char *msg = calloc(1, MAILBOX_SIZE), id[2 * sizeof(info->image_id) + 1];
+	char key_hex[2 * sizeof(key->key) + 1] = "";
+	char status[32] = "", text[512] = "";
+	uint64_t mailbox = 0;
+	double secs;
+	int err;
+
+	if (!msg)
+		return -ENOMEM;
+	err = load_helper(o, info, &mailbox);
+	if (!err) {
+		kj_hex(info->image_id, sizeof(info->image_id), id);
+		if (info->flags & IMG_F_ENCRYPTED)
+			kj_hex(key->key, sizeof(key->key), key_hex);
+		snprintf(msg, MAILBOX_SIZE, "%s\njob=restore\nsource=%s\n"
+			 "image=%s\nkey=%s\nprogress=1\n", MAILBOX_REQUEST,
+			 o->source, id, key_hex);
+		explicit_bzero(key_hex, sizeof(key_hex));
+		err = mailbox_write(mailbox, msg);
+		explicit_bzero(msg, MAILBOX_SIZE);
+	}
+	if (!err) {
+		printf("krestore: %s: image checked, entering the restore "
+		       "helper\n", o->source);
+		fflush(stdout);
+		err = jump_exec(mailbox, &secs);
+	}
+	/* back: the helper refused before writing anything */
+	if (!err && !mailbox_read(mailbox, msg)) {
+		mailbox_get(msg, "status", status, sizeof(status));
+		mailbox_get(msg, "message", text, sizeof(text));
+		kj_seterr("the restore helper refused: %s",
+			  *text ? text : "no answer");
+		err = -EIO;
+	}
+	if (mailbox)
+		mailbox_write(mailbox, "");
+	kexec_unload();
+	jump_state_clear();
+	free(msg);
+	return err;
+}
+
+static int resume_or_check(const struct opts *o)
+{
+	struct img_reader *r = NULL;
+	struct img_info info;
+	struct img_key key = { 0 };
+	int fd, err;
+
+	err = open_image(o->source, false, &fd, &r, &info);
+	if (err == -ESTALE && o->mode == INFO) {
+		/* a used image's header is still worth reading */
+		show_info(o->source, &info);
+		printf("state: resumed once, invalidated\n");
+		return 0;
+	}
+	if (err)
+		return err;
+	if (o->mode == INFO) {
+		show_info(o->source, &info);
+		goto out;
+	}
+	if (o->mode == RESUME)
+		err = check_identity(o->source, &info);
+	err = err ?: unlock(r, &info, o->pass_file, &key);
+	err = err ?: verify(r, &info);
+	if (!err && o->mode == CHECK)
+		printf("krestore: %s: image intact, %" PRIu64 " pages\n",
+		       o->source, info.pages_data + info.pages_zero);
+	if (!err && o->mode == RESUME)
+		err = enter_helper(o, &info, &key);
+out:
+	img_key_wipe(&key);
+	img_close(r);
+	close(fd);
+	return err;
+}
+
+/* In the restore helper: the request from the restore kernel. */
+struct restore_request {
+	char source[256], image[64];
+	struct img_key key;
+	bool has_key;
+};
+
+static int parse_request(uint64_t mailbox, struct restore_request *q)
+{
+	char *req = malloc(MAILBOX_SIZE), job[32] = "", key[128] = "";
+	int err = -EINVAL;
+
+	memset(q, 0, sizeof(*q));
+	if (!req)
+		return -ENOMEM;
+	if (mailbox_read(mailbox, req))
+		goto out;
+	/* the page held a key: nothing of it stays */
+	mailbox_write(mailbox, "");
+	if (strncmp(req, MAILBOX_REQUEST "\n", strlen(MAILBOX_REQUEST) + 1) ||
+	    mailbox_get(req, "job", job, sizeof(job)) || strcmp(job, "restore") ||
+	    mailbox_get(req, "source", q->source, sizeof(q->source)) ||
+	    mailbox_get(req, "image", q->image, sizeof(q->image))) {
+		kj_seterr("no restore request in the mailbox");
+		goto out;
+	}
+	mailbox_get(req, "key", key, sizeof(key));
+	q->has_key = *key != '\0';
+	if (q->has_key && kj_unhex(key, q->key.key, sizeof(q->key.key))) {
+		kj_seterr("restore request with a bad key");
+		goto out;
+	}
+	err = 0;
+out:
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(req, MAILBOX_SIZE);
+	free(req);
+	return err;
+}
+
+static void show_restore_progress(const struct hib_stats *st, void *arg)
+{
+	struct progress *p = arg;
+
+	p->done = st->pages_total;
+	show_progress(p);
+}
+
+/* Past the point of no return: the restore kernel's memory is gone. */
+static void give_up(int fd, const char *source)
+{
+	fprintf(stderr, "\nkrestore: %s after memory was overwritten; "
+		"invalidating the image and rebooting\n", kj_errmsg());
+	img_invalidate(fd, source);
+	sync();
+	reboot(RB_AUTOBOOT);
+}
+
+static int write_back(const struct restore_request *q, int fd,
+		      struct img_reader *r, const struct img_info *info)
+{
+	struct progress p = {
+		.start = monotonic(),
+		.total = info->pages_data + info->pages_zero,
+		.what = "restoring",
+	};
+	struct restore_target t;
+	int err;
+
+	err = restore_open(&t, VMCORE);
+	if (err)
+		return err;
+	err = restore_check_ranges(&t, info);
+	if (err) {
+		restore_close(&t);
+		return err;
+	}
+	t.progress = show_restore_progress;
+	t.progress_arg = &p;
+	err = img_read(r, restore_page, &t);
+	err = err ?: restore_finish(&t);
+	restore_close(&t);
+	fputc('\n', stderr);
+	/* the image is used up before the hibernated system runs */
+	err = err ?: img_invalidate(fd, q->source);
+	if (err)
+		give_up(fd, q->source);
+	return err;
+}
+
+static int serve(void)
+{
+	uint64_t mailbox = mailbox_helper_addr();
+	char id[64], result[256];
+	struct restore_request q;
+	struct img_reader *r = NULL;
+	struct img_info info;
+	double start = monotonic(), secs;
+	int fd = -1, err;
+
+	if (!mailbox) {
+		kj_error("not a restore helper started by krestore");
+		return -ENOENT;
+	}
+	err = parse_request(mailbox, &q);
+	err = err ?: open_image(q.source, true, &fd, &r, &info);
+	if (!err) {
+		kj_hex(info.image_id, sizeof(info.image_id), id);
+		if (strcmp(id, q.image)) {
+			kj_seterr("%s: not the image the restore kernel checked",
+				  q.source);
+			err = -ESTALE;
+		}
+	}
+	if (!err && (info.flags & IMG_F_ENCRYPTED))
+		err = q.has_key ? img_unlock(r, &q.key) : -EKEYREJECTED;
+	img_key_wipe(&q.key);
+	err = err ?: write_back(&q, fd, r, &info);
+	if (!err) {
+		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
+			 "\nseconds=%.1f\n", MAILBOX_RESULT, monotonic() - start);
+		err = mailbox_write(mailbox, result);
+		printf("krestore: memory restored in %.1f s, resuming the "
+		       "hibernated system\n", monotonic() - start);
+		fflush(stdout);
+		err = err ?: kexec_load_jump_back(info.entry);
+		err = err ?: jump_exec(0, &secs);
+		if (err)
+			give_up(fd, q.source);
+		/* only if the resumed system jumps back here */
+		kj_seterr("the resumed system jumped back to the restore helper");
+		err = -EIO;
+	} else {
+		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=error\n"
+			 "message=%.200s\n", MAILBOX_RESULT, kj_errmsg());
+		mailbox_write(mailbox, result);
+	}
+	if (r)
+		img_close(r);
+	if (fd >= 0)
+		close(fd);
+	kj_error("%s", kj_errmsg());
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	kj_set_progname(argv[0]);
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	if (o.mode == SERVE)
+		return serve() ? 1 : 0;
+	if (resume_or_check(&o)) {
+		kj_error("%s", kj_errmsg());
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hibernation round trip on the host: a fake core (as a helper's
+ * /proc/vmcore shows the original system) into an image, and the image
+ * back into a second core of the same shape, which must then hold the
+ * same pages.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "elfcore.h"
+#include "hibernate.h"
+#include "image.h"
+#include "util.h"
+#include "vmcore.h"
+
+#define LOW_PAGES 700		/* more than one 2 MiB span */
+#define HIGH_PAGES 40
+#define PAGES (LOW_PAGES + HIGH_PAGES)
+#define DATA_OFF 0x2000
+#define DIRECT_MAP 0xffff888000000000ULL
+
+static uint64_t page_paddr(int i)
+{
+	return i < LOW_PAGES ? MiB(1) + (uint64_t)i * KJ_PAGE_SIZE
+			     : MiB(512) + (uint64_t)(i - LOW_PAGES) * KJ_PAGE_SIZE;
+}
+
+/* Page i: zero when i % 5 == 2, else a fill with its index in it. */
+static void fake_page(uint8_t *p, int i)
+{
+	memset(p, i % 5 == 2 ? 0 : 0x30 + i % 64, KJ_PAGE_SIZE);
+	if (i % 5 != 2)
+		memcpy(p + 8, &i, sizeof(i));
+}
+
+/*
+ * A core with the two RAM loads and, like the helper's, a second mapping
+ * of the kernel image (here: the first 16 pages) at the kernel's address.
+ */
+static char *make_core(bool filled)
+{
+	char *path = strdup("/tmp/kjump-test-hibcoreXXXXXX");
+	uint8_t page[KJ_PAGE_SIZE];
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[3] = { { 0 } };
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	elfcore_init_ehdr(&eh, 3);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
+			      .p_paddr = MiB(1), .p_vaddr = 0xffffffff81000000ULL,
+			      .p_filesz = 16 * KJ_PAGE_SIZE,
+			      .p_memsz = 16 * KJ_PAGE_SIZE };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
+			      .p_paddr = MiB(1), .p_vaddr = DIRECT_MAP + MiB(1),
+			      .p_filesz = LOW_PAGES * KJ_PAGE_SIZE,
+			      .p_memsz = LOW_PAGES * KJ_PAGE_SIZE };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD,
+			      .p_offset = DATA_OFF + LOW_PAGES * KJ_PAGE_SIZE,
+			      .p_paddr = MiB(512),
+			      .p_vaddr = DIRECT_MAP + MiB(512),
+			      .p_filesz = HIGH_PAGES * KJ_PAGE_SIZE,
+			      .p_memsz = HIGH_PAGES * KJ_PAGE_SIZE };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	for (int i = 0; i < PAGES; i++) {
+		if (filled)
+			fake_page(page, i);
+		else
+			memset(page, 0xee, sizeof(page));
+		assert_int_equal(pwrite(fd, page, KJ_PAGE_SIZE,
+					DATA_OFF + i * KJ_PAGE_SIZE),
+				 KJ_PAGE_SIZE);
+	}
+	close(fd);
+	return path;
+}
+
+static int write_image(const char *core, struct img_info *info,
+		       struct hib_stats *st)
+{
+	struct img_writer *w;
+	struct vmcore vc;
+	int fd = memfd_create("image", 0);
+
+	assert_true(fd >= 0);
+	memset(info, 0, sizeof(*info));
+	info->flags = IMG_F_ZLIB;
+	assert_int_equal(vmcore_open(&vc, core), 0);
+	assert_int_equal(hibernate_ranges(&vc, info), 0);
+	assert_int_equal(img_writer_open(&w, fd, "image", info, NULL), 0);
+	assert_int_equal(hibernate_write_memory(&vc, NULL, w, st, NULL, NULL),
+			 0);
+	assert_int_equal(img_writer_commit(w, info), 0);
+	vmcore_close(&vc);
+	return fd;
+}
+
+static void ranges_leave_out_the_kernel_mapping(void **state)
+{
+	char *core = make_core(true);
+	struct img_info info = { 0 };
+	struct vmcore vc;
+
+	(void)state;
+	assert_int_equal(vmcore_open(&vc, core), 0);
+	assert_int_equal(hibernate_ranges(&vc, &info), 0);
+	assert_int_equal(info.nr_ranges, 2);
+	assert_int_equal(info.ranges[0].start, MiB(1));
+	assert_int_equal(info.ranges[0].end, MiB(1) + LOW_PAGES * KJ_PAGE_SIZE);
+	assert_int_equal(info.ranges[1].start, MiB(512));
+	vmcore_close(&vc);
+	unlink(core);
+	free(core);
+}
+
+static void image_restores_every_page(void **state)
+{
+	char *src = make_core(true), *dst = make_core(false);
+	uint8_t want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	struct restore_target t;
+	struct img_reader *r;
+	struct img_info info, rinfo;
+	struct hib_stats st;
+	int fd, core;
+
+	(void)state;
+	fd = write_image(src, &info, &st);
+	assert_int_equal(st.pages_total, PAGES);
+	assert_int_equal(st.pages_zero, PAGES / 5);
+	assert_int_equal(st.pages_data, PAGES - PAGES / 5);
+	assert_int_equal(restore_open(&t, dst), 0);
+	assert_int_equal(img_open(&r, fd, "image", &rinfo), 0);
+	assert_int_equal(restore_check_ranges(&t, &rinfo), 0);
+	assert_int_equal(img_read(r, restore_page, &t), 0);
+	assert_int_equal(t.st.pages_total, PAGES);
+	assert_int_equal(restore_finish(&t), 0);
+	img_close(r);
+	core = open(dst, O_RDONLY);
+	for (int i = 0; i < PAGES; i++) {
+		fake_page(want, i);
+		assert_int_equal(pread(core, got, KJ_PAGE_SIZE,
+				       DATA_OFF + i * KJ_PAGE_SIZE),
+				 KJ_PAGE_SIZE);
+		if (memcmp(want, got, KJ_PAGE_SIZE))
+			fail_msg("page %d (0x%llx) differs", i,
+				 (unsigned long long)page_paddr(i));
+	}
+	close(core);
+	close(fd);
+	unlink(src);
+	unlink(dst);
+	free(src);
+	free(dst);
+}
+
+static void restore_refuses_memory_it_cannot_write(void **state)
+{
+	char *core = make_core(false);
+	struct restore_target t;
+	struct img_info info = { .nr_ranges = 1 };
+
+	(void)state;
+	info.ranges[0] = (struct img_range){ MiB(512), MiB(512) + MiB(1) };
+	assert_int_equal(restore_open(&t, core), 0);
+	assert_int_equal(restore_check_ranges(&t, &info), -ERANGE);
+	assert_non_null(strstr(kj_errmsg(), "0x20000000-0x20100000"));
+	info.ranges[0].end = MiB(512) + HIGH_PAGES * KJ_PAGE_SIZE;
+	assert_int_equal(restore_check_ranges(&t, &info), 0);
+	restore_close(&t);
+	unlink(core);
+	free(core);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ranges_leave_out_the_kernel_mapping),
+		cmocka_unit_test(image_restores_every_page),
+		cmocka_unit_test(restore_refuses_memory_it_cannot_write),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

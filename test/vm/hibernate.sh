@@ -1,0 +1,31 @@
+# Full hibernation cycle: the original system, running a counting process
+# and holding a 64 MiB pattern, hibernates to /dev/vda and the machine
+# goes off; a new QEMU boots the restore kernel on the same disk and the
+# original system resumes: the count goes on from where it was and the
+# pattern verifies.  Booting from the disk again finds the image used up
+# and boots normally.
+truncate -s 512M "$WORK/disk.img"
+VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
+	"$(hib_script 'khibernate --to=/dev/vda')" \
+	-drive "file=$WORK/disk.img,format=raw,if=virtio"
+expect '^krestore: /dev/vda: no hibernation image'
+expect '^counter before: [0-9]+$'
+expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'
+expect '^ksave: image complete, powering off'
+expect_not '^kjump-test: exit status'
+"$TOP/build/bin/krestore" --check "$WORK/disk.img"
+"$TOP/build/bin/krestore" --info "$WORK/disk.img"
+
+VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+expect '^krestore: /dev/vda: image checked, entering the restore helper'
+expect '^krestore: memory restored in'
+expect '^khibernate: resumed from /dev/vda after'
+expect '^ok 1 64 MiB intact'
+expect '^resumed system ok'
+expect_success
+expect_not 'kjump-test: normal boot'
+
+hib_resume again "$WORK/disk.img"
+expect '^krestore: /dev/vda: the image was resumed once already'
+expect '^kjump-init: no resume from /dev/vda; booting normally'
+expect 'kjump-test: normal boot'
