@@ -84,9 +84,14 @@ static void read_image(struct img_reader *r, const struct img_info *info)
 	}
 	err = img_read(r, NULL, NULL);
 	again = img_read(r, count_page, &c);
-	if (err != again)
+	/*
+	 * Verifying checks the stored payload without inflating it; only
+	 * reading the pages finds deflate data that is bad behind a good
+	 * checksum (here, with the checks not enforced, any bad data).
+	 */
+	if (err != again && !(!err && again == -EBADMSG))
 		abort();
-	if (!err && c.pages != info->pages_data + info->pages_zero)
+	if (!again && c.pages != info->pages_data + info->pages_zero)
 		abort();
 }
 
