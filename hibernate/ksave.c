@@ -14,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/suspend_ioctls.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "hibernate.h"
 #include "identity.h"
 #include "image.h"
@@ -431,6 +434,38 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 }
 
 /*
+ * ACPI S4 through the firmware's sleep methods, as the kernel's own
+ * hibernation enters it (hibernation_platform_enter()), asked for through
+ * the snapshot device: firmware and wake devices then know the machine
+ * hibernates.  Returns only if the platform cannot, having said why.
+ */
+static void enter_s4(void)
+{
+	struct acpi_sleep s;
+	int fd;
+
+	if (acpi_sleep_states(&s) || !s.defined[4]) {
+		printf("ksave: the firmware defines no ACPI S4 (\\_S4); "
+		       "powering off instead\n");
+		return;
+	}
+	fd = open("/dev/snapshot", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("ksave: /dev/snapshot: %s; no ACPI S4, powering off "
+		       "instead\n", strerror(errno));
+		return;
+	}
+	printf("ksave: image complete, entering ACPI S4\n");
+	fflush(stdout);
+	sync();
+	if (ioctl(fd, SNAPSHOT_PLATFORM_SUPPORT, 1) ||
+	    ioctl(fd, SNAPSHOT_POWER_OFF))
+		printf("ksave: ACPI S4: %s; powering off instead\n",
+		       strerror(errno));
+	close(fd);
+}
+
+/*
  * The image is complete: the machine goes off.  Should that fail, the
  * image is invalidated before the original system runs again, so it can
  * never be resumed behind the system's back.
@@ -441,8 +476,7 @@ static int power_down(const struct hib_request *h)
 	int fd;
 
 	if (!strcmp(h->after, "platform"))
-		printf("ksave: ACPI S4 is not available from this helper; "
-		       "powering off\n");
+		enter_s4();
 	printf("ksave: image complete, %s\n",
 	       cmd == RB_AUTOBOOT ? "rebooting" : "powering off");
 	fflush(stdout);

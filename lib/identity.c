@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "identity.h"
 #include "memmap.h"
 #include "util.h"
@@ -130,6 +131,7 @@ int machine_identity(uint8_t id[MACHINE_ID_SIZE])
 		"sys_vendor", "product_name", "product_uuid", "board_vendor",
 		"board_name", "bios_vendor", "bios_version", "bios_date",
 	};
+	uint32_t facs_sig, facs_flags;
 	char path[128];
 	gcry_md_hd_t md;
 	int err;
@@ -142,6 +144,11 @@ int machine_identity(uint8_t id[MACHINE_ID_SIZE])
 	err = hash_firmware_memmap(md);
 	if (err == -ENOENT)
 		err = hash_iomem_ram(md);
+	/* the FACS signature changes when the platform's hardware does */
+	if (!err && !acpi_facs(&facs_sig, &facs_flags)) {
+		gcry_md_write(md, "FACS", 4);
+		gcry_md_write(md, &facs_sig, sizeof(facs_sig));
+	}
 	for (size_t i = 0; !err && i < ARRAY_SIZE(dmi); i++) {
 		snprintf(path, sizeof(path), "/sys/class/dmi/id/%s", dmi[i]);
 		hash_file(md, path);

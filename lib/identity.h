@@ -17,8 +17,9 @@ int build_id_running(uint8_t id[BUILD_ID_SIZE]);
 
 /*
  * The machine's identity: a SHA-256 over the firmware's memory map
- * (/sys/firmware/memmap, else the RAM in /proc/iomem) and the DMI
- * system, board and BIOS names where the kernel exports them.  The same
+ * (/sys/firmware/memmap, else the RAM in /proc/iomem), the ACPI FACS
+ * hardware signature and the DMI system, board and BIOS names where the
+ * kernel exports them.  The same
  * machine with the same firmware and memory gives the same value.
  */
 int machine_identity(uint8_t id[MACHINE_ID_SIZE]);

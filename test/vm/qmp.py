@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Watch a QEMU through its QMP socket: log every event, one JSON line
+each, to a file; with --wakeup, answer a SUSPEND (S3) by checking that
+query-status says "suspended" and sending system_wakeup after a pause.
+
+usage: qmp.py SOCKET LOG [--wakeup SECONDS]
+"""
+import json
+import os
+import socket
+import sys
+import time
+
+
+def connect(path, timeout=60):
+    end = time.time() + timeout
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            return s
+        except OSError:
+            if time.time() > end:
+                raise
+            time.sleep(0.05)
+
+
+class Qmp:
+    def __init__(self, path, log):
+        self.sock = connect(path)
+        self.file = self.sock.makefile("rw")
+        self.log = log
+        self.pending = []
+        self.read()  # greeting
+        self.command("qmp_capabilities")
+
+    def read(self):
+        line = self.file.readline()
+        if not line:
+            raise EOFError
+        msg = json.loads(line)
+        if "event" in msg:
+            self.log.write(json.dumps(msg) + "\n")
+            self.log.flush()
+            self.pending.append(msg)
+        return msg
+
+    def command(self, name):
+        self.file.write(json.dumps({"execute": name}) + "\n")
+        self.file.flush()
+        while True:
+            msg = self.read()
+            if "return" in msg or "error" in msg:
+                self.log.write(json.dumps({"command": name, "reply": msg})
+                               + "\n")
+                self.log.flush()
+                return msg
+
+    def next_event(self):
+        if self.pending:
+            return self.pending.pop(0)
+        while True:
+            msg = self.read()
+            if "event" in msg:
+                return self.pending.pop(0)
+
+
+def main():
+    path, logpath = sys.argv[1], sys.argv[2]
+    wakeup = None
+    if len(sys.argv) > 4 and sys.argv[3] == "--wakeup":
+        wakeup = float(sys.argv[4])
+    with open(logpath, "w") as log:
+        try:
+            qmp = Qmp(path, log)
+            while True:
+                ev = qmp.next_event()
+                if ev["event"] == "SUSPEND" and wakeup is not None:
+                    time.sleep(wakeup)
+                    qmp.command("query-status")
+                    qmp.command("system_wakeup")
+        except (EOFError, OSError, ValueError):
+            pass
+
+
+if __name__ == "__main__":
+    main()
