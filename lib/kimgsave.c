@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Saving a booted kjump helper and putting it back (docs/kimgcore.md).
+ *
+ * The helper's memory is in two places while the original system runs:
+ * the pages of its image's segments are in the image's source pages,
+ * which /proc/kimgcore shows (kernel-patches/0006); the rest of the window
+ * stays where it is, in memory the original system reserved at boot and
+ * reads through /dev/mem.  A saved helper is a header, then
+ * /proc/kimgcore, then (if asked for) the window.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jump.h"
+#include "kexec.h"
+#include "kimgsave.h"
+#include "physmem.h"
+#include "util.h"
+
+#define KIMGCORE "/proc/kimgcore"
+#define MAGIC "KJIMGCOR"
+#define VERSION 2
+#define CHUNK MiB(1)
+
+
+
+/* What is loaded now: from the jump state and /proc/kimgcore. */
+struct loaded {
+	char kernel[4096];
+	uint64_t win_start, win_end;
+	struct kimg_header h;		/* filled as a save would */
+};
+
+static int sha256_file(const char *path, uint8_t digest[32])
+{
+	size_t size;
+	void *buf;
+	int err = kj_read_file(path, &buf, &size);
+
+	if (err)
+		return err;
+	gcry_md_hash_buffer(GCRY_MD_SHA256, digest, buf, size);
+	free(buf);
+	return 0;
+}
+
+static int read_loaded(struct loaded *l)
+{
+	char window[128];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, err;
+
+	memset(l, 0, sizeof(*l));
+	if (kexec_loaded() != 1 ||
+	    jump_state_get("mode", window, sizeof(window)) ||
+	    strcmp(window, "jump")) {
+		kj_seterr("no helper loaded for a jump (kjump --load-jump-back)");
+		return -ENOENT;
+	}
+	if (jump_state_get("kernel", l->kernel, sizeof(l->kernel)) ||
+	    jump_state_get("window", window, sizeof(window)) ||
+	    sscanf(window, "%" SCNx64 "-%" SCNx64, &l->win_start,
+		   &l->win_end) != 2) {
+		kj_seterr("%s: incomplete", JUMP_STATE_FILE);
+		return -EINVAL;
+	}
+	fd = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		kj_seterr("%s: %s (a kernel without kernel-patches/0006?)",
+			  KIMGCORE, strerror(errno));
+		return -errno;
+	}
+	err = pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) ? 0 : -EIO;
+	if (!err && (memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+		     eh.e_phnum > KIMG_MAX_SEGS))
+		err = -EINVAL;
+	memcpy(l->h.magic, MAGIC, 8);
+	l->h.version = VERSION;
+	l->h.entry = eh.e_entry;
+	l->h.win_start = l->win_start;
+	l->h.win_end = l->win_end;
+	l->h.nr_segments = err ? 0 : eh.e_phnum;
+	l->h.kimgcore_size = eh.e_phoff + eh.e_phnum * sizeof(ph);
+	for (uint32_t i = 0; !err && i < l->h.nr_segments; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph)) {
+			err = -EIO;
+			break;
+		}
+		l->h.seg_mem[i] = ph.p_paddr;
+		l->h.seg_memsz[i] = ph.p_memsz;
+		l->h.kimgcore_size = ph.p_offset + ph.p_filesz;
+	}
+	close(fd);
+	if (err) {
+		kj_seterr("%s: not the ELF core expected", KIMGCORE);
+		return err;
+	}
+	return sha256_file(l->kernel, l->h.kernel_sha256);
+}
+
+/* Copy len bytes from (src or physical memory) to (dst or physical). */
+static int copy_range(int src, uint64_t src_off, int dst, uint64_t dst_off,
+		      uint64_t len, const char *what)
+{
+	char *buf = malloc(CHUNK);
+	int err = buf ? 0 : -ENOMEM;
+
+	for (uint64_t done = 0; !err && done < len; done += CHUNK) {
+		size_t n = len - done < CHUNK ? len - done : CHUNK;
+
+		if (src >= 0)
+			err = pread(src, buf, n, src_off + done) == (ssize_t)n ?
+				      0 : -EIO;
+		else
+			err = phys_read(src_off + done, buf, n);
+		if (err)
+			break;
+		if (dst >= 0)
+			err = pwrite(dst, buf, n, dst_off + done) == (ssize_t)n ?
+				      0 : -errno ?: -EIO;
+		else
+			err = phys_write(dst_off + done, buf, n);
+	}
+	if (err && !kj_errmsg()[0])
+		kj_seterr("%s: %s", what, strerror(-err));
+	free(buf);
+	return err;
+}
+
+int kimg_save(const char *path, bool with_window)
+{
+	struct kimg_header zero = { 0 };
+	struct loaded l;
+	char entry[64];
+	int in, out, err;
+
+	err = read_loaded(&l);
+	if (err)
+		goto fail;
+	if (!jump_state_get("entry", entry, sizeof(entry)) &&
+	    strtoull(entry, NULL, 16) == l.h.entry) {
+		kj_seterr("the helper has not run yet: jump to it once first");
+		err = -EINVAL;
+		goto fail;
+	}
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		kj_seterr("%s: %s", path, strerror(errno));
+		err = -errno;
+		goto fail;
+	}
+	in = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
+	/* the header goes last: until then the file is not a saved helper */
+	err = pwrite(out, &zero, sizeof(zero), 0) == sizeof(zero) ? 0 : -EIO;
+	err = err ?: copy_range(in, 0, out, KJ_PAGE_SIZE, l.h.kimgcore_size,
+				KIMGCORE);
+	if (with_window)
+		l.h.flags |= KIMG_WINDOW;
+	if (with_window)
+		err = err ?: copy_range(-1, l.win_start, out,
+					KJ_PAGE_SIZE + l.h.kimgcore_size,
+					l.win_end - l.win_start, "/dev/mem");
+	if (!err && (pwrite(out, &l.h, sizeof(l.h), 0) != sizeof(l.h) ||
+		     fsync(out)))
+		err = -errno;
+	if (in >= 0)
+		close(in);
+	close(out);
+	if (err) {
+		unlink(path);
+		if (!strstr(kj_errmsg(), "/"))
+			kj_seterr("%s: %s", path, strerror(-err));
+	}
+fail:
+	return err;
+}
+
+/* The saved helper fits only an image loaded the same way. */
+static int check_match(const struct kimg_header *f, const struct loaded *l,
+		       const char *path)
+{
+	if (memcmp(f->magic, MAGIC, 8) || f->version != VERSION) {
+		kj_seterr("%s: not a saved helper (or an interrupted save)",
+			  path);
+		return -EINVAL;
+	}
+	if (memcmp(f->kernel_sha256, l->h.kernel_sha256, 32)) {
+		kj_seterr("%s: saved from another helper kernel than %s",
+			  path, l->kernel);
+		return -EINVAL;
+	}
+	if (f->win_start != l->win_start || f->win_end != l->win_end) {
+		kj_seterr("%s: saved with the window 0x%" PRIx64 "-0x%" PRIx64
+			  ", this one is 0x%" PRIx64 "-0x%" PRIx64, path,
+			  f->win_start, f->win_end, l->win_start, l->win_end);
+		return -EINVAL;
+	}
+	if (f->nr_segments != l->h.nr_segments ||
+	    memcmp(f->seg_mem, l->h.seg_mem, sizeof(f->seg_mem)) ||
+	    memcmp(f->seg_memsz, l->h.seg_memsz, sizeof(f->seg_memsz)) ||
+	    f->kimgcore_size != l->h.kimgcore_size) {
+		kj_seterr("%s: saved from an image laid out differently "
+			  "(another initrd or command line?)", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kimg_load(const char *path)
+{
+	struct kimg_header f;
+	struct loaded l;
+	int in = -1, core = -1, err;
+
+	err = read_loaded(&l);
+	if (err)
+		goto out;
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0 || pread(in, &f, sizeof(f), 0) != sizeof(f)) {
+		kj_seterr("%s: %s", path, in < 0 ? strerror(errno) :
+			  "too short to be a saved helper");
+		err = -EINVAL;
+		goto out;
+	}
+	err = check_match(&f, &l, path);
+	if (err)
+		goto out;
+	core = open(KIMGCORE, O_WRONLY | O_CLOEXEC);
+	if (core < 0) {
+		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
+		err = -errno;
+		goto out;
+	}
+	if (f.flags & KIMG_WINDOW)
+		err = copy_range(in, KJ_PAGE_SIZE + f.kimgcore_size, -1,
+				 f.win_start, f.win_end - f.win_start, path);
+	/* the segments' pages, then the entry the next jump takes */
+	err = err ?: copy_range(in, KJ_PAGE_SIZE + KJ_PAGE_SIZE, core,
+				KJ_PAGE_SIZE,
+				f.kimgcore_size - KJ_PAGE_SIZE, KIMGCORE);
+	if (!err && pwrite(core, &f.entry, sizeof(f.entry),
+			   offsetof(Elf64_Ehdr, e_entry)) != sizeof(f.entry)) {
+		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
+		err = -errno;
+	}
+out:
+	if (in >= 0)
+		close(in);
+	if (core >= 0)
+		close(core);
+	return err;
+}
+
+int kimg_peek(const char *path, struct kimg_header *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, h, sizeof(*h), 0) != sizeof(*h) ||
+	    memcmp(h->magic, MAGIC, 8) || h->version != VERSION)
+		err = -EINVAL;
+	close(fd);
+	return err;
+}
