@@ -18,10 +18,11 @@
 #include "loader.h"
 #include "mailbox.h"
 #include "memmap.h"
+#include "resident.h"
 #include "util.h"
 
 enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_HELPER, ACT_EXEC,
-	      ACT_UNLOAD, ACT_STATUS };
+	      ACT_UNLOAD, ACT_STATUS, ACT_SWITCH };
 
 struct opts {
 	enum action action;
@@ -32,10 +33,11 @@ struct opts {
 	const char *window;
 	const char *entry;
 	bool exec_after;
+	const char *name;	/* switch: the resident kernel */
 };
 
 enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
-       OPT_REUSE, OPT_WINDOW, OPT_STATUS };
+       OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL };
 
 static const struct option long_opts[] = {
 	{ "load", required_argument, NULL, 'l' },
@@ -48,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "command-line", required_argument, NULL, OPT_APPEND },
 	{ "reuse-cmdline", no_argument, NULL, OPT_REUSE },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "exec", no_argument, NULL, 'e' },
 	{ "unload", no_argument, NULL, 'u' },
 	{ "status", no_argument, NULL, OPT_STATUS },
@@ -63,6 +66,8 @@ static void usage(FILE *out)
 	      "                         [--window=SIZE[@START]]\n"
 	      " kjump --load-jump-back-helper [--entry=ADDR]\n"
 	      " kjump -e | -u | --status\n"
+	      " kjump switch NAME [--kernel=KERNEL --initrd=FILE --window=SIZE@START\n"
+	      "                    [--append=STRING]]\n"
 	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      "\n"
 	      "Load a kernel for kexec jump, jump to it and back.\n"
@@ -82,7 +87,10 @@ static void usage(FILE *out)
 	      "                              on this kernel's command line)\n"
 	      " -e, --exec                   jump; returns when the other kernel jumps back\n"
 	      " -u, --unload                 unload the loaded image\n"
-	      "     --status                 show what is loaded\n"
+	      "     --status                 show what is loaded, and the resident kernels\n"
+	      "     switch NAME              enter resident kernel NAME (booted on its\n"
+	      "                              first entry only); with --kernel, define it\n"
+	      "     --kernel=KERNEL          with switch: the resident kernel's bzImage\n"
 	      " -h, --help                   display this help\n"
 	      " -V, --version                display version\n"
 	      "\n"
@@ -108,6 +116,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_REUSE: o->reuse_cmdline = true; break;
 		case OPT_WINDOW: o->window = optarg; break;
+		case OPT_KERNEL: o->kernel = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kjump %s\n", KJUMP_VERSION); exit(0);
 		default: return -EINVAL;
@@ -121,8 +130,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 		o->action = a;
 	}
+	if (o->action == ACT_NONE && optind + 2 == argc &&
+	    !strcmp(argv[optind], "switch")) {
+		o->action = ACT_SWITCH;
+		o->name = argv[optind + 1];
+		optind += 2;
+	}
 	if (optind < argc) {
 		kj_error("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->kernel && o->action != ACT_SWITCH && o->action != ACT_LOAD &&
+	    o->action != ACT_LOAD_JUMP) {
+		kj_error("--kernel goes with switch");
 		return -EINVAL;
 	}
 	if (o->action == ACT_NONE) {
@@ -311,6 +331,55 @@ static int do_exec(void)
 	return 0;
 }
 
+/* Define a resident kernel from the options, then enter it. */
+static int define_resident(const struct opts *o)
+{
+	struct resident r = { 0 };
+	struct memmap iomem;
+	char *cmdline, *own;
+	int err;
+
+	if (!o->window) {
+		kj_error("switch %s: give the resident kernel its own window "
+			 "with --window=SIZE@START", o->name);
+		return -EINVAL;
+	}
+	own = read_cmdline();
+	err = own ? memmap_read_iomem(&iomem) : -EIO;
+	err = err ?: resolve_window(o, &iomem, own, &r.win_start, &r.win_end);
+	free(own);
+	cmdline = err ? NULL : build_cmdline(o);
+	if (!err && !cmdline)
+		err = -ENOMEM;
+	if (!err) {
+		snprintf(r.name, sizeof(r.name), "%s", o->name);
+		snprintf(r.kernel, sizeof(r.kernel), "%s", o->kernel);
+		snprintf(r.initrd, sizeof(r.initrd), "%s",
+			 o->initrd ? o->initrd : "");
+		snprintf(r.cmdline, sizeof(r.cmdline), "kjump.job=jumpback%s%s",
+			 *cmdline ? " " : "", cmdline);
+		err = resident_define(&r);
+	}
+	free(cmdline);
+	return err;
+}
+
+static int do_switch(const struct opts *o)
+{
+	double secs;
+	int err, first;
+
+	err = o->kernel ? define_resident(o) : 0;
+	err = err ?: resident_switch(o->name, &secs, &first);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	printf("kjump: back from %s after %.3f s%s\n", o->name, secs,
+	       first ? " (its first entry: a boot)" : "");
+	return 0;
+}
+
 static int do_unload(void)
 {
 	int err = kexec_unload();
@@ -345,6 +414,7 @@ static int do_status(void)
 					 value, sizeof(value)))
 		printf("started by kexec jump: back to %s\n", value);
 	free(cmdline);
+	resident_list(stdout);
 	return 0;
 }
 
@@ -367,6 +437,7 @@ int main(int argc, char **argv)
 	case ACT_EXEC: err = do_exec(); break;
 	case ACT_UNLOAD: err = do_unload(); break;
 	case ACT_STATUS: err = do_status(); break;
+	case ACT_SWITCH: err = do_switch(&o); break;
 	default: err = -EINVAL;
 	}
 	return err ? 1 : 0;
