@@ -19,18 +19,21 @@ LDLIBS := -lelf -lz -lgcrypt -lgpg-error
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kpattern
+PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern
 kjump_SRCS := kjump/kjump.c
 kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := hibernate/ksnapshot.c
 ksave_SRCS := hibernate/ksave.c
 khibernate_SRCS := hibernate/khibernate.c
 krestore_SRCS := krestore/krestore.c
+kacpi_SRCS := acpi/kacpi.c
+kbios_SRCS := bios/kbios.c
 kpattern_SRCS := test/workload/kpattern.c
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 include purgatory/purgatory.mk
+include bios/bios.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
@@ -88,6 +91,7 @@ vm-test: all kernel initramfs
 bench: all kernel initramfs
 	@bench/snapshot-writer.sh
 	@bench/hibernate-vs-kernel.sh
+	@bench/switch-vs-boot.sh
 
 clean:
 	rm -rf $(B)

@@ -66,6 +66,9 @@ printf 'sys\nps\nexit\n' >"$WORK/crash.cmd"
 if timeout 120 crash -s "$TOP/build/kernel/vmlinux" "$snap" \
 	-i "$WORK/crash.cmd" >"$WORK/crash.out" 2>&1; then
 	sed 's/^/   | /' "$WORK/crash.out" | head -40
+	grep -q 'invalid structure member offset' "$WORK/crash.out" &&
+		echo "   (crash $(crash --version 2>/dev/null | awk 'NR == 1 { print $2 }')" \
+			"predates Linux 6.12 and misreads parts of it; gdb below does not)"
 else
 	echo "   crash $(crash --version 2>/dev/null | awk 'NR == 1 { print $2 }')" \
 		"cannot read this Linux 6.12 snapshot:"

@@ -1,7 +1,7 @@
 # Every user-facing tool answers -h and --version with status 0, refuses
 # an unknown option with status 2 and a message on stderr, and has a man
 # page that renders without warnings.
-for tool in kjump ksnapshot ksave khibernate krestore kimgcore; do
+for tool in kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios; do
 	bin=$TOP/build/bin/$tool
 	out=$("$bin" -h) || fail "$tool -h: status $?"
 	echo "$out" | grep -q "^Usage:" || fail "$tool -h: no usage"
