@@ -104,8 +104,8 @@ clean:
 # goes to build/fuzz/corpus, a crashing input to build/fuzz/crash-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang
-FUZZ_SRCS := lib/image.c lib/util.c
-FUZZ_DEPS := $(FUZZ_SRCS) lib/image.h lib/util.h fuzz/image_fuzz.h
+FUZZ_SRCS := lib/image.c lib/blockmap.c lib/util.c
+FUZZ_DEPS := $(FUZZ_SRCS) lib/image.h lib/blockmap.h lib/util.h fuzz/image_fuzz.h
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
 FUZZ_LIBS := -lz -lgcrypt -lgpg-error
 

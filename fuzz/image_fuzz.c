@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "image.h"
 #include "image_fuzz.h"
 
@@ -95,6 +96,30 @@ static void read_image(struct img_reader *r, const struct img_info *info)
 		abort();
 }
 
+/*
+ * An image file's block map, read from the "disk" at byte 0: bounds
+ * checked, then the image read through it.
+ */
+static void read_mapped(int fd)
+{
+	struct img_reader *r;
+	struct img_info info;
+	struct blockmap m;
+	uint64_t phys, len;
+
+	if (blockmap_load(&m, fd, "fuzz", 0))
+		return;
+	for (uint64_t off = 0; !blockmap_locate(&m, off, &phys, &len);
+	     off += len)
+		if (!len || phys + len > (uint64_t)lseek(fd, 0, SEEK_END))
+			abort();
+	if (!img_open_map(&r, fd, &m, "fuzz", &info)) {
+		read_image(r, &info);
+		img_close(r);
+	}
+	blockmap_free(&m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,6 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct img_info info;
 	int fd = put_input(data, size), err;
 
+	if (size >= 8 && !memcmp(data, BLOCKMAP_MAGIC, 8)) {
+		read_mapped(fd);
+		return 0;
+	}
 	err = img_open(&r, fd, "fuzz", &info);
 	if (err) {
 		if (r)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "image.h"
 #include "image_fuzz.h"
 #include "util.h"
@@ -36,9 +37,37 @@ static void fill(uint8_t *p, uint64_t pfn)
 	}
 }
 
-static int write_seed(const char *dir, const char *name, uint32_t flags,
-		      bool used)
+/*
+ * An image file's blocks as its disk holds them: the map at byte 0, the
+ * file's next bytes 4 KiB further on, so the mapping is not the identity.
+ */
+#define MAPPED_SIZE KiB(48)
+static struct blockmap_extent seed_extents[] = {
+	{ 0, 0, KJ_PAGE_SIZE },
+	{ KJ_PAGE_SIZE, 2 * KJ_PAGE_SIZE, MAPPED_SIZE - KJ_PAGE_SIZE },
+};
+static struct blockmap seed_map = {
+	.size = MAPPED_SIZE, .data_offset = KJ_PAGE_SIZE,
+	.nr_extents = ARRAY_SIZE(seed_extents), .ext = seed_extents,
+};
+
+static int put_map(int fd, const char *path)
 {
+	uint8_t buf[KJ_PAGE_SIZE];
+
+	if (blockmap_encode(&seed_map, buf, sizeof(buf)) ||
+	    pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf) ||
+	    ftruncate(fd, MAPPED_SIZE + KJ_PAGE_SIZE)) {
+		kj_seterr("%s: cannot write the block map", path);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_seed(const char *dir, const char *name, uint32_t flags,
+		      bool used, bool mapped)
+{
+	const struct blockmap *map = mapped ? &seed_map : NULL;
 	struct img_key key = FUZZ_KEY;
 	struct img_info info = { .flags = flags, .entry = 0x1000000,
 				 .win_start = MiB(16), .win_end = MiB(32),
@@ -58,8 +87,9 @@ static int write_seed(const char *dir, const char *name, uint32_t flags,
 	info.nr_ranges = ARRAY_SIZE(ranges);
 	memcpy(info.ranges, ranges, sizeof(ranges));
 	err = (flags & IMG_F_ENCRYPTED) ? img_kdf_init(&info) : 0;
-	err = err ?: img_writer_open(&w, fd, path, &info,
-				     flags & IMG_F_ENCRYPTED ? &key : NULL);
+	err = err ?: mapped ? put_map(fd, path) : 0;
+	err = err ?: img_writer_open_map(&w, fd, map, path, &info,
+					 flags & IMG_F_ENCRYPTED ? &key : NULL);
 	for (size_t i = 0; !err && i < ARRAY_SIZE(ranges); i++) {
 		for (uint64_t pfn = ranges[i].start >> 12;
 		     !err && pfn < DIV_ROUND_UP(ranges[i].end, KJ_PAGE_SIZE);
@@ -74,7 +104,7 @@ static int write_seed(const char *dir, const char *name, uint32_t flags,
 	if (!err)
 		err = img_writer_commit(w, &info);
 	if (!err && used)
-		err = img_invalidate(fd, path);
+		err = img_invalidate_map(fd, map, path);
 	close(fd);
 	return err;
 }
@@ -84,13 +114,14 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		uint32_t flags;
-		bool used;
+		bool used, mapped;
 	} seeds[] = {
-		{ "plain", 0, false },
-		{ "zlib", IMG_F_ZLIB, false },
-		{ "encrypted", IMG_F_ENCRYPTED, false },
-		{ "zlib-encrypted", IMG_F_ZLIB | IMG_F_ENCRYPTED, false },
-		{ "used", IMG_F_ZLIB, true },
+		{ "plain", 0, false, false },
+		{ "zlib", IMG_F_ZLIB, false, false },
+		{ "encrypted", IMG_F_ENCRYPTED, false, false },
+		{ "zlib-encrypted", IMG_F_ZLIB | IMG_F_ENCRYPTED, false, false },
+		{ "used", IMG_F_ZLIB, true, false },
+		{ "file", IMG_F_ZLIB, false, true },
 	};
 
 	kj_set_progname(argv[0]);
@@ -100,7 +131,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
 		if (write_seed(argv[1], seeds[i].name, seeds[i].flags,
-			       seeds[i].used)) {
+			       seeds[i].used, seeds[i].mapped)) {
 			kj_error("%s", kj_errmsg());
 			return 1;
 		}

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "blockmap.h"
 #include "image.h"
 #include "util.h"
 
@@ -483,12 +484,17 @@ static int sync_fd(int fd, const char *name)
 	return err;
 }
 
+static int no_space(const char *name, uint64_t off)
+{
+	kj_seterr("%s: no space left: the image needs more than %llu MiB",
+		  name, (ull)(off >> 20));
+	return -ENOSPC;
+}
+
 /* A full disk, a file size limit or a short write all mean no space. */
-static int write_at(int fd, const char *name, const void *buf, size_t len,
+static int write_fd(int fd, const char *name, const uint8_t *p, size_t len,
 		    uint64_t off)
 {
-	const uint8_t *p = buf;
-
 	while (len) {
 		ssize_t n = pwrite(fd, p, len, off);
 		int err = errno;
@@ -501,11 +507,8 @@ static int write_at(int fd, const char *name, const void *buf, size_t len,
 		}
 		if (n < 0 && err == EINTR)
 			continue;
-		if (!n || err == ENOSPC || err == EFBIG || err == EDQUOT) {
-			kj_seterr("%s: no space left: the image needs more "
-				  "than %llu MiB", name, (ull)(off >> 20));
-			return -ENOSPC;
-		}
+		if (!n || err == ENOSPC || err == EFBIG || err == EDQUOT)
+			return no_space(name, off);
 		kj_seterr("%s: write at byte %llu: %s", name, (ull)off,
 			  strerror(err));
 		return -err;
@@ -513,8 +516,32 @@ static int write_at(int fd, const char *name, const void *buf, size_t len,
 	return 0;
 }
 
+/* Image bytes at off: on the fd, or where the block map puts them. */
+static int write_at(int fd, const struct blockmap *map, const char *name,
+		    const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+	uint64_t phys, n;
+	int err;
+
+	if (!map)
+		return write_fd(fd, name, p, len, off);
+	while (len) {
+		if (blockmap_locate(map, off, &phys, &n))
+			return no_space(name, off);
+		n = n < len ? n : len;
+		err = write_fd(fd, name, p, n, phys);
+		if (err)
+			return err;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* Bytes read: fewer than len only at the end of the file. */
-static ssize_t read_full(int fd, void *buf, size_t len, uint64_t off)
+static ssize_t read_fd(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
 
@@ -529,6 +556,27 @@ static ssize_t read_full(int fd, void *buf, size_t len, uint64_t off)
 		if (!n)
 			break;
 		done += n;
+	}
+	return done;
+}
+
+static ssize_t read_full(int fd, const struct blockmap *map, void *buf,
+			 size_t len, uint64_t off)
+{
+	size_t done = 0;
+	uint64_t phys, n;
+	ssize_t got;
+
+	if (!map)
+		return read_fd(fd, buf, len, off);
+	while (done < len && !blockmap_locate(map, off + done, &phys, &n)) {
+		n = n < len - done ? n : len - done;
+		got = read_fd(fd, (uint8_t *)buf + done, n, phys);
+		if (got < 0)
+			return got;
+		done += got;
+		if ((uint64_t)got < n)
+			break;
 	}
 	return done;
 }
@@ -561,6 +609,7 @@ struct lane {
 
 struct img_writer {
 	int fd;
+	const struct blockmap *map;	/* NULL: the image is all of fd */
 	char *name;
 	struct img_info info;
 	gcry_cipher_hd_t cipher;	/* header and trailer */
@@ -581,7 +630,7 @@ struct img_writer {
 
 static int out_flush(struct img_writer *w)
 {
-	int err = write_at(w->fd, w->name, w->out, w->out_len, w->out_off);
+	int err = write_at(w->fd, w->map, w->name, w->out, w->out_len, w->out_off);
 
 	w->out_off += w->out_len;
 	w->out_len = 0;
@@ -936,6 +985,13 @@ static int writer_setup(struct img_writer *w, const struct img_key *key)
 int img_writer_open(struct img_writer **wp, int fd, const char *name,
 		    struct img_info *info, const struct img_key *key)
 {
+	return img_writer_open_map(wp, fd, NULL, name, info, key);
+}
+
+int img_writer_open_map(struct img_writer **wp, int fd,
+			const struct blockmap *map, const char *name,
+			struct img_info *info, const struct img_key *key)
+{
 	struct img_writer *w;
 	int err;
 
@@ -950,6 +1006,7 @@ int img_writer_open(struct img_writer **wp, int fd, const char *name,
 	gcry_create_nonce(info->image_id, sizeof(info->image_id));
 	info->created = time(NULL);
 	w->fd = fd;
+	w->map = map;
 	w->name = strdup(name);
 	w->info = *info;
 	w->span = NO_SPAN;
@@ -960,7 +1017,7 @@ int img_writer_open(struct img_writer **wp, int fd, const char *name,
 	/* no image there until the header goes in, last */
 	if (!err) {
 		memset(w->out, 0, IMG_HEADER_SIZE);
-		err = write_at(fd, name, w->out, IMG_HEADER_SIZE, 0);
+		err = write_at(fd, map, name, w->out, IMG_HEADER_SIZE, 0);
 	}
 	err = err ?: sync_fd(fd, name);
 	if (err) {
@@ -1021,7 +1078,7 @@ static int put_header_block(struct img_writer *w)
 	}
 	header_digest(d, sum);
 	memcpy(d->checksum, sum, sizeof(sum));
-	return write_at(w->fd, w->name, d, sizeof(*d), 0);
+	return write_at(w->fd, w->map, w->name, d, sizeof(*d), 0);
 }
 
 /* The last span, then every lane's chunk still out, in order. */
@@ -1063,6 +1120,7 @@ void img_writer_abort(struct img_writer *w)
 
 struct img_reader {
 	int fd;
+	const struct blockmap *map;
 	char *name;
 	struct img_info info;
 	struct img_disk_header hdr;	/* as read, for img_unlock */
@@ -1089,7 +1147,7 @@ struct read_pos {
 
 static int read_at(struct img_reader *r, void *buf, size_t len, uint64_t off)
 {
-	ssize_t n = read_full(r->fd, buf, len, off);
+	ssize_t n = read_full(r->fd, r->map, buf, len, off);
 
 	if (n < 0) {
 		kj_seterr("%s: read at byte %llu: %s", r->name, (ull)off,
@@ -1226,7 +1284,7 @@ void img_close(struct img_reader *r)
 
 static int open_header(struct img_reader *r, struct img_info *info)
 {
-	ssize_t n = read_full(r->fd, &r->hdr, sizeof(r->hdr), 0);
+	ssize_t n = read_full(r->fd, r->map, &r->hdr, sizeof(r->hdr), 0);
 	bool used;
 	int err;
 
@@ -1259,6 +1317,12 @@ static int open_header(struct img_reader *r, struct img_info *info)
 int img_open(struct img_reader **rp, int fd, const char *name,
 	     struct img_info *info)
 {
+	return img_open_map(rp, fd, NULL, name, info);
+}
+
+int img_open_map(struct img_reader **rp, int fd, const struct blockmap *map,
+		 const char *name, struct img_info *info)
+{
 	struct img_reader *r;
 	int err;
 
@@ -1270,6 +1334,7 @@ int img_open(struct img_reader **rp, int fd, const char *name,
 	if (!r)
 		return -ENOMEM;
 	r->fd = fd;
+	r->map = map;
 	r->name = strdup(name);
 	err = r->name ? open_header(r, info) : -ENOMEM;
 	if (!err)
@@ -1318,9 +1383,11 @@ static int check_size(struct img_reader *r)
 	uint64_t size;
 	struct stat st;
 
-	if (fstat(r->fd, &st))
+	if (r->map)
+		size = r->map->size - r->map->data_offset;
+	else if (fstat(r->fd, &st))
 		return 0;
-	if (S_ISREG(st.st_mode))
+	else if (S_ISREG(st.st_mode))
 		size = st.st_size;
 	else if (!S_ISBLK(st.st_mode) || ioctl(r->fd, BLKGETSIZE64, &size))
 		return 0;
@@ -1585,8 +1652,13 @@ int img_read(struct img_reader *r,
  */
 int img_invalidate(int fd, const char *name)
 {
+	return img_invalidate_map(fd, NULL, name);
+}
+
+int img_invalidate_map(int fd, const struct blockmap *map, const char *name)
+{
 	char magic[8];
-	ssize_t n = read_full(fd, magic, sizeof(magic), 0);
+	ssize_t n = read_full(fd, map, magic, sizeof(magic), 0);
 
 	if (n == -EBADF) {
 		n = sizeof(magic);
@@ -1602,5 +1674,6 @@ int img_invalidate(int fd, const char *name)
 		kj_seterr("%s: no hibernation image to invalidate", name);
 		return -ENOENT;
 	}
-	return write_at(fd, name, IMG_MAGIC_USED, 8, 0) ?: sync_fd(fd, name);
+	return write_at(fd, map, name, IMG_MAGIC_USED, 8, 0) ?:
+	       sync_fd(fd, name);
 }

@@ -83,6 +83,7 @@ uint64_t img_range_pages(const struct img_info *info);
 uint64_t img_size_bound(const struct img_info *info);
 
 struct img_writer;
+struct blockmap;
 /*
  * Start an image on fd (a block device or a regular file, written from
  * offset 0): first invalidate whatever image was there (block 0 zeroed and
@@ -92,6 +93,14 @@ struct img_writer;
  */
 int img_writer_open(struct img_writer **w, int fd, const char *name,
 		    struct img_info *info, const struct img_key *key);
+/*
+ * The same in an image file's blocks: image byte X is on fd (its disk)
+ * where map puts it (lib/blockmap.h); map must outlive the writer.  The
+ * _map variants below are the same for readers and invalidation.
+ */
+int img_writer_open_map(struct img_writer **w, int fd,
+			const struct blockmap *map, const char *name,
+			struct img_info *info, const struct img_key *key);
 /*
  * Pages in increasing pfn order, inside info's ranges (-EINVAL, -ERANGE
  * otherwise); a page neither added as data nor zero is skipped (free).
@@ -127,6 +136,8 @@ struct img_reader;
  */
 int img_open(struct img_reader **r, int fd, const char *name,
 	     struct img_info *info);
+int img_open_map(struct img_reader **r, int fd, const struct blockmap *map,
+		 const char *name, struct img_info *info);
 /*
  * Encrypted images: check the key against the header's authentication
  * tag; -EKEYREJECTED "wrong passphrase".  -EINVAL if not encrypted.
@@ -158,6 +169,7 @@ void img_close(struct img_reader *r);
  * -ENOENT if there is no image.
  */
 int img_invalidate(int fd, const char *name);
+int img_invalidate_map(int fd, const struct blockmap *map, const char *name);
 
 /*
  * The on-disk layout, little-endian, every field at a fixed offset
