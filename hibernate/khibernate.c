@@ -15,19 +15,26 @@
 #include <string.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "identity.h"
 #include "image.h"
 #include "jump.h"
 #include "kexec.h"
 #include "mailbox.h"
+#include "memmap.h"
 #include "passphrase.h"
 #include "util.h"
 
 struct opts {
 	const char *target;
+	/* a file target: its disk, and its block map's byte offset there */
+	char dev[256];
+	uint64_t dev_offset;
+	uint8_t map_digest[32];
 	const char *pass_file;	/* NULL: ask on the terminal */
 	bool encrypt;
 	bool compress;
@@ -38,17 +45,20 @@ struct opts {
 static void usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      " khibernate [--to=DEVICE] [--encrypt[=FILE]] [--compress=zlib|none]\n"
+	      " khibernate [--to=DEVICE|FILE] [--encrypt[=FILE]] [--compress=zlib|none]\n"
 	      "            [--poweroff|--reboot|--platform]\n"
 	      "            [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Suspend this system to disk: the kjump helper kernel writes its\n"
-	      "memory to DEVICE and powers the machine off.  Booting a restore\n"
-	      "kernel with kjump.resume=DEVICE resumes it (krestore(8)).\n"
+	      "memory to DEVICE, or to FILE's blocks on its disk, and powers the\n"
+	      "machine off.  Booting a restore kernel with kjump.resume=DEVICE\n"
+	      "(and kjump.resume_offset= for a FILE) resumes it (krestore(8)).\n"
 	      "\n"
 	      "Options:\n"
 	      "     --to=DEVICE        a disk or partition this system does not use\n"
 	      "                        (default: kjump.resume= on the command line)\n"
+	      "     --to=FILE          a file on ext2/3/4 or XFS, made as large as\n"
+	      "                        the RAM if it is smaller\n"
 	      "     --encrypt[=FILE]   encrypt the image (AES-256-GCM) with a key\n"
 	      "                        from the passphrase in FILE, or asked for\n"
 	      "     --compress=zlib|none  compress the image (default zlib)\n"
@@ -196,10 +206,68 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 		 "%s\njob=hibernate\ntarget=%s\ncompress=%s\nencrypt=%d\n"
 		 "machine=%s\nwindow=0x%" PRIx64 "-0x%" PRIx64 "\n"
 		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\n",
-		 MAILBOX_REQUEST, o->target, o->compress ? "zlib" : "none",
+		 MAILBOX_REQUEST, *o->dev ? o->dev : o->target, o->compress ? "zlib" : "none",
 		 o->encrypt, machine_hex, start, end, mailbox, o->after,
 		 isatty(STDOUT_FILENO));
+	if (o->dev_offset) {
+		char map_hex[2 * sizeof(o->map_digest) + 1];
+
+		kj_hex(o->map_digest, sizeof(o->map_digest), map_hex);
+		snprintf(req + strlen(req), len - strlen(req),
+			 "target_offset=%" PRIu64 "\ntarget_map=%s\n",
+			 o->dev_offset, map_hex);
+	}
 	return o->encrypt ? add_key(o, req, len) : 0;
+}
+
+/* The most an image of this system's RAM can take. */
+static int image_bound(uint64_t *bytes)
+{
+	struct img_info info = { 0 };
+	struct memmap map;
+	int err = memmap_read_iomem(&map);
+
+	if (err)
+		return err;
+	for (int i = 0; i < map.nr && info.nr_ranges < IMG_MAX_RANGES; i++) {
+		if (map.r[i].type != E820_RAM)
+			continue;
+		info.ranges[info.nr_ranges].start = map.r[i].start;
+		info.ranges[info.nr_ranges++].end = map.r[i].end;
+	}
+	*bytes = img_size_bound(&info);
+	return 0;
+}
+
+/*
+ * A disk the helper writes whole, or a file whose blocks it writes on the
+ * file's disk: made as large as an image can be, allocated, and mapped.
+ */
+static int prepare_target(struct opts *o)
+{
+	struct blockmap map;
+	struct stat st;
+	uint64_t bound;
+	int err;
+
+	if (!stat(o->target, &st) && S_ISBLK(st.st_mode))
+		return jump_check_disk(o->target);
+	if (!stat(o->target, &st) && !S_ISREG(st.st_mode)) {
+		kj_seterr("%s: neither a disk nor a regular file", o->target);
+		return -EINVAL;
+	}
+	err = image_bound(&bound);
+	err = err ?: blockmap_prepare(o->target, bound, &map, o->dev,
+				      sizeof(o->dev), &o->dev_offset);
+	if (err)
+		return err;
+	memcpy(o->map_digest, map.digest, sizeof(o->map_digest));
+	printf("khibernate: %s: %" PRIu64 " MiB in %u extent(s) on %s; "
+	       "resume with kjump.resume=%s kjump.resume_offset=%" PRIu64 "\n",
+	       o->target, map.size >> 20, map.nr_extents, o->dev, o->dev,
+	       o->dev_offset);
+	blockmap_free(&map);
+	return 0;
 }
 
 /*
@@ -266,7 +334,7 @@ int main(int argc, char **argv)
 		kj_error("must be root to jump (CAP_SYS_BOOT)");
 		return 1;
 	}
-	err = jump_check_disk(o.target);
+	err = prepare_target(&o);
 	err = err ?: jump_helper_mailbox(o.kernel, o.initrd, o.append,
 					 &mailbox);
 	err = err ?: build_request(&o, mailbox, req, MAILBOX_SIZE);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "acpi.h"
+#include "blockmap.h"
 #include "hibernate.h"
 #include "identity.h"
 #include "image.h"
@@ -275,6 +276,8 @@ static int snapshot(const char *req, char *result, size_t len)
 /* The hibernation request's fields, with the key if it is encrypted. */
 struct hib_request {
 	char target[256], after[32];
+	uint64_t target_offset;		/* of a file's block map; 0: a disk */
+	uint8_t target_map[32];		/* that map's digest */
 	struct img_info info;
 	struct img_key key;
 	bool encrypted, progress;
@@ -316,6 +319,14 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 	    kj_parse_size(v, &i->status_addr)) {
 		kj_seterr("hibernation request without target=, machine=, "
 			  "window= or status=");
+		return -EINVAL;
+	}
+	if (!mailbox_get(req, "target_offset", v, sizeof(v)) &&
+	    (kj_parse_size(v, &h->target_offset) ||
+	     mailbox_get(req, "target_map", v, sizeof(v)) ||
+	     kj_unhex(v, h->target_map, sizeof(h->target_map)))) {
+		kj_seterr("hibernation request with a bad target_offset= or "
+			  "target_map=");
 		return -EINVAL;
 	}
 	if (mailbox_get(req, "after", h->after, sizeof(h->after)))
@@ -384,14 +395,34 @@ static void show_hib_progress(const struct hib_stats *st, void *arg)
 	fflush(p->out);
 }
 
+/*
+ * Where the image goes: the disk, or the file's blocks on it by the map
+ * the original system wrote, which must be the one it described.
+ */
+static int open_target(const struct hib_request *h, struct image_place *t)
+{
+	int err = image_place_open(t, h->target, h->target_offset, O_RDWR);
+
+	if (!err && h->target_offset &&
+	    memcmp(t->map.digest, h->target_map, sizeof(h->target_map))) {
+		kj_seterr("%s: the block map at byte %" PRIu64 " is not the "
+			  "one the original system made", h->target,
+			  h->target_offset);
+		image_place_close(t);
+		err = -ESTALE;
+	}
+	return err;
+}
+
 /* The image of the original system's memory, committed to h->target. */
 static int write_image(struct hib_request *h, struct hib_stats *st)
 {
 	struct hib_progress prog = { .start = monotonic() };
+	struct image_place t = { .fd = -1 };
 	struct img_writer *w;
 	struct pageclass pc, *pcp = &pc;
 	struct vmcore vc;
-	int fd, err;
+	int err;
 
 	err = vmcore_open(&vc, VMCORE);
 	if (err)
@@ -402,13 +433,10 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 			kj_errmsg());
 		pcp = NULL;
 	}
-	fd = err ? -1 : open(h->target, O_WRONLY | O_CLOEXEC);
-	if (!err && fd < 0) {
-		err = -errno;
-		kj_seterr("%s: %s", h->target, strerror(errno));
-	}
-	err = err ?: img_writer_open(&w, fd, h->target, &h->info,
-				     h->encrypted ? &h->key : NULL);
+	err = err ?: open_target(h, &t);
+	err = err ?: img_writer_open_map(&w, t.fd, image_place_map(&t),
+					 h->target, &h->info,
+					 h->encrypted ? &h->key : NULL);
 	if (!err) {
 		prog.total = 0;
 		for (uint32_t i = 0; i < h->info.nr_ranges; i++)
@@ -427,8 +455,7 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 		else
 			err = img_writer_commit(w, &h->info);
 	}
-	if (fd >= 0)
-		close(fd);
+	image_place_close(&t);
 	vmcore_close(&vc);
 	return err;
 }
@@ -473,7 +500,7 @@ static void enter_s4(void)
 static int power_down(const struct hib_request *h)
 {
 	int cmd = !strcmp(h->after, "reboot") ? RB_AUTOBOOT : RB_POWER_OFF;
-	int fd;
+	struct image_place t;
 
 	if (!strcmp(h->after, "platform"))
 		enter_s4();
@@ -484,10 +511,9 @@ static int power_down(const struct hib_request *h)
 	reboot(cmd);
 	kj_seterr("cannot %s: %s; image invalidated",
 		  cmd == RB_AUTOBOOT ? "reboot" : "power off", strerror(errno));
-	fd = open(h->target, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		img_invalidate(fd, h->target);
-		close(fd);
+	if (!image_place_open(&t, h->target, h->target_offset, O_RDWR)) {
+		img_invalidate_map(t.fd, image_place_map(&t), h->target);
+		image_place_close(&t);
 	}
 	return -EIO;
 }

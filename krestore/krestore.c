@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "hibernate.h"
 #include "identity.h"
 #include "image.h"
@@ -38,7 +40,9 @@ enum mode { RESUME, CHECK, INFO, SERVE };
 
 struct opts {
 	enum mode mode;
-	const char *source;
+	const char *source;	/* the disk (a file's disk, for a file) */
+	uint64_t offset;	/* a file's block map on it; 0: all of it */
+	char file_dev[256];
 	const char *pass_file;
 	const char *kernel, *initrd, *append;
 };
@@ -47,9 +51,9 @@ static void usage(FILE *out)
 {
 	fputs("Usage:\n"
 	      " krestore [--passphrase-file=FILE] [--kernel=FILE] [--initrd=FILE]\n"
-	      "          [--append=STRING] DEVICE\n"
-	      " krestore --check [--passphrase-file=FILE] DEVICE|FILE\n"
-	      " krestore --info DEVICE|FILE\n"
+	      "          [--append=STRING] [--offset=BYTES] DEVICE\n"
+	      " krestore --check [--passphrase-file=FILE] [--offset=BYTES] DEVICE|FILE\n"
+	      " krestore --info [--offset=BYTES] DEVICE|FILE\n"
 	      " krestore --serve\n"
 	      "\n"
 	      "Resume the system whose hibernation image khibernate wrote to\n"
@@ -62,6 +66,8 @@ static void usage(FILE *out)
 	      "     --kernel=FILE      restore helper kernel (default /boot/bzImage)\n"
 	      "     --initrd=FILE      its initrd (default /boot/helper.cpio.gz)\n"
 	      "     --append=STRING    more of its command line\n"
+	      "     --offset=BYTES     the image is in a file whose block map is\n"
+	      "                        at this byte of DEVICE (kjump.resume_offset=)\n"
 	      "     --check            check the image's integrity; resume nothing\n"
 	      "     --info             show the image's header\n"
 	      "     --serve            in the restore helper: do what was asked\n"
@@ -78,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "offset", required_argument, NULL, 'o' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'I' },
 		{ "serve", no_argument, NULL, 's' },
@@ -95,6 +102,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
+		case 'o':
+			if (kj_parse_size(optarg, &o->offset) || !o->offset) {
+				kj_error("--offset=%s: expected a byte offset "
+					 "above 0", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'c': o->mode = CHECK; break;
 		case 'I': o->mode = INFO; break;
 		case 's': o->mode = SERVE; break;
@@ -119,6 +133,36 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/*
+ * An image file on a mounted file system (khibernate --to=FILE): what it
+ * holds is on its disk, where its block map says, not in the file.
+ */
+static int resolve_file(struct opts *o)
+{
+	char magic[8];
+	struct blockmap m;
+	struct stat st;
+	int fd, err;
+	ssize_t n;
+
+	if (o->offset || stat(o->source, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	fd = open(o->source, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, magic, sizeof(magic), 0);
+	close(fd);
+	if (n != sizeof(magic) || memcmp(magic, BLOCKMAP_MAGIC, sizeof(magic)))
+		return 0;
+	err = blockmap_of_file(o->source, &m, o->file_dev,
+			       sizeof(o->file_dev), &o->offset);
+	if (err)
+		return err;
+	blockmap_free(&m);
+	o->source = o->file_dev;
+	return 0;
+}
+
 static double monotonic(void)
 {
 	struct timespec ts;
@@ -128,24 +172,21 @@ static double monotonic(void)
 }
 
 /*
- * Open source (writable: to invalidate the image after the restore) and
- * read its header; *fd stays open on success.
+ * Open the image at source (writable: to invalidate it after the restore)
+ * and read its header; t stays open on success.
  */
-static int open_image(const char *source, bool writable, int *fd,
-		      struct img_reader **r, struct img_info *info)
+static int open_image(const char *source, uint64_t offset, bool writable,
+		      struct image_place *t, struct img_reader **r,
+		      struct img_info *info)
 {
 	int err;
 
-	*fd = open(source, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (*fd < 0) {
-		kj_seterr("%s: %s", source, strerror(errno));
-		return -errno;
-	}
-	err = img_open(r, *fd, source, info);
-	if (err) {
-		close(*fd);
-		*fd = -1;
-	}
+	err = image_place_open(t, source, offset, writable ? O_RDWR : O_RDONLY);
+	if (err)
+		return err;
+	err = img_open_map(r, t->fd, image_place_map(t), source, info);
+	if (err)
+		image_place_close(t);
 	return err;
 }
 
@@ -326,8 +367,8 @@ static int enter_helper(const struct opts *o, const struct img_info *info,
 		if (info->flags & IMG_F_ENCRYPTED)
 			kj_hex(key->key, sizeof(key->key), key_hex);
 		snprintf(msg, MAILBOX_SIZE, "%s\njob=restore\nsource=%s\n"
-			 "image=%s\nkey=%s\nprogress=1\n", MAILBOX_REQUEST,
-			 o->source, id, key_hex);
+			 "offset=%" PRIu64 "\nimage=%s\nkey=%s\nprogress=1\n",
+			 MAILBOX_REQUEST, o->source, o->offset, id, key_hex);
 		explicit_bzero(key_hex, sizeof(key_hex));
 		err = mailbox_write(mailbox, msg);
 		explicit_bzero(msg, MAILBOX_SIZE);
@@ -359,9 +400,10 @@ static int resume_or_check(const struct opts *o)
 	struct img_reader *r = NULL;
 	struct img_info info;
 	struct img_key key = { 0 };
-	int fd, err;
+	struct image_place t;
+	int err;
 
-	err = open_image(o->source, false, &fd, &r, &info);
+	err = open_image(o->source, o->offset, false, &t, &r, &info);
 	if (err == -ESTALE && o->mode == INFO) {
 		/* a used image's header is still worth reading */
 		show_info(o->source, &info);
@@ -386,13 +428,14 @@ static int resume_or_check(const struct opts *o)
 out:
 	img_key_wipe(&key);
 	img_close(r);
-	close(fd);
+	image_place_close(&t);
 	return err;
 }
 
 /* In the restore helper: the request from the restore kernel. */
 struct restore_request {
 	char source[256], image[64];
+	uint64_t offset;
 	struct img_key key;
 	bool has_key;
 };
@@ -414,6 +457,11 @@ static int parse_request(uint64_t mailbox, struct restore_request *q)
 	    mailbox_get(req, "source", q->source, sizeof(q->source)) ||
 	    mailbox_get(req, "image", q->image, sizeof(q->image))) {
 		kj_seterr("no restore request in the mailbox");
+		goto out;
+	}
+	if (!mailbox_get(req, "offset", key, sizeof(key)) &&
+	    kj_parse_size(key, &q->offset)) {
+		kj_seterr("restore request with a bad offset");
 		goto out;
 	}
 	mailbox_get(req, "key", key, sizeof(key));
@@ -439,17 +487,17 @@ static void show_restore_progress(const struct hib_stats *st, void *arg)
 }
 
 /* Past the point of no return: the restore kernel's memory is gone. */
-static void give_up(int fd, const char *source)
+static void give_up(const struct image_place *t)
 {
 	fprintf(stderr, "\nkrestore: %s after memory was overwritten; "
 		"invalidating the image and rebooting\n", kj_errmsg());
-	img_invalidate(fd, source);
+	img_invalidate_map(t->fd, image_place_map(t), t->dev);
 	sync();
 	reboot(RB_AUTOBOOT);
 }
 
-static int write_back(const struct restore_request *q, int fd,
-		      struct img_reader *r, const struct img_info *info)
+static int write_back(const struct image_place *img, struct img_reader *r,
+		      const struct img_info *info)
 {
 	struct progress p = {
 		.start = monotonic(),
@@ -474,9 +522,9 @@ static int write_back(const struct restore_request *q, int fd,
 	restore_close(&t);
 	fputc('\n', stderr);
 	/* the image is used up before the hibernated system runs */
-	err = err ?: img_invalidate(fd, q->source);
+	err = err ?: img_invalidate_map(img->fd, image_place_map(img), img->dev);
 	if (err)
-		give_up(fd, q->source);
+		give_up(img);
 	return err;
 }
 
@@ -487,15 +535,16 @@ static int serve(void)
 	struct restore_request q;
 	struct img_reader *r = NULL;
 	struct img_info info;
+	struct image_place t = { .fd = -1 };
 	double start = monotonic(), secs;
-	int fd = -1, err;
+	int err;
 
 	if (!mailbox) {
 		kj_error("not a restore helper started by krestore");
 		return -ENOENT;
 	}
 	err = parse_request(mailbox, &q);
-	err = err ?: open_image(q.source, true, &fd, &r, &info);
+	err = err ?: open_image(q.source, q.offset, true, &t, &r, &info);
 	if (!err) {
 		kj_hex(info.image_id, sizeof(info.image_id), id);
 		if (strcmp(id, q.image)) {
@@ -507,7 +556,7 @@ static int serve(void)
 	if (!err && (info.flags & IMG_F_ENCRYPTED))
 		err = q.has_key ? img_unlock(r, &q.key) : -EKEYREJECTED;
 	img_key_wipe(&q.key);
-	err = err ?: write_back(&q, fd, r, &info);
+	err = err ?: write_back(&t, r, &info);
 	if (!err) {
 		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
 			 "\nseconds=%.1f\n", MAILBOX_RESULT, monotonic() - start);
@@ -518,7 +567,7 @@ static int serve(void)
 		err = err ?: kexec_load_jump_back(info.entry);
 		err = err ?: jump_exec(0, &secs);
 		if (err)
-			give_up(fd, q.source);
+			give_up(&t);
 		/* only if the resumed system jumps back here */
 		kj_seterr("the resumed system jumped back to the restore helper");
 		err = -EIO;
@@ -529,8 +578,7 @@ static int serve(void)
 	}
 	if (r)
 		img_close(r);
-	if (fd >= 0)
-		close(fd);
+	image_place_close(&t);
 	kj_error("%s", kj_errmsg());
 	return err;
 }
@@ -544,7 +592,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (o.mode == SERVE)
 		return serve() ? 1 : 0;
-	if (resume_or_check(&o)) {
+	if (resolve_file(&o) || resume_or_check(&o)) {
 		kj_error("%s", kj_errmsg());
 		return 1;
 	}

@@ -9,6 +9,10 @@ script="
 khibernate --to=/dev/vda; echo \"no helper: \$?\"
 khibernate --to=/dev/nosuchdisk --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"no disk: \$?\"
 khibernate --to=/dev/vdb --compress=lz4; echo \"bad option: \$?\"
+khibernate --to=/tmp/image --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"new file on tmpfs: \$?\"
+echo x >/tmp/image
+khibernate --to=/tmp/image --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"file on tmpfs: \$?\"
+[ \"\$(cat /tmp/image)\" = x ] && echo 'the file is untouched'
 $HIB_LOAD || exit 1
 kpattern start /tmp/small 0x33 32 || exit 1
 khibernate --to=/dev/vdb --compress=none; echo \"too small: \$?\"
@@ -20,10 +24,15 @@ VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate "$script" \
 	-drive "file=$WORK/small.img,format=raw,if=virtio"
 expect '^khibernate: no helper kernel loaded'
 expect '^no helper: 1$'
-expect '^khibernate: /dev/nosuchdisk: No such file or directory'
+expect '^khibernate: /dev/nosuchdisk: no such disk or file, and no image file can be made in /dev '
 expect '^no disk: 1$'
 expect '^khibernate: --compress=lz4: expected zlib or none'
 expect '^bad option: 2$'
+expect '^khibernate: /tmp/image: no such disk or file, and no image file can be made in /tmp '
+expect '^new file on tmpfs: 1$'
+expect '^khibernate: /tmp/image: on a file system \(type 0x[0-9a-f]+\) not known to keep'
+expect '^file on tmpfs: 1$'
+expect '^the file is untouched$'
 expect '^khibernate: hibernation failed in the helper: .*no space left'
 expect '^too small: 1$'
 expect '^ok 1 32 MiB intact'

@@ -1,0 +1,35 @@
+# Hibernation to a file: the original system has an ext4 file system
+# mounted and hibernates to a file on it; the helper writes the file's
+# blocks on the disk by the file's block map.  The restore kernel finds
+# the map by kjump.resume_offset= and resumes the system, which then
+# unmounts the file system: e2fsck on the host finds it clean.  A second
+# boot finds the image used up.
+truncate -s 2G "$WORK/disk.img"
+mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
+VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
+	"mkdir -p /mnt && mount -t ext4 /dev/vda /mnt || exit 1
+$(hib_script 'khibernate --to=/mnt/kjump.img && umount /mnt')" \
+	-drive "file=$WORK/disk.img,format=raw,if=virtio"
+expect '^khibernate: /mnt/kjump.img: [0-9]+ MiB in [0-9]+ extent\(s\) on /dev/vda; resume with kjump.resume=/dev/vda kjump.resume_offset=[0-9]+$'
+expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'
+expect '^ksave: image complete, powering off'
+offset=$(sed -n 's/^khibernate: .*kjump.resume_offset=\([0-9]*\)$/\1/p' "$LAST_LOG")
+"$TOP/build/bin/krestore" --check --offset="$offset" "$WORK/disk.img"
+"$TOP/build/bin/krestore" --info --offset="$offset" "$WORK/disk.img"
+# the whole disk holds no image: only the file's blocks do
+! "$TOP/build/bin/krestore" --info "$WORK/disk.img" 2>/dev/null ||
+	fail "an image at the start of the disk"
+
+HIB_RESUME_APPEND="kjump.resume_offset=$offset" VM_TIMEOUT=300 \
+	hib_resume resume "$WORK/disk.img"
+expect '^krestore: /dev/vda: image checked, entering the restore helper'
+expect '^khibernate: resumed from /mnt/kjump.img after'
+expect '^ok 1 64 MiB intact'
+expect '^resumed system ok'
+expect_success
+e2fsck -fn "$WORK/disk.img" || fail "the file system is not clean after the resume"
+
+HIB_RESUME_APPEND="kjump.resume_offset=$offset" hib_resume again "$WORK/disk.img"
+expect '^krestore: /dev/vda: the image was resumed once already'
+expect '^kjump-init: no resume from /dev/vda; booting normally'
+expect 'kjump-test: normal boot'
