@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "blockmap.h"
 #include "identity.h"
 #include "image.h"
@@ -271,6 +272,34 @@ static int prepare_target(struct opts *o)
 }
 
 /*
+ * Back from ACPI S4 (--platform): the helper ran the firmware's sleep
+ * methods, the wake half (_WAK) is this kernel's, which only a patched
+ * kernel offers (kernel-patches 0008).  Without \_S4 the helper powered
+ * off instead, and there is nothing to wake from.
+ */
+static void platform_wake(void)
+{
+	static const char path[] = "/sys/power/kexec_jump_wake";
+	struct acpi_sleep s;
+	int fd;
+
+	if (acpi_sleep_states(&s) || !s.defined[4])
+		return;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("khibernate: %s: %s; the firmware's S4 wake methods "
+		       "were not run\n", path, strerror(errno));
+		return;
+	}
+	if (write(fd, "4", 1) != 1)
+		printf("khibernate: %s: %s\n", path, strerror(errno));
+	else
+		printf("khibernate: woke from ACPI S4, the firmware's wake "
+		       "methods run\n");
+	close(fd);
+}
+
+/*
  * Back from the jump: either the helper failed and jumped back, or the
  * machine was powered off and a restore kernel brought this system back.
  */
@@ -302,6 +331,8 @@ static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
 			ioctl(fd, BLKFLSBUF, 0);
 			close(fd);
 		}
+		if (!strcmp(o->after, "platform"))
+			platform_wake();
 		printf("khibernate: resumed from %s after %.1f s (restore "
 		       "took %s s)\n", o->target, secs, took);
 		err = 0;

@@ -3,7 +3,8 @@
 # enters S3 (QMP: SUSPEND, status "suspended"), QMP system_wakeup wakes the
 # guest and it carries on.  khibernate --platform enters S4 once the image
 # is written (QMP: SUSPEND_DISK, which a plain power-off does not send) and
-# a new QEMU resumes the system.  With S3 and S4 taken out of the
+# a new QEMU resumes the system, whose kernel then runs the S4 wake path
+# (_WAK; kernel-patches 0008).  With S3 and S4 taken out of the
 # firmware, kacpi refuses to suspend and khibernate --platform says it
 # powers off instead.
 
@@ -53,6 +54,9 @@ expect '^ksave: image complete, entering ACPI S4$'
 echo "$events" | grep -q '"event": "SUSPEND_DISK"' ||
 	fail "no SUSPEND_DISK event: not ACPI S4"
 VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+# the resumed kernel runs the S4 wake path (kernel-patches 0008)
+expect 'ACPI: PM: Waking up from system sleep state S4$'
+expect "^khibernate: woke from ACPI S4, the firmware's wake methods run$"
 expect '^khibernate: resumed from /dev/vda after'
 expect '^resumed system ok'
 expect_success
