@@ -364,20 +364,51 @@ static int define_resident(const struct opts *o)
 	return err;
 }
 
-static int do_switch(const struct opts *o)
+/* In a resident kernel: on to another, through the original system. */
+static int switch_on(const char *name)
 {
 	double secs;
-	int err, first;
+	int err;
 
-	err = o->kernel ? define_resident(o) : 0;
-	err = err ?: resident_switch(o->name, &secs, &first);
+	printf("kjump: switching on to %s\n", name);
+	fflush(stdout);
+	err = resident_switch_on(name, &secs);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	printf("kjump: back from %s after %.3f s%s\n", o->name, secs,
-	       first ? " (its first entry: a boot)" : "");
+	printf("kjump: entered again after %.3f s\n", secs);
 	return 0;
+}
+
+/*
+ * Enter a resident kernel; when it comes back asking to switch on to
+ * another, enter that one, and so on until one just returns.
+ */
+static int do_switch(const struct opts *o)
+{
+	char name[RESIDENT_NAME_MAX], next[RESIDENT_NAME_MAX];
+	double secs;
+	int err, first;
+
+	if (!o->kernel && mailbox_helper_addr())
+		return switch_on(o->name);
+	err = o->kernel ? define_resident(o) : 0;
+	snprintf(name, sizeof(name), "%s", o->name);
+	while (!err) {
+		err = resident_switch(name, &secs, &first, next, sizeof(next));
+		if (err)
+			break;
+		printf("kjump: back from %s after %.3f s%s\n", name, secs,
+		       first ? " (its first entry: a boot)" : "");
+		if (!*next)
+			return 0;
+		printf("kjump: %s switches on to %s\n", name, next);
+		fflush(stdout);
+		snprintf(name, sizeof(name), "%s", next);
+	}
+	kj_error("%s", kj_errmsg());
+	return err;
 }
 
 static int do_unload(void)

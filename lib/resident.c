@@ -16,6 +16,7 @@
 
 #include "kexec.h"
 #include "kimgsave.h"
+#include "mailbox.h"
 #include "resident.h"
 #include "util.h"
 
@@ -195,7 +196,23 @@ static int save_current(void)
 	return err;
 }
 
-int resident_switch(const char *name, double *secs, int *first)
+/* A switch-on request in the mailbox, taken out of it. */
+static void take_request(uint64_t mailbox, char *next, size_t next_len)
+{
+	char *msg = malloc(MAILBOX_SIZE);
+
+	next[0] = '\0';
+	if (!msg)
+		return;
+	if (!mailbox_read(mailbox, msg) &&
+	    !strncmp(msg, MAILBOX_RESULT "\n", strlen(MAILBOX_RESULT) + 1))
+		mailbox_get(msg, "switch", next, next_len);
+	mailbox_write(mailbox, "");
+	free(msg);
+}
+
+int resident_switch(const char *name, double *secs, int *first, char *next,
+		    size_t next_len)
 {
 	struct load_request req = { .serial_port = 0x3f8 };
 	struct load_layout layout;
@@ -227,7 +244,32 @@ int resident_switch(const char *name, double *secs, int *first)
 		}
 	}
 	err = set_current(name);
-	return err ?: jump_exec(layout.status_addr, secs);
+	/* what it finds there is for it: nothing, after the last visit */
+	err = err ?: mailbox_write(layout.status_addr, "");
+	err = err ?: jump_exec(layout.status_addr, secs);
+	if (!err)
+		take_request(layout.status_addr, next, next_len);
+	return err;
+}
+
+int resident_switch_on(const char *name, double *secs)
+{
+	uint64_t mailbox = mailbox_helper_addr();
+	char msg[128];
+	int err;
+
+	if (!mailbox) {
+		kj_seterr("not in a resident kernel (no mailbox on the command "
+			  "line)");
+		return -ENOENT;
+	}
+	if (!valid_name(name)) {
+		kj_seterr("'%s' is not a resident kernel's name", name);
+		return -EINVAL;
+	}
+	snprintf(msg, sizeof(msg), "%s\nswitch=%s\n", MAILBOX_RESULT, name);
+	err = mailbox_write(mailbox, msg);
+	return err ?: jump_exec(0, secs);
 }
 
 /* Where the loaded image enters next: /proc/kimgcore's e_entry. */

@@ -35,9 +35,19 @@ int resident_define(const struct resident *r);
 
 /*
  * Enter the resident kernel name and come back: *secs is the round trip,
- * *first whether it was its first entry (a boot).
+ * *first whether it was its first entry (a boot).  A resident that
+ * switches on to another (resident_switch_on, in it) comes back with that
+ * one's name in next, else next is empty.
  */
-int resident_switch(const char *name, double *secs, int *first);
+int resident_switch(const char *name, double *secs, int *first, char *next,
+		    size_t next_len);
+
+/*
+ * In a resident kernel: go on to resident kernel name.  The kernels are
+ * loaded by the original system, so the request goes back to it, which
+ * enters name; this returns when this kernel is entered again.
+ */
+int resident_switch_on(const char *name, double *secs);
 
 /* One line per resident kernel: window, booted or not, where it stopped. */
 void resident_list(FILE *out);
