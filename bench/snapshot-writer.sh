@@ -72,6 +72,13 @@ PY
 
 # Best of RUNS wall-clock seconds of "CMD... IN OUT" (OUT removed first),
 # or "failed N" with the exit status.
+# ksave flushes its output to the disk before it ends (a snapshot must be
+# there before the helper jumps back); makedumpfile leaves it in the page
+# cache.  Timed the same way, makedumpfile's output is flushed too.
+makedumpfile_synced() {
+	makedumpfile "$@" && sync "${@: -1}"
+}
+
 best_time() {
 	local out=${*: -1} best= t0 t1 t rc
 	for _ in $(seq "$RUNS"); do
@@ -103,7 +110,7 @@ compare() {
 	t_ours=$(best_time "$TOP/build/bin/ksave" --convert --format="$format" \
 		--exclude="$exclude" "$VMCORE" "$ours")
 	# shellcheck disable=SC2086
-	t_md=$(best_time makedumpfile $md_args "$VMCORE" "$md")
+	t_md=$(best_time makedumpfile_synced $md_args "$VMCORE" "$md")
 	s_ours=$(stat -c %s "$ours")
 	printf '| %s | ksave --format=%s | %.3f s, %.0f MiB/s, %.1f MiB |' \
 		"$what" "$format" "$t_ours" "$(echo "$in_mib / $t_ours" | bc -l)" \

@@ -7,6 +7,7 @@
  * ELF reader (crash, gdb) reads as zeros.
  */
 #include <elf.h>
+#include <math.h>
 #include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "elfcore.h"
@@ -389,6 +391,23 @@ out:
 #define BITS_PER_BLOCK (KJ_PAGE_SIZE * 8)
 #define DESC_BUF 1024
 
+/*
+ * Pages in zlib format (the kdump format's COMPRESSED_ZLIB, which crash
+ * and makedumpfile inflate with zlib), as zlib makes them at its fastest
+ * level.  Most of the time used to go into pages that do not compress at
+ * all (random or encrypted data), on which zlib works hardest: a page
+ * whose bytes look random is first given to libdeflate at its fastest
+ * level, which gives up on it in a fraction of zlib's time, and only if
+ * that shrinks it does zlib get it too.  Every page ends up no larger
+ * than zlib alone makes it, or raw where neither shrinks it.
+ */
+struct page_zlib {
+	struct libdeflate_compressor *fast;
+	z_stream zs;
+	bool zs_ready;
+	uint8_t tmp[KJ_PAGE_SIZE];
+};
+
 struct kdump_state {
 	uint64_t max_mapnr;
 	uint64_t sub_blocks, bitmap_blocks;	/* bitmap_blocks: both bitmaps */
@@ -403,19 +422,25 @@ struct kdump_state {
 	unsigned int nbuf;
 	uint8_t *zbuf;
 	uLong zbuf_size;
-	z_stream zs;		/* reused: set up once, reset per page */
-	bool zs_ready;
+	struct page_zlib pz;
 	/* the two halves of a stretch compress in parallel, then go out */
 	struct zlane {
 		struct kdump_state *kd;
-		z_stream zs;
-		bool ready;
+		struct page_zlib pz;
 		const uint8_t *in;
 		unsigned int n;
 		uint8_t *out;		/* n slots of zbuf_size bytes */
 		uint32_t size[SNAP_CHUNK / KJ_PAGE_SIZE];
 	} lane[2];
 	uint8_t *stage;		/* a stretch's output, written at once */
+	/*
+	 * Kept pages wait in a batch before they are compressed, so that
+	 * pages of short runs (between left-out pages) are shared between
+	 * the lanes too.
+	 */
+	uint64_t pend_pfn[SNAP_CHUNK / KJ_PAGE_SIZE];
+	uint8_t *pend;
+	unsigned int npend;
 };
 
 struct page_desc {
@@ -490,27 +515,86 @@ static int kdump_add_desc(struct writer *w, const struct page_desc *d)
 	return kd->nbuf == DESC_BUF ? kdump_flush_desc(w) : 0;
 }
 
-/* zlib, fastest level: one deflate state for all pages. */
+static size_t zlib_deflate(struct page_zlib *z, const void *in, void *out,
+			   size_t out_len)
+{
+	if (!z->zs_ready) {
+		if (deflateInit(&z->zs, 1) != Z_OK)
+			return 0;
+		z->zs_ready = true;
+	} else if (deflateReset(&z->zs) != Z_OK) {
+		return 0;
+	}
+	z->zs.next_in = (Bytef *)in;
+	z->zs.avail_in = KJ_PAGE_SIZE;
+	z->zs.next_out = out;
+	z->zs.avail_out = out_len;
+	if (deflate(&z->zs, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return z->zs.total_out;
+}
+
+#define SAMPLES (KJ_PAGE_SIZE / 4)
+static float clogc[SAMPLES + 1];	/* c * log2(c) */
+
+static void clogc_init(void)
+{
+	for (unsigned int c = 2; c <= SAMPLES; c++)
+		clogc[c] = c * log2(c);
+}
+
+/*
+ * Bits per byte of the histogram of every fourth byte: near 8 (7.8 for
+ * so few samples) for random bytes, 4 to 6 for text, code and tables.
+ */
+static double byte_entropy(const uint8_t *p)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	uint32_t count[256] = { 0 };
+	double sum = 0;
+
+	pthread_once(&once, clogc_init);
+	for (size_t i = 0; i < KJ_PAGE_SIZE; i += 4)
+		count[p[i]]++;
+	for (unsigned int i = 0; i < 256; i++)
+		sum += clogc[count[i]];
+	return log2(SAMPLES) - sum / SAMPLES;
+}
+
+/* The size of in compressed into out, or 0 if it does not get smaller. */
+static size_t zlib_page(struct page_zlib *z, const void *in, void *out)
+{
+	size_t n = 0, m;
+
+	if (byte_entropy(in) > 7.0) {
+		if (!z->fast)
+			z->fast = libdeflate_alloc_compressor(1);
+		if (z->fast) {
+			n = libdeflate_zlib_compress(z->fast, in, KJ_PAGE_SIZE,
+						     z->tmp, KJ_PAGE_SIZE - 1);
+			if (!n)
+				return 0;
+		}
+	}
+	m = zlib_deflate(z, in, out, n ? n - 1 : KJ_PAGE_SIZE - 1);
+	if (m || !n)
+		return m;
+	memcpy(out, z->tmp, n);
+	return n;
+}
+
+static void page_zlib_free(struct page_zlib *z)
+{
+	libdeflate_free_compressor(z->fast);
+	if (z->zs_ready)
+		deflateEnd(&z->zs);
+}
+
 static int kdump_compress(struct kdump_state *kd, const uint8_t *data,
 			  uLongf *zlen)
 {
-	z_stream *zs = &kd->zs;
-
-	if (!kd->zs_ready) {
-		if (deflateInit(zs, 1) != Z_OK)
-			return -ENOMEM;
-		kd->zs_ready = true;
-	} else if (deflateReset(zs) != Z_OK) {
-		return -EIO;
-	}
-	zs->next_in = (Bytef *)data;
-	zs->avail_in = KJ_PAGE_SIZE;
-	zs->next_out = kd->zbuf;
-	zs->avail_out = kd->zbuf_size;
-	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
-		return -EIO;
-	*zlen = zs->total_out;
-	return 0;
+	*zlen = zlib_page(&kd->pz, data, kd->zbuf);
+	return *zlen ? 0 : -ENOSPC;
 }
 
 /* Compress the lane's pages; a size of KJ_PAGE_SIZE means "keep raw". */
@@ -520,21 +604,10 @@ static void *zlane_run(void *arg)
 	uLong slot = z->kd->zbuf_size;
 
 	for (unsigned int i = 0; i < z->n; i++) {
-		z->size[i] = KJ_PAGE_SIZE;
-		if (!z->ready) {
-			if (deflateInit(&z->zs, 1) != Z_OK)
-				continue;
-			z->ready = true;
-		} else if (deflateReset(&z->zs) != Z_OK) {
-			continue;
-		}
-		z->zs.next_in = (Bytef *)z->in + (size_t)i * KJ_PAGE_SIZE;
-		z->zs.avail_in = KJ_PAGE_SIZE;
-		z->zs.next_out = z->out + i * slot;
-		z->zs.avail_out = slot;
-		if (deflate(&z->zs, Z_FINISH) == Z_STREAM_END &&
-		    z->zs.total_out < KJ_PAGE_SIZE)
-			z->size[i] = z->zs.total_out;
+		size_t n = zlib_page(&z->pz, z->in + (size_t)i * KJ_PAGE_SIZE,
+				     z->out + i * slot);
+
+		z->size[i] = n ? n : KJ_PAGE_SIZE;
 	}
 	return NULL;
 }
@@ -544,8 +617,8 @@ static void *zlane_run(void *arg)
  * there is enough to share), then bitmaps, data and descriptors in order,
  * the data in one write.
  */
-static int kdump_pages(struct writer *w, uint64_t pfn, const uint8_t *data,
-		       unsigned int n)
+static int kdump_pages(struct writer *w, const uint64_t *pfns,
+		       const uint8_t *data, unsigned int n)
 {
 	struct kdump_state *kd = w->kd;
 	unsigned int half = n >= 16 ? n / 2 : n;
@@ -569,7 +642,8 @@ static int kdump_pages(struct writer *w, uint64_t pfn, const uint8_t *data,
 		else if (n > half)
 			zlane_run(&kd->lane[1]);
 	}
-	for (unsigned int i = 0; !err && i < n; i++, pfn++) {
+	for (unsigned int i = 0; !err && i < n; i++) {
+		uint64_t pfn = pfns[i];
 		struct zlane *z = &kd->lane[i >= half];
 		unsigned int j = i >= half ? i - half : i;
 		uint32_t size = w->o->compress ? z->size[j] : KJ_PAGE_SIZE;
@@ -634,18 +708,37 @@ static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
 	return kdump_add_desc(w, &d);
 }
 
+static int kdump_flush_pending(struct writer *w)
+{
+	struct kdump_state *kd = w->kd;
+	unsigned int n = kd->npend;
+
+	kd->npend = 0;
+	return n ? kdump_pages(w, kd->pend_pfn, kd->pend, n) : 0;
+}
+
 static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, const uint8_t *data, size_t len)
 {
+	struct kdump_state *kd = w->kd;
 	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
 	unsigned int whole = len / KJ_PAGE_SIZE;
-	int err = whole ? kdump_pages(w, pfn, data, whole) : 0;
+	int err = 0;
 
-	if (!err && len % KJ_PAGE_SIZE)		/* a load's short tail */
-		err = kdump_page(w, pfn + whole,
-				 data + (size_t)whole * KJ_PAGE_SIZE,
-				 len % KJ_PAGE_SIZE);
-	w->st->bytes = w->kd->data_off;
+	for (unsigned int i = 0; !err && i < whole; i++) {
+		kd->pend_pfn[kd->npend] = pfn + i;
+		memcpy(kd->pend + (size_t)kd->npend * KJ_PAGE_SIZE,
+		       data + (size_t)i * KJ_PAGE_SIZE, KJ_PAGE_SIZE);
+		if (++kd->npend == ARRAY_SIZE(kd->pend_pfn))
+			err = kdump_flush_pending(w);
+	}
+	if (!err && len % KJ_PAGE_SIZE) {	/* a load's short tail */
+		err = kdump_flush_pending(w);
+		err = err ?: kdump_page(w, pfn + whole,
+					data + (size_t)whole * KJ_PAGE_SIZE,
+					len % KJ_PAGE_SIZE);
+	}
+	w->st->bytes = kd->data_off;
 	return err;
 }
 
@@ -654,9 +747,13 @@ static int kdump_skip(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, size_t len)
 {
 	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
-	int err = kdump_bitmap_at(w, pfn);
+	int err = 0;
 
 	(void)len;
+	/* the batch's pages go in before the bitmap window moves on */
+	if (pfn / BITS_PER_BLOCK != w->kd->bm_block)
+		err = kdump_flush_pending(w);
+	err = err ?: kdump_bitmap_at(w, pfn);
 	if (!err)
 		set_bit_in(w->kd->bm1, pfn);
 	return err;
@@ -807,6 +904,7 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 	kd->zbuf_size = compressBound(KJ_PAGE_SIZE);
 	kd->zbuf = malloc(kd->zbuf_size);
 	kd->stage = malloc(SNAP_CHUNK);
+	kd->pend = malloc(SNAP_CHUNK);
 	for (int i = 0; i < 2; i++) {
 		kd->lane[i].kd = kd;
 		kd->lane[i].out = malloc(SNAP_CHUNK / KJ_PAGE_SIZE *
@@ -814,13 +912,13 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 		if (!kd->lane[i].out)
 			return -ENOMEM;
 	}
-	return kd->zbuf && kd->stage ? 0 : -ENOMEM;
+	return kd->zbuf && kd->stage && kd->pend ? 0 : -ENOMEM;
 }
 
 /* The last descriptors and the rest of the bitmaps. */
 static int kdump_finish(struct writer *w)
 {
-	return kdump_flush_desc(w) ?:
+	return kdump_flush_pending(w) ?: kdump_flush_desc(w) ?:
 	       kdump_flush_bitmaps(w, w->kd->bitmap_blocks / 2);
 }
 
@@ -894,16 +992,16 @@ int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
 	err = err ?: kdump_write_headers(&w);
 	st->bytes = kd ? kd->data_off : 0;
 out:
-	if (kd && kd->zs_ready)
-		deflateEnd(&kd->zs);
+	if (kd)
+		page_zlib_free(&kd->pz);
 	for (int i = 0; kd && i < 2; i++) {
-		if (kd->lane[i].ready)
-			deflateEnd(&kd->lane[i].zs);
+		page_zlib_free(&kd->lane[i].pz);
 		free(kd->lane[i].out);
 	}
 	if (kd) {
 		free(kd->zbuf);
 		free(kd->stage);
+		free(kd->pend);
 	}
 	free(kd);
 	free(loads);

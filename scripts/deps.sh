@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(
 	# build
-	gcc make pkg-config patch git libelf-dev zlib1g-dev libgcrypt20-dev
+	gcc make pkg-config patch git libelf-dev zlib1g-dev libdeflate-dev
+	libgcrypt20-dev
 	libgpg-error-dev busybox-static cpio gzip xz-utils
 	# kernel
 	linux-source-6.12 bc bison flex libssl-dev

@@ -26,11 +26,32 @@ static const char info[] = "OSRELEASE=6.12.117\nPAGESIZE=4096\n"
 			   "SYMBOL(mem_map)=ffffffff819c9740\n";
 
 /* Page i of the fake memory: zero when i % 3 == 1, else a fill byte. */
+/*
+ * Page i of the fake system: zero (i % 3 == 1), one byte over and over
+ * (i % 3 == 0), random bytes (i % 6 == 2: no compressor shrinks them),
+ * or 2 KiB of random bytes twice (i % 6 == 5: they look random, yet
+ * compress to half).
+ */
 static void fake_page(uint8_t *p, int i)
 {
-	memset(p, i % 3 == 1 ? 0 : 0x40 + i, KJ_PAGE_SIZE);
-	if (i % 3 != 1)
-		p[i] = 0xff;
+	uint64_t x = 0x9e3779b97f4a7c15ULL * (i + 1);
+
+	if (i % 3 != 2) {
+		memset(p, i % 3 == 1 ? 0 : 0x40 + i, KJ_PAGE_SIZE);
+		if (i % 3 == 0)
+			p[i] = 0xff;
+		return;
+	}
+	for (size_t k = 0; k < KJ_PAGE_SIZE; k++) {
+		if (i % 6 == 5 && k >= KJ_PAGE_SIZE / 2) {
+			p[k] = p[k - KJ_PAGE_SIZE / 2];
+			continue;
+		}
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[k] = x >> 24;
+	}
 }
 
 static size_t put_note(uint8_t *p, const char *name, uint32_t type,
@@ -357,17 +378,26 @@ static void check_kdump(const char *path, bool compressed)
 				 24);
 		assert_int_equal(pread(fd, data, get32(d, 8), get64(d, 0)),
 				 get32(d, 8));
-		if (get32(d, 12) & 1) {
-			assert_int_equal(uncompress(got, &len, data,
-						    get32(d, 8)), Z_OK);
-			assert_int_equal(len, KJ_PAGE_SIZE);
-		} else {
-			assert_int_equal(get32(d, 8), KJ_PAGE_SIZE);
-			memcpy(got, data, KJ_PAGE_SIZE);
-		}
 		fake_page(want, idx);
 		if (idx == PAGES - 1)	/* the short tail, padded with zeros */
 			memset(want + KJ_PAGE_SIZE - 0x400, 0, 0x400);
+		if (get32(d, 12) & 1) {
+			uint8_t z[2 * KJ_PAGE_SIZE];
+			uLongf zlen = sizeof(z);
+
+			assert_int_equal(uncompress(got, &len, data,
+						    get32(d, 8)), Z_OK);
+			assert_int_equal(len, KJ_PAGE_SIZE);
+			/* no larger than zlib's fastest level makes it */
+			assert_int_equal(compress2(z, &zlen, want, KJ_PAGE_SIZE,
+						   1), Z_OK);
+			assert_true(get32(d, 8) <= zlen);
+		} else {
+			/* kept raw: only pages that do not compress */
+			assert_false(compressed && idx % 6 != 2);
+			assert_int_equal(get32(d, 8), KJ_PAGE_SIZE);
+			memcpy(got, data, KJ_PAGE_SIZE);
+		}
 		assert_memory_equal(got, want, KJ_PAGE_SIZE);
 	}
 	assert_int_equal(ndumped, PAGES - PAGES / 3);
