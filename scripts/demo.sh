@@ -67,10 +67,10 @@ if timeout 120 crash -s "$TOP/build/kernel/vmlinux" "$snap" \
 	-i "$WORK/crash.cmd" >"$WORK/crash.out" 2>&1; then
 	sed 's/^/   | /' "$WORK/crash.out" | head -40
 	grep -q 'invalid structure member offset' "$WORK/crash.out" &&
-		echo "   (crash $(crash --version 2>/dev/null | awk 'NR == 1 { print $2 }')" \
+		echo "   (crash $(crash --version 2>/dev/null | awk '/^crash / { print $2; exit }')" \
 			"predates Linux 6.12 and misreads parts of it; gdb below does not)"
 else
-	echo "   crash $(crash --version 2>/dev/null | awk 'NR == 1 { print $2 }')" \
+	echo "   crash $(crash --version 2>/dev/null | awk '/^crash / { print $2; exit }')" \
 		"cannot read this Linux 6.12 snapshot:"
 	tail -n 3 "$WORK/crash.out" | sed 's/^/   | /'
 	echo "   (Debian 12's crash predates 6.12; a crash that knows 6.12 reads it)"
