@@ -250,10 +250,11 @@ static int prepare_target(struct opts *o)
 	struct stat st;
 	uint64_t bound;
 	int err;
+	bool exists = !stat(o->target, &st);
 
-	if (!stat(o->target, &st) && S_ISBLK(st.st_mode))
+	if (exists && S_ISBLK(st.st_mode))
 		return jump_check_disk(o->target);
-	if (!stat(o->target, &st) && !S_ISREG(st.st_mode)) {
+	if (exists && !S_ISREG(st.st_mode)) {
 		kj_seterr("%s: neither a disk nor a regular file", o->target);
 		return -EINVAL;
 	}

@@ -164,20 +164,6 @@ static int read_at(int fd, const char *name, void *buf, size_t len,
 	return -ENOENT;
 }
 
-static uint64_t device_size(int fd)
-{
-	uint64_t size = 0;
-	struct stat st;
-
-	if (fstat(fd, &st))
-		return 0;
-	if (S_ISREG(st.st_mode))
-		return st.st_size;
-	if (S_ISBLK(st.st_mode) && !ioctl(fd, BLKGETSIZE64, &size))
-		return size;
-	return 0;
-}
-
 /*
  * The map's own blocks are physically contiguous (blockmap_prepare sees
  * to it), so it reads in one go from its first byte.
@@ -209,11 +195,12 @@ int blockmap_load(struct blockmap *m, int fd, const char *name,
 		  uint64_t offset)
 {
 	struct blockmap_disk h;
-	uint64_t dev_size = device_size(fd);
+	uint64_t dev_size = 0;	/* 0: not known, not checked */
 	void *buf;
 	int err;
 
 	memset(m, 0, sizeof(*m));
+	kj_fd_size(fd, &dev_size);
 	if (offset % 512) {
 		kj_seterr("%s: offset %llu is not a multiple of 512", name,
 			  (ull)offset);
@@ -430,7 +417,10 @@ static int check_new_file(const char *path)
 	return -ENOENT;
 }
 
-/* Map the open file and check the map is usable from the raw device. */
+/*
+ * Map the open file, on a file system check_fs accepted, and check the
+ * map is usable from the raw device.
+ */
 static int map_open_file(int fd, const char *name, struct blockmap *m,
 			 char *dev, size_t dev_len, uint64_t *dev_offset)
 {
@@ -442,8 +432,7 @@ static int map_open_file(int fd, const char *name, struct blockmap *m,
 		return -errno;
 	}
 	m->size = ALIGN_DOWN((uint64_t)st.st_size, KJ_PAGE_SIZE);
-	err = check_fs(fd, name);
-	err = err ?: file_device(name, st.st_dev, dev, dev_len);
+	err = file_device(name, st.st_dev, dev, dev_len);
 	err = err ?: fiemap_file(fd, name, m);
 	if (!err && m->nr_extents)
 		m->data_offset = ALIGN_UP(map_bytes(m->nr_extents), MiB(1));
@@ -530,7 +519,8 @@ int blockmap_of_file(const char *path, struct blockmap *m, char *dev,
 		kj_seterr("%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	err = map_open_file(fd, path, m, dev, dev_len, dev_offset);
+	err = check_fs(fd, path);
+	err = err ?: map_open_file(fd, path, m, dev, dev_len, dev_offset);
 	close(fd);
 	if (err)
 		return err;

@@ -11,14 +11,11 @@
 #include <endian.h>
 #include <errno.h>
 #include <gcrypt.h>
-#include <linux/fs.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -1381,15 +1378,10 @@ int img_unlock(struct img_reader *r, const struct img_key *key)
 static int check_size(struct img_reader *r)
 {
 	uint64_t size;
-	struct stat st;
 
 	if (r->map)
 		size = r->map->size - r->map->data_offset;
-	else if (fstat(r->fd, &st))
-		return 0;
-	else if (S_ISREG(st.st_mode))
-		size = st.st_size;
-	else if (!S_ISBLK(st.st_mode) || ioctl(r->fd, BLKGETSIZE64, &size))
+	else if (kj_fd_size(r->fd, &size))
 		return 0;
 	if (size >= r->info.image_bytes)
 		return 0;

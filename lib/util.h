@@ -45,6 +45,9 @@ int kj_kv_get(const char *text, size_t len, const char *key, char *out,
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);
 
+/* Bytes in a regular file or a block device; -EINVAL for anything else. */
+int kj_fd_size(int fd, uint64_t *size);
+
 /* All len bytes of p are zero (a page the images record as such). */
 bool kj_is_zero(const void *p, size_t len);
 
