@@ -717,21 +717,44 @@ static int kdump_flush_pending(struct writer *w)
 	return n ? kdump_pages(w, kd->pend_pfn, kd->pend, n) : 0;
 }
 
-static int kdump_keep(struct writer *w, const struct vmcore_load *l,
-		      uint64_t off_in_load, const uint8_t *data, size_t len)
+/* Whole pages into the batch, which goes out when full. */
+static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
+		       unsigned int n)
 {
 	struct kdump_state *kd = w->kd;
-	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
-	unsigned int whole = len / KJ_PAGE_SIZE;
 	int err = 0;
 
-	for (unsigned int i = 0; !err && i < whole; i++) {
+	for (unsigned int i = 0; !err && i < n; i++) {
 		kd->pend_pfn[kd->npend] = pfn + i;
 		memcpy(kd->pend + (size_t)kd->npend * KJ_PAGE_SIZE,
 		       data + (size_t)i * KJ_PAGE_SIZE, KJ_PAGE_SIZE);
 		if (++kd->npend == ARRAY_SIZE(kd->pend_pfn))
 			err = kdump_flush_pending(w);
 	}
+	return err;
+}
+
+/* Uncompressed, there is nothing to share: the pages go out as they come. */
+static int kdump_direct(struct writer *w, uint64_t pfn, const uint8_t *data,
+			unsigned int n)
+{
+	uint64_t *pfns = w->kd->pend_pfn;	/* a run is at most a chunk */
+
+	for (unsigned int i = 0; i < n; i++)
+		pfns[i] = pfn + i;
+	return n ? kdump_pages(w, pfns, data, n) : 0;
+}
+
+static int kdump_keep(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, const uint8_t *data, size_t len)
+{
+	struct kdump_state *kd = w->kd;
+	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
+	unsigned int whole = len / KJ_PAGE_SIZE;
+	int err;
+
+	err = w->o->compress ? kdump_batch(w, pfn, data, whole)
+			     : kdump_direct(w, pfn, data, whole);
 	if (!err && len % KJ_PAGE_SIZE) {	/* a load's short tail */
 		err = kdump_flush_pending(w);
 		err = err ?: kdump_page(w, pfn + whole,
