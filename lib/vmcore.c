@@ -147,41 +147,89 @@ int vmcore_info(const struct vmcore *vc, const char *key, char *out,
 	return text ? kj_kv_get(text, size, key, out, outlen) : -ENOENT;
 }
 
-int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
-		       uint64_t *offset)
+int vmcore_info_u64(const struct vmcore *vc, const char *key, int base,
+		    uint64_t *v)
+{
+	char s[64], *end;
+
+	if (vmcore_info(vc, key, s, sizeof(s))) {
+		kj_seterr("%s: VMCOREINFO has no %s", vc->path, key);
+		return -EOPNOTSUPP;
+	}
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	if (*s == '-')
+		*v = (uint64_t)strtoll(s, &end, base);
+	if (!*s || *end || errno) {
+		kj_seterr("%s: VMCOREINFO %s=%s: not a number", vc->path, key,
+			  s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The load holding paddr in its file part, or NULL. */
+static const struct vmcore_load *load_of(const struct vmcore *vc,
+					 uint64_t paddr)
 {
 	for (int i = 0; i < vc->nr_loads; i++) {
 		const struct vmcore_load *l = &vc->loads[i];
 
-		if (paddr >= l->paddr && paddr - l->paddr < l->filesz) {
-			*offset = l->offset + (paddr - l->paddr);
-			return 0;
-		}
+		if (paddr >= l->paddr && paddr - l->paddr < l->filesz)
+			return l;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
+		       uint64_t *offset)
+{
+	const struct vmcore_load *l = load_of(vc, paddr);
+
+	if (!l)
+		return -ENOENT;
+	*offset = l->offset + (paddr - l->paddr);
+	return 0;
 }
 
 int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
 		     size_t len)
 {
-	uint64_t off;
+	uint8_t *p = buf;
 
-	if (vmcore_phys_offset(vc, paddr, &off) ||
-	    vmcore_phys_offset(vc, paddr + len - 1, &off)) {
-		kj_seterr("%s: physical 0x%llx+%zu is not in the core",
-			  vc->path, (unsigned long long)paddr, len);
-		return -ENOENT;
+	/* piece by piece: a read may go on from one load into the next */
+	while (len) {
+		const struct vmcore_load *l = load_of(vc, paddr);
+		uint64_t in, n;
+		int err;
+
+		if (!l) {
+			kj_seterr("%s: physical 0x%llx is not in the core",
+				  vc->path, (unsigned long long)paddr);
+			return -ENOENT;
+		}
+		in = paddr - l->paddr;
+		n = l->filesz - in < len ? l->filesz - in : len;
+		err = read_at(vc, p, n, l->offset + in);
+		if (err)
+			return err;
+		p += n;
+		paddr += n;
+		len -= n;
 	}
-	vmcore_phys_offset(vc, paddr, &off);
-	return read_at(vc, buf, len, off);
+	return 0;
 }
 
 uint64_t vmcore_direct_map_base(const struct vmcore *vc)
 {
-	for (int i = 0; i < vc->nr_loads; i++)
-		if (vc->loads[i].vaddr &&
-		    vc->loads[i].vaddr < 0xffffffff80000000ULL)
-			return vc->loads[i].vaddr - vc->loads[i].paddr;
+	for (int i = 0; i < vc->nr_loads; i++) {
+		const struct vmcore_load *l = &vc->loads[i];
+
+		/* /proc/kcore: vmalloc, vmemmap and modules have no paddr */
+		if (l->vaddr && l->vaddr < 0xffffffff80000000ULL &&
+		    l->paddr != (uint64_t)-1)
+			return l->vaddr - l->paddr;
+	}
 	return 0;
 }
 

@@ -53,4 +53,12 @@ const void *vmcore_find_note(const struct vmcore *vc, const char *name,
 int vmcore_info(const struct vmcore *vc, const char *key, char *out,
 		size_t outlen);
 
+/*
+ * A number from VMCOREINFO ("NUMBER(x)", "SIZE(x)", "SYMBOL(x)"...) in
+ * base 10 or 16; NUMBER()s may be negative.  -EOPNOTSUPP naming the key if
+ * it is absent, -EINVAL if it is no number.
+ */
+int vmcore_info_u64(const struct vmcore *vc, const char *key, int base,
+		    uint64_t *v);
+
 #endif

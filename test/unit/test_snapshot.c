@@ -442,6 +442,57 @@ static void not_a_core_is_refused(void **state)
 	assert_int_equal(vmcore_open(&in, "/nonexistent"), -ENOENT);
 }
 
+/*
+ * Physical reads go from load to load by address, not by file offset:
+ * two loads adjacent in memory, with junk between them in the file.
+ */
+static void physical_reads_follow_the_loads(void **state)
+{
+	char path[] = "/tmp/kjump-test-vmcoreXXXXXX";
+	uint8_t notes[512], page[KJ_PAGE_SIZE], buf[2 * KJ_PAGE_SIZE];
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[3] = { { 0 } };
+	size_t nsz = put_note(notes, "VMCOREINFO", 0, info, strlen(info));
+	struct vmcore vc;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	elfcore_init_ehdr(&eh, 3);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x1000,
+			      .p_filesz = nsz };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x2000,
+			      .p_paddr = MiB(1), .p_filesz = 0x2000,
+			      .p_memsz = 0x2000 };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x6000,
+			      .p_paddr = MiB(1) + 0x2000, .p_filesz = 0x2000,
+			      .p_memsz = 0x2000 };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, notes, nsz, 0x1000), nsz);
+	for (int i = 0; i < 6; i++) {	/* 0x4000-0x5fff: junk, 0xee */
+		memset(page, i == 2 || i == 3 ? 0xee : 0x10 + i, sizeof(page));
+		assert_int_equal(pwrite(fd, page, sizeof(page),
+					0x2000 + i * KJ_PAGE_SIZE),
+				 sizeof(page));
+	}
+	close(fd);
+	assert_int_equal(vmcore_open(&vc, path), 0);
+	/* the second page of the first load, the first of the second */
+	assert_int_equal(vmcore_read_phys(&vc, MiB(1) + 0x1000, buf,
+					  sizeof(buf)), 0);
+	assert_int_equal(buf[0], 0x11);
+	assert_int_equal(buf[KJ_PAGE_SIZE], 0x14);
+	/* nothing to read is no error; past the end of memory is */
+	assert_int_equal(vmcore_read_phys(&vc, MiB(1), buf, 0), 0);
+	assert_int_equal(vmcore_read_phys(&vc, 0, buf, 0), 0);
+	assert_int_equal(vmcore_read_phys(&vc, MiB(1) + 0x3000, buf,
+					  sizeof(buf)), -ENOENT);
+	assert_int_equal(vmcore_read_phys(&vc, MiB(1) - 1, buf, 2), -ENOENT);
+	vmcore_close(&vc);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +503,7 @@ int main(void)
 		cmocka_unit_test(interrupted_write_leaves_no_header),
 		cmocka_unit_test(kdump_format_reads_back),
 		cmocka_unit_test(not_a_core_is_refused),
+		cmocka_unit_test(physical_reads_follow_the_loads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
