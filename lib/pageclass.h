@@ -5,6 +5,10 @@
 #include <stdint.h>
 
 #include "vmcore.h"
+#include "vtop.h"
+
+/* Larger than any struct page a kernel has had (64 bytes on x86_64). */
+#define PAGECLASS_MAX_PAGE_SIZE 256
 
 /* What a page of the original system holds, from its struct page. */
 enum page_class {
@@ -16,15 +20,19 @@ enum page_class {
 
 /*
  * Classifies pages through VMCOREINFO: the sparse memory sections
- * (CONFIG_SPARSEMEM_EXTREME, mem_map in the direct map) and struct page's
- * layout.  Pages must be asked for in increasing order: a free block is
- * known from its first page only.
+ * (CONFIG_SPARSEMEM_EXTREME, with or without SPARSEMEM_VMEMMAP) and
+ * struct page's layout, every size and offset as the kernel states it,
+ * read through the kernel's page tables (lib/vtop.h).  Pages must be
+ * asked for in increasing order: a free block is known from its first
+ * page only.
  */
 struct pageclass {
 	const struct vmcore *vc;
-	uint64_t page_offset;	/* direct map base */
-	uint64_t roots_pa;	/* mem_section[] (roots), physical */
+	struct vtop vt;
+	uint64_t roots;		/* mem_section: the roots, virtual */
 	uint64_t nr_roots;
+	uint64_t section_size;	/* sizeof(struct mem_section) */
+	uint64_t off_section_map;	/* offsetof(.., section_mem_map) */
 	uint64_t section_shift;	/* pfn -> section */
 	uint64_t page_size;	/* sizeof(struct page) */
 	uint64_t off_flags, off_mapping, off_private, off_mapcount, off_head;
