@@ -33,6 +33,7 @@
 #include "snapshot.h"
 #include "util.h"
 #include "vmcore.h"
+#include "vtop.h"
 
 #define VMCORE "/proc/vmcore"
 
@@ -191,6 +192,11 @@ static int write_snapshot(const char *in_path, const char *output,
 	err = err ?: vmcore_open(&vc, in_path);
 	if (err)
 		return err;
+	err = vtop_check_core(&vc);
+	if (err) {
+		vmcore_close(&vc);
+		return err;
+	}
 	if (o.exclude_classes) {
 		err = pageclass_init(&pc, &vc);
 		if (err) {
@@ -427,7 +433,8 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 	err = vmcore_open(&vc, VMCORE);
 	if (err)
 		return err;
-	err = describe_original(&vc, &h->info);
+	err = vtop_check_core(&vc);
+	err = err ?: describe_original(&vc, &h->info);
 	if (!err && pageclass_init(&pc, &vc)) {
 		fprintf(stderr, "ksave: %s; free pages go into the image\n",
 			kj_errmsg());

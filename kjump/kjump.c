@@ -7,12 +7,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "elfcore.h"
 #include "jump.h"
 #include "kexec.h"
 #include "loader.h"
@@ -423,6 +425,23 @@ static int do_unload(void)
 	return 0;
 }
 
+/* Where this kernel is, so a failure on a KASLR layout can be replayed. */
+static void print_layout(void)
+{
+	struct kernel_layout kl;
+
+	if (kernel_layout_read(&kl)) {
+		printf("layout: unknown (%s)\n", kj_errmsg());
+		return;
+	}
+	printf("layout: text 0x%" PRIx64 " (KASLR offset 0x%" PRIx64
+	       ") at physical 0x%" PRIx64 ", direct map 0x%" PRIx64,
+	       kl.text_vaddr, kl.kaslr_offset, kl.text_paddr, kl.page_offset);
+	if (kl.vmemmap)
+		printf(", vmemmap 0x%" PRIx64, kl.vmemmap);
+	printf(", %d-level paging\n", kl.levels);
+}
+
 static int do_status(void)
 {
 	int loaded = kexec_loaded();
@@ -436,6 +455,7 @@ static int do_status(void)
 		free(cmdline);
 		return loaded;
 	}
+	print_layout();
 	printf("loaded: %s\n", loaded ? "yes" : "no");
 	if (loaded && !kj_read_file(JUMP_STATE_FILE, &buf, &size)) {
 		fwrite(buf, 1, size, stdout);

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,12 @@
 
 #include "elfcore.h"
 #include "util.h"
+#include "vmcore.h"
+#include "vtop.h"
 
 /* __START_KERNEL_map: where x86_64 maps the kernel image */
 #define KERNEL_MAP_BASE 0xffffffff80000000ULL
+#define KCORE "/proc/kcore"
 
 void elfcore_init_ehdr(void *ehdr, unsigned int phnum)
 {
@@ -148,37 +152,68 @@ int elfcore_read_notes(struct elfcore_note *notes, int max)
 	return n;
 }
 
-void elfcore_kcore_info(struct elfcore_spec *spec)
+/* The kernel image's PT_LOAD of a core, or NULL. */
+static const struct vmcore_load *text_load(const struct vmcore *vc)
 {
-	bool have_base = false;
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	int fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	for (int i = 0; i < vc->nr_loads; i++)
+		if (vc->loads[i].vaddr >= KERNEL_MAP_BASE &&
+		    vc->loads[i].paddr != (uint64_t)-1)
+			return &vc->loads[i];
+	return NULL;
+}
 
-	spec->page_offset = X86_64_PAGE_OFFSET_DEFAULT;
-	if (fd < 0)
-		return;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG))
-		goto out;
-	for (int i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_type != PT_LOAD || ph.p_paddr == (uint64_t)-1)
-			continue;
-		if (ph.p_vaddr >= KERNEL_MAP_BASE) {
-			/* the kernel image: vaddr = _text, paddr its place */
-			spec->text_vaddr = ph.p_vaddr;
-			spec->text_paddr = ph.p_paddr;
-			spec->text_size = ALIGN_UP(ph.p_memsz, KJ_PAGE_SIZE);
-		} else if (!have_base && ph.p_paddr &&
-			   ph.p_vaddr - ph.p_paddr >= 0xff00000000000000ULL) {
-			/* a direct-map RAM range: vaddr = base + paddr */
-			spec->page_offset = ph.p_vaddr - ph.p_paddr;
-			have_base = true;
-		}
+int kernel_layout_read(struct kernel_layout *kl)
+{
+	const struct vmcore_load *text;
+	struct vmcore vc;
+	uint64_t l5 = 0, base;
+	struct vtop vt;
+	int err;
+
+	memset(kl, 0, sizeof(*kl));
+	err = vmcore_open(&vc, KCORE);
+	if (err) {
+		kj_seterr("%s; it tells where this kernel is in memory "
+			  "(CONFIG_PROC_KCORE)", kj_errmsg());
+		return err;
 	}
-out:
-	close(fd);
+	kl->page_offset = vmcore_direct_map_base(&vc);
+	text = text_load(&vc);
+	if (text) {
+		kl->text_vaddr = text->vaddr;
+		kl->text_paddr = text->paddr;
+		kl->text_size = ALIGN_UP(text->memsz, KJ_PAGE_SIZE);
+	}
+	vmcore_info_u64(&vc, "KERNELOFFSET", 16, &kl->kaslr_offset);
+	vmcore_info_u64(&vc, "SYMBOL(vmemmap)", 16, &kl->vmemmap);
+	vmcore_info_u64(&vc, "NUMBER(pgtable_l5_enabled)", 10, &l5);
+	kl->levels = l5 ? 5 : 4;
+	err = 0;
+	if (!kl->page_offset) {
+		kj_seterr("%s: no direct-map RAM range; cannot tell where this "
+			  "kernel maps its memory", KCORE);
+		err = -ENOENT;
+	} else if (!vtop_init(&vt, &vc) && !vtop_direct_map_base(&vt, &base) &&
+		   base != kl->page_offset) {
+		kj_seterr("%s: direct map at 0x%" PRIx64 " by its RAM ranges, "
+			  "0x%" PRIx64 " by the page tables", KCORE,
+			  kl->page_offset, base);
+		err = -EINVAL;
+	}
+	vmcore_close(&vc);
+	return err;
+}
+
+int elfcore_kcore_info(struct elfcore_spec *spec)
+{
+	struct kernel_layout kl;
+	int err = kernel_layout_read(&kl);
+
+	if (err)
+		return err;
+	spec->page_offset = kl.page_offset;
+	spec->text_vaddr = kl.text_vaddr;
+	spec->text_paddr = kl.text_paddr;
+	spec->text_size = kl.text_size;
+	return 0;
 }

@@ -8,8 +8,6 @@
 #include "memmap.h"
 
 #define ELFCORE_NOTES_MAX 260	/* VMCOREINFO + crash notes of 256 CPUs */
-/* x86_64 direct map base without memory KASLR (4-level paging) */
-#define X86_64_PAGE_OFFSET_DEFAULT 0xffff888000000000ULL
 
 /* A note already in memory: physical address and size. */
 struct elfcore_note {
@@ -47,9 +45,27 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 int elfcore_read_notes(struct elfcore_note *notes, int max);
 
 /*
- * From /proc/kcore: the direct map's base (or the default) and the kernel
- * image's mapping (left alone if not found).
+ * Where the running kernel is: KASLR and RANDOMIZE_MEMORY move all of it
+ * at every boot.  From /proc/kcore, the kernel's own description of
+ * itself (its PT_LOADs and VMCOREINFO), the direct map checked against
+ * its page tables.
  */
-void elfcore_kcore_info(struct elfcore_spec *spec);
+struct kernel_layout {
+	uint64_t text_vaddr, text_paddr, text_size;	/* the kernel image */
+	uint64_t page_offset;	/* the direct map's base */
+	uint64_t vmemmap;	/* struct pages; 0 without SPARSEMEM_VMEMMAP */
+	uint64_t kaslr_offset;	/* KERNELOFFSET */
+	int levels;		/* paging levels: 4 or 5 */
+};
+
+int kernel_layout_read(struct kernel_layout *kl);
+
+/*
+ * From /proc/kcore, the running kernel's own description of its layout:
+ * the direct map's base (randomized with RANDOMIZE_MEMORY) and the kernel
+ * image's mapping (left alone if not found).  An error with a message if
+ * /proc/kcore cannot be read or shows no direct map.
+ */
+int elfcore_kcore_info(struct elfcore_spec *spec);
 
 #endif

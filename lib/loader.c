@@ -256,7 +256,9 @@ static int add_elfcorehdr(struct load_ctx *c)
 	if (err)
 		return err;
 	spec.ram = &ram;
-	elfcore_kcore_info(&spec);
+	err = elfcore_kcore_info(&spec);
+	if (err)
+		return err;
 	spec.notes = notes;
 	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX);
 	err = elfcore_header_build(&spec, &hdr, &size);
