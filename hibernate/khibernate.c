@@ -194,8 +194,9 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 			 size_t len)
 {
 	uint8_t machine[MACHINE_ID_SIZE];
-	char machine_hex[2 * MACHINE_ID_SIZE + 1];
+	char machine_hex[2 * MACHINE_ID_SIZE + 1], *cmdline;
 	uint64_t start, end;
+	bool poison;
 	int err;
 
 	err = machine_identity(machine);
@@ -203,13 +204,19 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 	if (err)
 		return err;
 	kj_hex(machine, sizeof(machine), machine_hex);
+	err = kj_read_text("/proc/cmdline", &cmdline);
+	if (err)
+		return err;
+	/* free pages left out come back poisoned if this kernel poisons */
+	poison = kj_cmdline_bool(cmdline, "page_poison");
+	free(cmdline);
 	snprintf(req, len,
 		 "%s\njob=hibernate\ntarget=%s\ncompress=%s\nencrypt=%d\n"
 		 "machine=%s\nwindow=0x%" PRIx64 "-0x%" PRIx64 "\n"
-		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\n",
+		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\nfree=%s\n",
 		 MAILBOX_REQUEST, *o->dev ? o->dev : o->target, o->compress ? "zlib" : "none",
 		 o->encrypt, machine_hex, start, end, mailbox, o->after,
-		 isatty(STDOUT_FILENO));
+		 isatty(STDOUT_FILENO), poison ? "poison" : "clear");
 	if (o->dev_offset) {
 		char map_hex[2 * sizeof(o->map_digest) + 1];
 

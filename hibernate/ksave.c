@@ -339,6 +339,8 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 		strcpy(h->after, "poweroff");
 	if (!mailbox_get(req, "compress", v, sizeof(v)) && !strcmp(v, "zlib"))
 		i->flags |= IMG_F_ZLIB;
+	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "poison"))
+		i->flags |= IMG_F_POISON_FREE;
 	h->progress = !mailbox_get(req, "progress", v, sizeof(v)) &&
 		      !strcmp(v, "1");
 	h->encrypted = !mailbox_get(req, "encrypt", v, sizeof(v)) &&

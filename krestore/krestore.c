@@ -247,7 +247,7 @@ static void show_info(const char *source, const struct img_info *i)
 	       "created: %s"
 	       "kernel: %s build %s\n"
 	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 "\n"
-	       "flags:%s%s\n"
+	       "flags:%s%s%s\n"
 	       "RAM ranges: %u\n"
 	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
 	       " left out\n"
@@ -255,7 +255,9 @@ static void show_info(const char *source, const struct img_info *i)
 	       source, id, i->version, ctime(&t), i->release, build, i->entry,
 	       i->win_start, i->win_end,
 	       i->flags & IMG_F_ZLIB ? " zlib" : "",
-	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "", i->nr_ranges,
+	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "",
+	       i->flags & IMG_F_POISON_FREE ? " free-pages-poisoned" : "",
+	       i->nr_ranges,
 	       i->pages_data, i->pages_zero, i->pages_skipped, i->nr_chunks,
 	       i->image_bytes);
 }
@@ -497,7 +499,7 @@ static void give_up(const struct image_place *t)
 }
 
 static int write_back(const struct image_place *img, struct img_reader *r,
-		      const struct img_info *info)
+		      const struct img_info *info, struct hib_stats *st)
 {
 	struct progress p = {
 		.start = monotonic(),
@@ -510,7 +512,7 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 	err = restore_open(&t, VMCORE);
 	if (err)
 		return err;
-	err = restore_check_ranges(&t, info);
+	err = restore_begin(&t, info);
 	if (err) {
 		restore_close(&t);
 		return err;
@@ -520,6 +522,7 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 	err = img_read(r, restore_page, &t);
 	err = err ?: restore_finish(&t);
 	restore_close(&t);
+	*st = t.st;
 	fputc('\n', stderr);
 	/* the image is used up before the hibernated system runs */
 	err = err ?: img_invalidate_map(img->fd, image_place_map(img), img->dev);
@@ -536,6 +539,7 @@ static int serve(void)
 	struct img_reader *r = NULL;
 	struct img_info info;
 	struct image_place t = { .fd = -1 };
+	struct hib_stats st;
 	double start = monotonic(), secs;
 	int err;
 
@@ -556,13 +560,16 @@ static int serve(void)
 	if (!err && (info.flags & IMG_F_ENCRYPTED))
 		err = q.has_key ? img_unlock(r, &q.key) : -EKEYREJECTED;
 	img_key_wipe(&q.key);
-	err = err ?: write_back(&t, r, &info);
+	err = err ?: write_back(&t, r, &info, &st);
 	if (!err) {
 		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
 			 "\nseconds=%.1f\n", MAILBOX_RESULT, monotonic() - start);
 		err = mailbox_write(mailbox, result);
-		printf("krestore: memory restored in %.1f s, resuming the "
-		       "hibernated system\n", monotonic() - start);
+		printf("krestore: memory restored in %.1f s (%" PRIu64
+		       " pages from the image, %" PRIu64 " free pages %s), "
+		       "resuming the hibernated system\n", monotonic() - start,
+		       st.pages_data + st.pages_zero, st.pages_free,
+		       info.flags & IMG_F_POISON_FREE ? "poisoned" : "cleared");
 		fflush(stdout);
 		err = err ?: kexec_load_jump_back(info.entry);
 		err = err ?: jump_exec(0, &secs);

@@ -212,9 +212,11 @@ static bool covered(const struct vmcore *vc, uint64_t start, uint64_t end)
 	return true;
 }
 
-int restore_check_ranges(const struct restore_target *t,
-			 const struct img_info *info)
+int restore_begin(struct restore_target *t, const struct img_info *info)
 {
+	t->info = info;
+	t->next_pfn = 0;
+	t->free_fill = info->flags & IMG_F_POISON_FREE ? HIB_PAGE_POISON : 0;
 	for (uint32_t i = 0; i < info->nr_ranges; i++) {
 		const struct img_range *r = &info->ranges[i];
 
@@ -270,9 +272,10 @@ static bool extends_run(const struct restore_target *t, uint64_t pfn)
 	       b == a + (uint64_t)t->run_len * KJ_PAGE_SIZE;
 }
 
-int restore_page(void *arg, uint64_t pfn, const void *data)
+/* Queue page pfn: data, or a page of fill bytes if data is NULL. */
+static int queue_page(struct restore_target *t, uint64_t pfn,
+		      const void *data, uint8_t fill)
 {
-	struct restore_target *t = arg;
 	uint8_t *dst;
 	int err;
 
@@ -283,21 +286,67 @@ int restore_page(void *arg, uint64_t pfn, const void *data)
 		t->run_pfn = pfn;
 	}
 	dst = t->buf + (size_t)t->run_len++ * KJ_PAGE_SIZE;
-	if (data) {
+	if (data)
 		memcpy(dst, data, KJ_PAGE_SIZE);
-		t->st.pages_data++;
-	} else {
-		memset(dst, 0, KJ_PAGE_SIZE);
-		t->st.pages_zero++;
-	}
+	else
+		memset(dst, fill, KJ_PAGE_SIZE);
 	t->st.pages_total++;
+	return 0;
+}
+
+/* The pages of the ranges from next_pfn up to end that the image left out. */
+static int fill_free(struct restore_target *t, uint64_t end)
+{
+	const struct img_info *info = t->info;
+	int err;
+
+	for (uint32_t i = 0; info && i < info->nr_ranges; i++) {
+		uint64_t first = info->ranges[i].start / KJ_PAGE_SIZE;
+		uint64_t last = DIV_ROUND_UP(info->ranges[i].end, KJ_PAGE_SIZE);
+
+		if (first < t->next_pfn)
+			first = t->next_pfn;
+		if (last > end)
+			last = end;
+		for (uint64_t pfn = first; pfn < last; pfn++) {
+			err = queue_page(t, pfn, NULL, t->free_fill);
+			if (err)
+				return err;
+			t->st.pages_free++;
+		}
+	}
+	if (end > t->next_pfn)
+		t->next_pfn = end;
+	return 0;
+}
+
+int restore_page(void *arg, uint64_t pfn, const void *data)
+{
+	struct restore_target *t = arg;
+	int err;
+
+	if (pfn < t->next_pfn) {
+		kj_seterr("page 0x%llx out of order in the image",
+			  (unsigned long long)pfn * KJ_PAGE_SIZE);
+		return -EINVAL;
+	}
+	err = fill_free(t, pfn);
+	err = err ?: queue_page(t, pfn, data, 0);
+	if (err)
+		return err;
+	t->next_pfn = pfn + 1;
+	if (data)
+		t->st.pages_data++;
+	else
+		t->st.pages_zero++;
 	return 0;
 }
 
 int restore_finish(struct restore_target *t)
 {
-	int err = write_run(t);
+	int err = fill_free(t, UINT64_MAX);
 
+	err = err ?: write_run(t);
 	restore_close(t);
 	return err;
 }

@@ -17,7 +17,9 @@
 #define IMG_MAX_RANGES 64
 #define IMG_F_ZLIB      (1u << 0)
 #define IMG_F_ENCRYPTED (1u << 1)
-#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED)
+/* the hibernated kernel poisons free pages (page_poison=1) */
+#define IMG_F_POISON_FREE (1u << 2)
+#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED | IMG_F_POISON_FREE)
 
 #define IMG_VERSION 1
 #define IMG_MAGIC "KJHIBIMG"		/* a complete image, not yet resumed */

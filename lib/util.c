@@ -194,6 +194,17 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 	return found;
 }
 
+bool kj_cmdline_bool(const char *cmdline, const char *name)
+{
+	char v[16];
+
+	/* as the kernel's kstrtobool() reads it */
+	if (kj_cmdline_param(cmdline, name, v, sizeof(v)))
+		return false;
+	return v[0] == '1' || v[0] == 'y' || v[0] == 'Y' ||
+	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
+}
+
 int kj_fd_size(int fd, uint64_t *size)
 {
 	struct stat st;

@@ -45,6 +45,9 @@ int kj_kv_get(const char *text, size_t len, const char *key, char *out,
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);
 
+/* NAME=1, y or on (the last NAME= on the line), as the kernel reads it. */
+bool kj_cmdline_bool(const char *cmdline, const char *name);
+
 /* Bytes in a regular file or a block device; -EINVAL for anything else. */
 int kj_fd_size(int fd, uint64_t *size);
 

@@ -146,7 +146,7 @@ static void image_restores_every_page(void **state)
 	assert_int_equal(st.pages_data, PAGES - PAGES / 5);
 	assert_int_equal(restore_open(&t, dst), 0);
 	assert_int_equal(img_open(&r, fd, "image", &rinfo), 0);
-	assert_int_equal(restore_check_ranges(&t, &rinfo), 0);
+	assert_int_equal(restore_begin(&t, &rinfo), 0);
 	assert_int_equal(img_read(r, restore_page, &t), 0);
 	assert_int_equal(t.st.pages_total, PAGES);
 	assert_int_equal(restore_finish(&t), 0);
@@ -178,13 +178,80 @@ static void restore_refuses_memory_it_cannot_write(void **state)
 	(void)state;
 	info.ranges[0] = (struct img_range){ MiB(512), MiB(512) + MiB(1) };
 	assert_int_equal(restore_open(&t, core), 0);
-	assert_int_equal(restore_check_ranges(&t, &info), -ERANGE);
+	assert_int_equal(restore_begin(&t, &info), -ERANGE);
 	assert_non_null(strstr(kj_errmsg(), "0x20000000-0x20100000"));
 	info.ranges[0].end = MiB(512) + HIGH_PAGES * KJ_PAGE_SIZE;
-	assert_int_equal(restore_check_ranges(&t, &info), 0);
+	assert_int_equal(restore_begin(&t, &info), 0);
 	restore_close(&t);
 	unlink(core);
 	free(core);
+}
+
+/*
+ * Pages an image leaves out (free pages) are cleared when it is restored,
+ * or poisoned when the hibernated kernel poisons free pages: whatever the
+ * restore kernel left there must not reach the resumed system.
+ */
+static void check_left_out(uint32_t flags, uint8_t want_fill)
+{
+	char *dst = make_core(false);
+	uint8_t page[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	struct restore_target t;
+	struct img_writer *w;
+	struct img_reader *r;
+	struct img_info info = { .flags = flags, .nr_ranges = 2 };
+	struct img_info rinfo;
+	int fd = memfd_create("image", 0), core;
+
+	info.ranges[0] = (struct img_range){ MiB(1),
+					     MiB(1) + LOW_PAGES * KJ_PAGE_SIZE };
+	info.ranges[1] = (struct img_range){ MiB(512),
+					     MiB(512) + HIGH_PAGES * KJ_PAGE_SIZE };
+	assert_int_equal(img_writer_open(&w, fd, "image", &info, NULL), 0);
+	/* every third page of the low range, none of the high one */
+	for (int i = 0; i < LOW_PAGES; i += 3) {
+		fake_page(page, i);
+		assert_int_equal(img_writer_add_page(w, page_paddr(i) >> 12,
+						     page), 0);
+	}
+	assert_int_equal(img_writer_commit(w, &info), 0);
+	assert_int_equal(img_open(&r, fd, "image", &rinfo), 0);
+	assert_int_equal(restore_open(&t, dst), 0);
+	assert_int_equal(restore_begin(&t, &rinfo), 0);
+	assert_int_equal(img_read(r, restore_page, &t), 0);
+	assert_int_equal(restore_finish(&t), 0);
+	assert_int_equal(t.st.pages_free, PAGES - DIV_ROUND_UP(LOW_PAGES, 3));
+	img_close(r);
+	core = open(dst, O_RDONLY);
+	for (int i = 0; i < PAGES; i++) {
+		assert_int_equal(pread(core, got, KJ_PAGE_SIZE,
+				       DATA_OFF + i * KJ_PAGE_SIZE),
+				 KJ_PAGE_SIZE);
+		if (i < LOW_PAGES && i % 3 == 0)
+			fake_page(page, i);
+		else
+			memset(page, want_fill, sizeof(page));
+		if (memcmp(page, got, KJ_PAGE_SIZE))
+			fail_msg("page %d (0x%llx): 0x%02x, not what the image "
+				 "says", i, (unsigned long long)page_paddr(i),
+				 got[0]);
+	}
+	close(core);
+	close(fd);
+	unlink(dst);
+	free(dst);
+}
+
+static void left_out_pages_are_cleared(void **state)
+{
+	(void)state;
+	check_left_out(0, 0);
+}
+
+static void left_out_pages_are_poisoned(void **state)
+{
+	(void)state;
+	check_left_out(IMG_F_POISON_FREE, HIB_PAGE_POISON);
 }
 
 int main(void)
@@ -193,6 +260,8 @@ int main(void)
 		cmocka_unit_test(ranges_leave_out_the_kernel_mapping),
 		cmocka_unit_test(image_restores_every_page),
 		cmocka_unit_test(restore_refuses_memory_it_cannot_write),
+		cmocka_unit_test(left_out_pages_are_cleared),
+		cmocka_unit_test(left_out_pages_are_poisoned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

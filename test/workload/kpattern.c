@@ -11,6 +11,8 @@
  *   kpattern find FILE SEED MIB [PAGE]     count the pattern's pages in a
  *                                          memory image (e.g. /proc/vmcore);
  *                                          say where page PAGE is in FILE
+ *   kpattern fresh MIB                     take MIB of new anonymous memory
+ *                                          and check that all of it is zero
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
@@ -309,13 +311,47 @@ static int find(const char *path, uint64_t seed, size_t mib, size_t want)
 	return found == pages ? 0 : 1;
 }
 
+/*
+ * New anonymous memory must read as zeros, whatever the page held before:
+ * the kernel clears it, or trusts that free pages are clear (init_on_free).
+ */
+static int fresh(size_t mib)
+{
+	size_t len = mib << 20, bad = 0, first = 0;
+	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("kpattern: mmap");
+		return 2;
+	}
+	for (size_t off = 0; off < len; off += 4096) {
+		const uint64_t *w = (const uint64_t *)(p + off);
+		size_t i = 0;
+
+		while (i < 512 && !w[i])
+			i++;
+		if (i < 512 && !bad++)
+			first = off + i * 8;
+	}
+	if (bad)
+		printf("kpattern: %zu of %zu fresh pages not zero (the first "
+		       "at byte %zu: 0x%02x)\n", bad, len / 4096, first,
+		       p[first] ? p[first] : p[first + 1]);
+	else
+		printf("kpattern: %zu MiB of fresh memory, all zero\n", mib);
+	munmap(p, len);
+	return bad ? 1 : 0;
+}
+
 static int usage(FILE *out, int status)
 {
 	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
 	      "       kpattern check DIR\n"
 	      "       kpattern stop DIR\n"
 	      "       kpattern mark DIR TEXT\n"
-	      "       kpattern find FILE SEED MIB [PAGE]\n", out);
+	      "       kpattern find FILE SEED MIB [PAGE]\n"
+	      "       kpattern fresh MIB\n", out);
 	return status;
 }
 
@@ -348,6 +384,8 @@ int main(int argc, char **argv)
 			return 2;
 		return request(argv[2], SIGUSR2);
 	}
+	if (!strcmp(argv[1], "fresh") && argc == 3 && atoi(argv[2]) > 0)
+		return fresh(strtoul(argv[2], NULL, 0));
 	if (!strcmp(argv[1], "stop") && argc == 3)
 		return request(argv[2], SIGTERM);
 	return usage(stderr, 2);
