@@ -1,7 +1,12 @@
 # Every patch in the series passes the kernel's own checkpatch.pl.
 checkpatch=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel/tree/scripts/checkpatch.pl
 [ -x "$checkpatch" ] || fail "$checkpatch: missing (run 'make kernel')"
-cd "$WORK"  # checkpatch leaves a cache file in the working directory
+# checkpatch leaves a cache file in the working directory, and inside a
+# git work tree it reads context lines of a git patch as its own: run it
+# outside the checkout
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch"
 n=0
 for p in $(sed -e 's/#.*//' "$TOP/kernel-patches/series"); do
 	"$checkpatch" --no-tree "$TOP/kernel-patches/$p" ||
