@@ -1,7 +1,10 @@
 # A helper kernel that fails to boot (here: its initrd is garbage, so it
 # panics with no root file system) jumps back to the original system (the
 # panic patch), which reports the helper's panic, unloads it and carries
-# on; a good helper works afterwards.
+# on; a good helper works afterwards.  A helper that panics on a CPU other
+# than the one it booted on hands the jump back over to that one: the
+# original system resumes on the CPU it left from and gets all its CPUs
+# back.
 VM_APPEND='memmap=256M$0x10000000'
 VM_TIMEOUT=300 vm_run panic '
 kpattern start /tmp/kp 0x99 16 || exit 1
@@ -11,6 +14,18 @@ kjump --load-jump-back /boot/bzImage --initrd=/tmp/garbage.img \
 kjump -e
 echo "exec status $?"
 kjump --status | grep "^loaded:"
+kpattern check /tmp/kp || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
+kjump -e || exit 1
+kpattern check /tmp/kp || exit 1
+kjump -u
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 kjump.job=jumpback kjump.crash=2@1" ||
+	exit 1
+kjump -e
+echo "exec status $?"
+echo "online CPUs: $(cat /sys/devices/system/cpu/online)"
 kpattern check /tmp/kp || exit 1
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
@@ -26,4 +41,13 @@ expect '^loaded: no$'
 expect '^ok 1 16 MiB intact'
 expect '^kjump-helper: visit 1$'
 expect '^ok 2 16 MiB intact'
+expect '^kjump-helper: panicking on CPU 2$'
+expect 'CPU: 2 .*Comm: sh'
+expect '^kjump: the helper kernel panicked and jumped back \(sysrq triggered crash\); unloading it$'
+[ "$(grep -c '^exec status 1$' "$LAST_LOG")" = 2 ] ||
+	fail "the second panic was not reported"
+expect "^online CPUs: 0-$((VM_SMP - 1))\$"
+expect '^ok 3 16 MiB intact'
+expect '^ok 4 16 MiB intact'
+expect_not 'failed to report alive state'
 expect_success
