@@ -32,15 +32,16 @@ small=$(sed -n 's/^ksnapshot: .*: \([0-9]*\) MiB, .* [1-9][0-9]* excluded.*/\1/p
 [ "$small" -lt "$full" ] || fail "--exclude=zero is not smaller ($small vs $full MiB)"
 
 # The last snapshot (zero pages excluded) is on the disk image.  gdb reads
-# it: the kernel's banner, the task list with the marker process, and the
-# jumping CPU's registers (kernel-patches/0004) as a thread.
+# it: the kernel's banner, the task list with the marker process, and
+# every CPU's registers (kernel-patches/0004) as a thread each.
 grep -aq KJUMP-SNAPSHOT-MARKER-4242 "$snap" || fail "marker string not in $snap"
-timeout 300 gdb -batch -ex 'p linux_banner' -ex 'info threads' \
-	-x "$TOP/test/vm/gdb-ps.py" "$KERNEL_DIR/vmlinux" "$snap" \
-	>"$WORK/gdb.out" 2>&1 || true
+snapshot_gdb "$snap" -ex 'p linux_banner' -ex 'info threads' \
+	-x "$TOP/test/vm/gdb-ps.py" >"$WORK/gdb.out" 2>&1 || true
 LAST_LOG=$WORK/gdb.out
 cat "$LAST_LOG"
 expect '^\$1 = .* "Linux version 6\.12\.'
 expect '^\* 1 +LWP [0-9]+ +crash_setup_regs'
+notes=$(readelf -n "$snap" | grep -c NT_PRSTATUS)
+[ "$notes" = "$VM_SMP" ] || fail "$notes CPUs' registers in the snapshot, not $VM_SMP"
 expect '^task [0-9]+ kpattern$'
 expect '^task [0-9]+ ksnapshot$'
