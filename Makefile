@@ -66,11 +66,14 @@ $(B)/test/unit/%: $(B)/obj/test/unit/%.o $(B)/libkjump.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka $(LDLIBS)
 
-# The test kernel, and a variant without kexec jump for the error tests.
+# The test kernel, a variant without kexec jump for the error tests, and
+# one with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own.
 kernel: deps
 	@scripts/build-kernel.sh $(B)/kernel
 	@scripts/build-kernel.sh $(B)/kernel-nojump kernel-patches \
 		kernel-patches/nojump.config
+	@scripts/build-kernel.sh $(B)/kernel-classic kernel-patches \
+		kernel-patches/classic.config tree-classic
 
 initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz

@@ -36,6 +36,15 @@ for tool in "$top"/build/bin/*; do
 	[ -x "$tool" ] && cp "$tool" "$stage/usr/bin/"
 done
 
+# The modules of every kernel the image boots or carries, and the ones
+# /init loads
+mkdir -p "$stage/lib"
+for k in kernel kernel-nojump kernel-classic; do
+	[ ! -d "$top/build/$k/modules/lib/modules" ] ||
+		cp -a "$top/build/$k/modules/lib/modules" "$stage/lib/"
+done
+echo virtio_blk >"$stage/etc/kjump/modules"
+
 # The test system carries the helper kernel and its initramfs to load.
 if [ "$kind" = test ]; then
 	mkdir -p "$stage/boot"

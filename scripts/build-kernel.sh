@@ -8,17 +8,21 @@
 # before the new one is applied), so a changed patch recompiles only what it
 # touches.
 #
-# usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]
+# usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT [TREE]]]
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
-#   vmlinux, System.map, config and release.  PATCHDIR (default
+#   vmlinux, System.map, config, release and modules/.  PATCHDIR (default
 #   kernel-patches/) holds the series file, the patches and kjump.config.
 #   EXTRA_FRAGMENT overrides options of kjump.config, for a variant kernel.
+#   TREE names the build tree (default "tree"): a variant that differs in
+#   a few options shares the main tree and rebuilds little; one that
+#   changes the memory model everywhere gets its own.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]}
 patches=$(cd "${2:-$top/kernel-patches}" && pwd)
 extra=${3:-}
+tree_name=${4:-tree}
 pkg=linux-source-6.12
 tarball=/usr/src/$pkg.tar.xz
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
@@ -46,6 +50,7 @@ fragment() {
 key_material() {
 	echo "$pkg $srcver"
 	gcc --version | head -n 1
+	pahole --version 2>/dev/null || true
 	cat "$0" "$patches/series"
 	fragment
 	series_patches | while read -r p; do
@@ -70,10 +75,10 @@ if [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ]; then
 fi
 
 mkdir -p "$cache"
-exec 9>"$cache/.lock"
+exec 9>"$cache/.lock-$tree_name"
 flock 9
 
-tree=$cache/tree
+tree=$cache/$tree_name
 state=$tree/.kjump
 
 fresh_tree() {
@@ -150,6 +155,12 @@ kmake -s -j"$(nproc)" bzImage vmlinux
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 cp "$tree/arch/x86/boot/bzImage" "$tree/vmlinux" "$tree/System.map" "$out.tmp/"
+# Modules, stripped and signed by modules_install, under modules/lib/modules
+if grep -q '^CONFIG_MODULES=y' "$tree/.config"; then
+	kmake -s -j"$(nproc)" modules
+	kmake -s INSTALL_MOD_PATH="$out.tmp/modules" INSTALL_MOD_STRIP=1 \
+		modules_install
+fi
 cp "$tree/.config" "$out.tmp/config"
 kmake -s kernelrelease >"$out.tmp/release"
 rm -rf "$out"

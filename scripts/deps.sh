@@ -8,10 +8,10 @@ pkgs=(
 	gcc make pkg-config patch git libelf-dev zlib1g-dev libdeflate-dev
 	libgcrypt20-dev
 	libgpg-error-dev busybox-static cpio gzip xz-utils
-	# kernel
-	linux-source-6.12 bc bison flex libssl-dev
+	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)
+	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl
 	# tests and diagnostics
-	qemu-system-x86 libcmocka-dev crash makedumpfile gdb acpica-tools
+	qemu-system-x86 ovmf libcmocka-dev crash makedumpfile gdb acpica-tools
 	e2fsprogs python3 perl man-db groff-base
 	# fuzzing (make fuzz)
 	clang libclang-rt-14-dev
