@@ -79,8 +79,8 @@ took $t
 
 step "4. the same snapshot with gdb: kernel banner and task list"
 t=$SECONDS
-timeout 300 gdb -batch -ex 'p linux_banner' -x "$TOP/test/vm/gdb-ps.py" \
-	"$TOP/build/kernel/vmlinux" "$snap" 2>/dev/null |
+snapshot_gdb "$snap" -ex 'p linux_banner' -x "$TOP/test/vm/gdb-ps.py" \
+	2>/dev/null |
 	grep -E '^\$1|^task' | sed 's/^/   | /' | head -30
 took $t
 printf '\ndemo: done; consoles and files in %s\n' "$WORK"

@@ -53,29 +53,62 @@ if [ $run_unit = 1 ]; then
 fi
 
 # A script test is sourced after test/vm/lib.sh in a subshell with set -e.
+run_script_test() {
+	local t=$1 name=$2 log=$3
+	(
+		TEST_NAME=$(basename "$t" .sh)
+		export TEST_NAME
+		set -e
+		. "$TOP/test/vm/lib.sh"
+		. "$t"
+	) >>"$log" 2>&1
+}
+
+# Start a test in the background; its status and time go to files.
+start_test() {
+	local t=$1 group=$2 name log
+	name=$group/$(basename "$t" .sh)
+	log=$LOGDIR/$(basename "$t" .sh).log
+	rm -rf "$LOGDIR/$(basename "$t" .sh)".*
+	: >"$log"
+	(
+		start=$SECONDS
+		run_script_test "$t" "$name" "$log"
+		echo "$? $((SECONDS - start))" >"$log.rc"
+	) &
+	pids[$!]="$name $log"
+}
+
+# Report the first test of the running ones that ends.
+reap_one() {
+	local pid rc secs
+	wait -n -p pid "${!pids[@]}" || true
+	read -r rc secs <"${pids[$pid]#* }.rc"
+	result "${pids[$pid]% *}" "$rc" "${pids[$pid]#* }" "$secs"
+	rm -f "${pids[$pid]#* }.rc"
+	unset "pids[$pid]"
+}
+
+# Host tests one by one; VM tests $VM_JOBS at a time (default 2: TCG runs
+# a guest on one host thread), results as they end.
 run_script_tests() {
-	local group=$1 t name log start
+	local group=$1 jobs=$2 t
+	declare -A pids=()
 	for t in "$TOP/test/$group"/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
-		name=$group/$(basename "$t" .sh)
-		selected "$name" || continue
-		TEST_NAME=$(basename "$t" .sh)
-		log=$LOGDIR/$TEST_NAME.log
-		rm -rf "$LOGDIR/$TEST_NAME".*
-		: >"$log"
-		start=$SECONDS
-		(
-			export TEST_NAME
-			set -e
-			. "$TOP/test/vm/lib.sh"
-			. "$t"
-		) >>"$log" 2>&1
-		result "$name" $? "$log" $((SECONDS - start))
+		selected "$group/$(basename "$t" .sh)" || continue
+		while [ ${#pids[@]} -ge "$jobs" ]; do
+			reap_one
+		done
+		start_test "$t" "$group"
+	done
+	while [ ${#pids[@]} -gt 0 ]; do
+		reap_one
 	done
 }
 
-[ $run_unit = 1 ] && run_script_tests host
-[ $run_vm = 1 ] && run_script_tests vm
+[ $run_unit = 1 ] && run_script_tests host 1
+[ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -10,9 +10,18 @@ KERNEL_DIR=${KERNEL_DIR:-$TOP/build/kernel}
 INITRAMFS_DIR=${INITRAMFS_DIR:-$TOP/build/initramfs}
 VM_ACCEL=${VM_ACCEL:-tcg}
 VM_MEM=${VM_MEM:-1024}
-VM_SMP=${VM_SMP:-1}
+VM_SMP=${VM_SMP:-4}
 VM_TIMEOUT=${VM_TIMEOUT:-120}
-VM_APPEND_BASE="console=ttyS0,115200 panic=-1 oops=panic nokaslr"
+# bios (SeaBIOS) or uefi (OVMF); KASLR is on unless VM_KASLR=0, which
+# replays a failure on the fixed layout (each boot logs its offsets).
+VM_FIRMWARE=${VM_FIRMWARE:-bios}
+VM_KASLR=${VM_KASLR:-1}
+VM_CPU=${VM_CPU:-}
+VM_NUMA=${VM_NUMA:-}
+VM_APPEND_BASE="console=ttyS0,115200 panic=-1 oops=panic"
+[ "$VM_KASLR" = 1 ] || VM_APPEND_BASE="$VM_APPEND_BASE nokaslr"
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 WORK=$LOGDIR/$TEST_NAME.d
 mkdir -p "$WORK"
 
@@ -35,6 +44,32 @@ make_overlay() {
 	rm -rf "$dir"
 }
 
+# QEMU's machine into VM_MACHINE: firmware, CPUs (one host thread for all
+# of them, so two guests share the two cores of a build machine), NUMA.
+vm_machine_args() {
+	local step=$1 n per mem
+
+	VM_MACHINE=(-M pc -m "$VM_MEM" -smp "$VM_SMP")
+	if [ "$VM_ACCEL" = tcg ]; then
+		VM_MACHINE+=(-accel tcg,thread=single)
+	else
+		VM_MACHINE+=(-accel "$VM_ACCEL")
+	fi
+	[ -z "$VM_CPU" ] || VM_MACHINE+=(-cpu "$VM_CPU")
+	if [ "$VM_FIRMWARE" = uefi ]; then
+		cp "$OVMF_VARS" "$WORK/$step.efivars"
+		VM_MACHINE+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			     -drive "if=pflash,format=raw,unit=1,file=$WORK/$step.efivars")
+	fi
+	[ -n "$VM_NUMA" ] || return 0
+	mem=$((VM_MEM / VM_NUMA))
+	per=$((VM_SMP / VM_NUMA))
+	for ((n = 0; n < VM_NUMA; n++)); do
+		VM_MACHINE+=(-object "memory-backend-ram,id=mem$n,size=${mem}M"
+			     -numa "node,nodeid=$n,memdev=mem$n,cpus=$((n * per))-$((n * per + per - 1))")
+	done
+}
+
 # Boot the test kernel with an initramfs and a test script; the serial
 # console goes to $LOGDIR/$TEST_NAME[.STEP].log.  Extra QEMU arguments follow
 # the script.
@@ -48,21 +83,36 @@ vm_run() {
 	make_overlay "$WORK/$step.overlay" "$script"
 	cat "$WORK/$step.overlay" >>"$initrd"
 	rm -f "$log"
-	echo "vm $step: booting, console in $log"
+	vm_machine_args "$step"
+	echo "vm $step: booting ($VM_FIRMWARE, $VM_SMP CPUs${VM_NUMA:+, $VM_NUMA nodes}${VM_CPU:+, cpu $VM_CPU}), console in $log"
 	rc=0
 	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-M pc -accel "$VM_ACCEL" -m "$VM_MEM" -smp "$VM_SMP" \
-		-nodefaults -display none -no-reboot \
+		"${VM_MACHINE[@]}" -nodefaults -display none -no-reboot \
 		-serial "file:$log" \
 		-kernel "$KERNEL_DIR/bzImage" -initrd "$initrd" \
 		-append "$VM_APPEND_BASE ${VM_APPEND:-}" \
 		"$@" || rc=$?
 	LAST_LOG=$log
 	sed -i 's/\r$//' "$log"
+	grep -m 1 '^kjump-init: layout:' "$log" || true
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		fail "vm $step: timed out after ${VM_TIMEOUT}s (log: $log)"
 	fi
 	[ $rc = 0 ] || fail "vm $step: qemu exit status $rc (log: $log)"
+}
+
+# gdb on a snapshot of a KASLR kernel: vmlinux's symbols moved by the
+# KERNELOFFSET in the snapshot's VMCOREINFO (near its start, in either
+# format), the rest of the arguments after that.
+# usage: snapshot_gdb SNAPSHOT [gdb args...]
+snapshot_gdb() {
+	local snap=$1 off
+	shift
+	off=$(head -c 64M "$snap" | grep -a -m 1 -o 'KERNELOFFSET=[0-9a-f]*' |
+		cut -d= -f2)
+	[ -n "$off" ] || echo "snapshot_gdb: no KERNELOFFSET in $snap"
+	timeout 300 gdb -batch -ex "symbol-file -o 0x${off:-0} $KERNEL_DIR/vmlinux" \
+		-ex "core-file $snap" "$@"
 }
 
 # Check that the last guest log has a line matching the extended regex.

@@ -39,8 +39,8 @@ expect '^ksnapshot: /dev/vdc: .* user [1-9][0-9]*\)'
 kp=$TOP/build/bin/kpattern
 "$kp" find "$WORK/snap-b.img" 0x5eed 16 >"$WORK/find.out" 2>&1 || true
 "$kp" find "$WORK/snap-c.img" 0x5eed 16 >>"$WORK/find.out" 2>&1 || true
-timeout 300 gdb -batch -x "$TOP/test/vm/gdb-ps.py" "$KERNEL_DIR/vmlinux" \
-	"$WORK/snap-b.img" >>"$WORK/find.out" 2>&1 || true
+snapshot_gdb "$WORK/snap-b.img" -x "$TOP/test/vm/gdb-ps.py" \
+	>>"$WORK/find.out" 2>&1 || true
 rm -f "$WORK/refiltered"
 makedumpfile -c -d 31 "$WORK/snap-d.img" "$WORK/refiltered" 2>&1 |
 	tr '\r' '\n' | tail -n 2 >>"$WORK/find.out" || true
