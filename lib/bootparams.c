@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bootparams.h"
@@ -76,4 +77,37 @@ int boot_params_build(uint8_t zp[BOOT_PARAMS_SIZE], const struct bzimage *bz,
 	put32(zp, BP_EXT_RAMDISK_SIZE, info->initrd_size >> 32);
 	memcpy(zp + BP_ACPI_RSDP_ADDR, &info->acpi_rsdp, 8);
 	return put_e820(zp, info->e820);
+}
+
+/* "ACPI20=0x..." (or "ACPI=0x...") in the EFI system table's summary. */
+static uint64_t rsdp_from_systab(void)
+{
+	char *text, *p;
+	uint64_t addr = 0;
+
+	if (kj_read_text("/sys/firmware/efi/systab", &text))
+		return 0;
+	p = strstr(text, "ACPI20=");
+	if (!p)
+		p = strstr(text, "ACPI=");
+	if (p)
+		addr = strtoull(strchr(p, '=') + 1, NULL, 0);
+	free(text);
+	return addr;
+}
+
+uint64_t boot_params_running_rsdp(void)
+{
+	uint8_t *zp;
+	size_t size;
+	uint64_t addr = 0;
+
+	/* where this kernel's decompressor found it, BIOS or UEFI */
+	if (!kj_read_file("/sys/kernel/boot_params/data", (void **)&zp,
+			  &size)) {
+		if (size >= BP_ACPI_RSDP_ADDR + 8)
+			memcpy(&addr, zp + BP_ACPI_RSDP_ADDR, 8);
+		free(zp);
+	}
+	return addr ?: rsdp_from_systab();
 }

@@ -27,4 +27,11 @@ struct boot_info {
 int boot_params_build(uint8_t zp[BOOT_PARAMS_SIZE], const struct bzimage *bz,
 		      const void *image, const struct boot_info *info);
 
+/*
+ * The ACPI RSDP's address as the running kernel found it (its own
+ * boot_params, else the EFI system table), for a kernel it starts: under
+ * UEFI no BIOS area holds it.  0 if unknown.
+ */
+uint64_t boot_params_running_rsdp(void);
+
 #endif

@@ -346,6 +346,12 @@ static int add_boot_params(struct load_ctx *c, uint64_t *cmdline_end)
 	info.initrd_addr = o->initrd_addr;
 	info.initrd_size = o->initrd_size;
 	info.e820 = &c->next_map;
+	/*
+	 * No EFI system table goes with it: the next kernel runs as on a
+	 * BIOS machine, EFI runtime services off (docs/window.md), so it
+	 * needs the RSDP handed over to find ACPI under UEFI.
+	 */
+	info.acpi_rsdp = boot_params_running_rsdp();
 	err = boot_params_build(buf, &c->bz, c->kernel_file, &info);
 	if (!err)
 		err = kexec_plan_add(&c->plan, buf, size, o->params_addr, size,
