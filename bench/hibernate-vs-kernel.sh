@@ -76,7 +76,8 @@ EOF
 }
 
 WORKLOAD='kpattern start /tmp/kp 0x5a 64 || exit 1
-(i=0; while :; do i=$((i + 1)); echo $i >/tmp/counter; sleep 0.1; done) &
+(i=0; while :; do i=$((i + 1)); echo $i >/tmp/counter.new
+	mv /tmp/counter.new /tmp/counter; sleep 0.1; done) &
 sleep 2'
 
 run_ours() {

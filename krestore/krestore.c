@@ -503,7 +503,7 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 {
 	struct progress p = {
 		.start = monotonic(),
-		.total = info->pages_data + info->pages_zero,
+		.total = img_range_pages(info),	/* left-out pages too */
 		.what = "restoring",
 	};
 	struct restore_target t;

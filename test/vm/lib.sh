@@ -139,7 +139,9 @@ HIB_LOAD='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --a
 hib_script() {
 	cat <<EOS
 kpattern start /tmp/kp 0x5a 64 || exit 1
-(i=0; while :; do i=\$((i + 1)); echo \$i >/tmp/counter; sleep 0.1; done) &
+# written aside and renamed: a reader never sees the file half-written
+(i=0; while :; do i=\$((i + 1)); echo \$i >/tmp/counter.new
+	mv /tmp/counter.new /tmp/counter; sleep 0.1; done) &
 sleep 2
 before=\$(cat /tmp/counter)
 echo "counter before: \$before"
