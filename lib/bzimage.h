@@ -53,6 +53,8 @@ struct setup_header {
 #define HDRS_MAGIC 0x53726448 /* "HdrS" */
 #define XLF_KERNEL_64 (1 << 0)
 #define XLF_CAN_BE_LOADED_ABOVE_4G (1 << 1)
+#define XLF_5LEVEL (1 << 5)		/* can start with 5-level paging on */
+#define XLF_5LEVEL_ENABLED (1 << 6)	/* built with X86_5LEVEL */
 #define LOADED_HIGH (1 << 0)
 /* 64-bit entry: this far into the protected-mode part. */
 #define BZIMAGE_ENTRY64_OFFSET 0x200

@@ -203,17 +203,3 @@ int kernel_layout_read(struct kernel_layout *kl)
 	vmcore_close(&vc);
 	return err;
 }
-
-int elfcore_kcore_info(struct elfcore_spec *spec)
-{
-	struct kernel_layout kl;
-	int err = kernel_layout_read(&kl);
-
-	if (err)
-		return err;
-	spec->page_offset = kl.page_offset;
-	spec->text_vaddr = kl.text_vaddr;
-	spec->text_paddr = kl.text_paddr;
-	spec->text_size = kl.text_size;
-	return 0;
-}

@@ -60,12 +60,4 @@ struct kernel_layout {
 
 int kernel_layout_read(struct kernel_layout *kl);
 
-/*
- * From /proc/kcore, the running kernel's own description of its layout:
- * the direct map's base (randomized with RANDOMIZE_MEMORY) and the kernel
- * image's mapping (left alone if not found).  An error with a message if
- * /proc/kcore cannot be read or shows no direct map.
- */
-int elfcore_kcore_info(struct elfcore_spec *spec);
-
 #endif

@@ -4,6 +4,7 @@
  * the command line, the ELF core header and the purgatory.  For a kexec
  * jump everything lives in the window reserved at boot; see docs/window.md.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,6 +196,8 @@ static int normal_region(const struct memmap *iomem, uint64_t *lo,
 
 struct load_ctx {
 	const struct load_request *req;
+	struct kernel_layout own;	/* jump: this kernel */
+	bool no5lvl;			/* jump: keep the new one at 4 levels */
 	const struct memmap *iomem;
 	struct load_layout *out;
 	struct kexec_plan plan;
@@ -232,6 +235,37 @@ static int read_inputs(struct load_ctx *c)
 	return 0;
 }
 
+/* Can this CPU do 5-level paging (CPUID.(EAX=7,ECX=0):ECX.LA57)? */
+static bool cpu_has_la57(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 16));
+}
+
+/*
+ * Both kernels of a jump use the same paging levels: relocate_kernel()
+ * goes from one's page tables to the other's with paging on, and
+ * CR4.LA57 cannot change while it is.  A kernel that may choose (built
+ * with X86_5LEVEL, on a CPU with LA57) is told no5lvl when the other
+ * runs four levels; one that cannot run five is refused.
+ */
+static int match_paging(struct load_ctx *c)
+{
+	int want = c->req->paging_levels ?: c->own.levels;
+	bool can5 = c->bz.hdr.xloadflags & XLF_5LEVEL_ENABLED;
+
+	if (want == 5 && (!can5 || !cpu_has_la57())) {
+		kj_seterr("%s: %s, and the kernel it jumps to runs with "
+			  "5-level paging: a jump between them would fault",
+			  c->req->kernel_path, !can5 ?
+			  "built without X86_5LEVEL" : "this CPU has no LA57");
+		return -EINVAL;
+	}
+	c->no5lvl = want == 4 && can5 && cpu_has_la57();
+	return 0;
+}
+
 /* The helper borrows low memory: a segment, so the page swap backs it up. */
 static int add_low_segment(struct load_ctx *c)
 {
@@ -256,9 +290,10 @@ static int add_elfcorehdr(struct load_ctx *c)
 	if (err)
 		return err;
 	spec.ram = &ram;
-	err = elfcore_kcore_info(&spec);
-	if (err)
-		return err;
+	spec.page_offset = c->own.page_offset;
+	spec.text_vaddr = c->own.text_vaddr;
+	spec.text_paddr = c->own.text_paddr;
+	spec.text_size = c->own.text_size;
 	spec.notes = notes;
 	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX);
 	err = elfcore_header_build(&spec, &hdr, &size);
@@ -304,9 +339,10 @@ static char *next_cmdline(struct load_ctx *c)
 	if (!s)
 		return NULL;
 	if (c->req->jump)
-		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
+		snprintf(s, len, "%s%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
 			 " kexec_jump_back_status=0x%" PRIx64,
 			 c->req->cmdline, *c->req->cmdline ? " " : "",
+			 c->no5lvl ? "no5lvl " : "",
 			 o->elfcorehdr_size, o->elfcorehdr_addr,
 			 o->status_addr);
 	else
@@ -428,6 +464,10 @@ static int plan_jump(struct load_ctx *c)
 	struct load_layout *o = c->out;
 	int err;
 
+	err = kernel_layout_read(&c->own);
+	err = err ?: match_paging(c);
+	if (err)
+		return err;
 	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
 	/*
 	 * The status page first, in the window's first page: not a segment,

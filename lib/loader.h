@@ -21,6 +21,12 @@ struct load_request {
 	uint64_t win_start;		/* jump: the reserved window */
 	uint64_t win_end;
 	uint16_t serial_port;		/* purgatory messages, 0: none */
+	/*
+	 * jump: the paging levels the new kernel must run with, 4 or 5
+	 * (0: this kernel's).  A jump goes from page tables to page tables
+	 * with paging on, so both kernels must use the same number.
+	 */
+	int paging_levels;
 };
 
 /* Where things went, for --status and for the user. */
