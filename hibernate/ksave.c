@@ -355,6 +355,7 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 static int describe_original(const struct vmcore *vc, struct img_info *i)
 {
 	char hex[128], value[64], *cmdline;
+	struct vtop vt;
 	int err;
 
 	err = vmcore_info(vc, "OSRELEASE", i->release, sizeof(i->release));
@@ -378,6 +379,11 @@ static int describe_original(const struct vmcore *vc, struct img_info *i)
 		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline");
 		return -ENOENT;
 	}
+	/* the restore helper must run with the same: see match_paging() */
+	err = vtop_init(&vt, vc);
+	if (err)
+		return err;
+	i->paging_levels = vt.levels;
 	return hibernate_ranges((struct vmcore *)vc, i);
 }
 

@@ -246,14 +246,15 @@ static void show_info(const char *source, const struct img_info *i)
 	printf("%s: hibernation image %s, format %u\n"
 	       "created: %s"
 	       "kernel: %s build %s\n"
-	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 "\n"
+	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 ", "
+	       "%u-level paging\n"
 	       "flags:%s%s%s\n"
 	       "RAM ranges: %u\n"
 	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
 	       " left out\n"
 	       "chunks: %" PRIu64 ", image bytes: %" PRIu64 "\n",
 	       source, id, i->version, ctime(&t), i->release, build, i->entry,
-	       i->win_start, i->win_end,
+	       i->win_start, i->win_end, i->paging_levels ?: 4,
 	       i->flags & IMG_F_ZLIB ? " zlib" : "",
 	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "",
 	       i->flags & IMG_F_POISON_FREE ? " free-pages-poisoned" : "",
@@ -322,6 +323,7 @@ static int load_helper(const struct opts *o, const struct img_info *info,
 		.serial_port = 0x3f8,
 		.win_start = info->win_start,
 		.win_end = info->win_end,
+		.paging_levels = info->paging_levels,
 	};
 	struct load_layout layout;
 	int err;

@@ -383,6 +383,7 @@ static void put_header(struct img_disk_header *d, const struct img_info *in)
 	d->kdf_log2n = htole32(in->kdf_log2n);
 	d->kdf_r = htole32(in->kdf_r);
 	d->kdf_p = htole32(in->kdf_p);
+	d->paging_levels = htole32(in->paging_levels);
 	memcpy(d->salt, in->salt, sizeof(d->salt));
 	d->nr_chunks = htole64(in->nr_chunks);
 	d->trailer_offset = htole64(in->trailer_offset);
@@ -414,6 +415,7 @@ static void get_header(const struct img_disk_header *d, struct img_info *out)
 	out->kdf_log2n = le32toh(d->kdf_log2n);
 	out->kdf_r = le32toh(d->kdf_r);
 	out->kdf_p = le32toh(d->kdf_p);
+	out->paging_levels = le32toh(d->paging_levels);
 	memcpy(out->salt, d->salt, sizeof(out->salt));
 	out->nr_chunks = le64toh(d->nr_chunks);
 	out->trailer_offset = le64toh(d->trailer_offset);
@@ -1211,8 +1213,10 @@ static int check_header(struct img_reader *r)
 	if (!bad && (i->flags & IMG_F_ENCRYPTED))
 		bad = bad_kdf(i);
 	bad = bad ?: bad_commit(i);
-	if (!bad && (d->reserved0 || !all_zero(d->reserved1,
-					       sizeof(d->reserved1)) ||
+	if (!bad && i->paging_levels && i->paging_levels != 4 &&
+	    i->paging_levels != 5)
+		bad = "paging levels neither 4 nor 5";
+	if (!bad && (!all_zero(d->reserved1, sizeof(d->reserved1)) ||
 		     !all_zero(d->reserved2, sizeof(d->reserved2))))
 		bad = "reserved fields not zero";
 	if (!bad && !memchr(d->release, 0, sizeof(i->release)))

@@ -49,6 +49,7 @@ struct img_info {
 	uint64_t entry;		/* the jump-back entry to resume at */
 	uint64_t win_start, win_end;	/* the jump window */
 	uint64_t status_addr;	/* the mailbox page */
+	uint32_t paging_levels;	/* the hibernated kernel's: 4, 5, 0 unknown */
 	uint32_t nr_ranges;
 	/* the system's RAM, restored */
 	struct img_range ranges[IMG_MAX_RANGES];
@@ -196,7 +197,7 @@ struct img_disk_header {
 	uint32_t kdf_log2n;
 	uint32_t kdf_r;
 	uint32_t kdf_p;
-	uint32_t reserved0;
+	uint32_t paging_levels;		/* 4 or 5; 0 in older images */
 	uint8_t salt[16];
 	uint64_t nr_chunks;
 	uint64_t trailer_offset;
