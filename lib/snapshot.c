@@ -414,6 +414,7 @@ struct kdump_state {
 	uint64_t bitmap1_off, bitmap2_off, desc_off;
 	uint64_t data_off;		/* where the next page's data goes */
 	uint64_t ndesc;			/* descriptors written */
+	uint64_t desc_max;		/* room for so many before the data */
 	uint64_t bm_block;		/* bitmap block in bm1/bm2 */
 	uint64_t bm_flushed;		/* bitmap blocks written so far */
 	uint8_t bm1[KJ_PAGE_SIZE], bm2[KJ_PAGE_SIZE];
@@ -509,6 +510,13 @@ static int kdump_add_desc(struct writer *w, const struct page_desc *d)
 {
 	struct kdump_state *kd = w->kd;
 
+	/* past the room counted, a descriptor would overwrite page data */
+	if (kd->ndesc >= kd->desc_max) {
+		kj_seterr("%s: more pages to write than the %llu counted "
+			  "before (did the memory change under the snapshot?)",
+			  w->name, (unsigned long long)kd->desc_max);
+		return -EOVERFLOW;
+	}
 	memcpy(kd->desc + (size_t)kd->nbuf * DESC_SIZE, d, DESC_SIZE);
 	kd->nbuf++;
 	kd->ndesc++;
@@ -883,8 +891,8 @@ static int kdump_write_headers(struct writer *w)
 	memcpy(hdr + 436, &u32, 4);
 	u32 = kd->max_mapnr > UINT32_MAX ? UINT32_MAX : kd->max_mapnr;
 	memcpy(hdr + 440, &u32, 4);
-	i32 = 1;
-	memcpy(hdr + 460, &i32, 4);	/* nr_cpus */
+	i32 = vmcore_count_notes(w->in, "CORE", NT_PRSTATUS);
+	memcpy(hdr + 460, &i32, 4);	/* nr_cpus: one register note each */
 
 	v = info_number(w->in, "NUMBER(phys_base)");
 	memcpy(sub, &v, 8);
@@ -922,6 +930,7 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 	kd->bitmap1_off = (1 + kd->sub_blocks) * KJ_PAGE_SIZE;
 	kd->bitmap2_off = kd->bitmap1_off + bm_bytes;
 	kd->desc_off = kd->bitmap2_off + bm_bytes;
+	kd->desc_max = npages;
 	kd->data_off = kd->desc_off +
 		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
 	kd->zbuf_size = compressBound(KJ_PAGE_SIZE);

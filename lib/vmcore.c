@@ -115,10 +115,15 @@ void vmcore_close(struct vmcore *vc)
 	vc->fd = -1;
 }
 
-const void *vmcore_find_note(const struct vmcore *vc, const char *name,
-			     uint32_t type, size_t *descsz)
+/*
+ * The nth note (from 0) named name of the given type, or NULL; *count is
+ * how many there are when nth is past them.
+ */
+static const void *nth_note(const struct vmcore *vc, const char *name,
+			    uint32_t type, int nth, size_t *descsz, int *count)
 {
 	size_t off = 0, nlen = strlen(name) + 1;
+	int seen = 0;
 
 	while (off + sizeof(Elf64_Nhdr) <= vc->notes_size) {
 		const Elf64_Nhdr *nh = (const void *)(vc->notes + off);
@@ -129,13 +134,33 @@ const void *vmcore_find_note(const struct vmcore *vc, const char *name,
 		if (!nh->n_namesz || next > vc->notes_size || next <= off)
 			break;
 		if (nh->n_type == type && nh->n_namesz == nlen &&
-		    !memcmp(vc->notes + name_off, name, nlen)) {
+		    !memcmp(vc->notes + name_off, name, nlen) &&
+		    seen++ == nth) {
 			*descsz = nh->n_descsz;
 			return vc->notes + desc_off;
 		}
 		off = next;
 	}
+	*count = seen;
 	return NULL;
+}
+
+const void *vmcore_find_note(const struct vmcore *vc, const char *name,
+			     uint32_t type, size_t *descsz)
+{
+	int count;
+
+	return nth_note(vc, name, type, 0, descsz, &count);
+}
+
+int vmcore_count_notes(const struct vmcore *vc, const char *name,
+		       uint32_t type)
+{
+	size_t size;
+	int count;
+
+	nth_note(vc, name, type, INT32_MAX, &size, &count);
+	return count;
 }
 
 int vmcore_info(const struct vmcore *vc, const char *key, char *out,

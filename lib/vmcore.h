@@ -46,6 +46,10 @@ void vmcore_close(struct vmcore *vc);
 const void *vmcore_find_note(const struct vmcore *vc, const char *name,
 			     uint32_t type, size_t *descsz);
 
+/* How many notes of that name and type the core has. */
+int vmcore_count_notes(const struct vmcore *vc, const char *name,
+		       uint32_t type);
+
 /*
  * The value of KEY=... in the VMCOREINFO note, copied into out (e.g.
  * "OSRELEASE", "SYMBOL(mem_map)").  -ENOENT if absent.

@@ -8,6 +8,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +22,7 @@
 
 #include "elfcore.h"
 #include "pageclass.h"
+#include "snapshot.h"
 #include "util.h"
 #include "vmcore.h"
 #include "vtop.h"
@@ -434,6 +436,82 @@ static void test_missing_info(void **state)
 	unlink(path);
 }
 
+/* After the first chunk, the free block at 2048 is free no more. */
+struct unfree {
+	const char *path;
+	uint64_t at;	/* its struct page's _mapcount in the core file */
+	bool done;
+};
+
+static void make_unfree(const struct snap_stats *st, void *arg)
+{
+	struct unfree *u = arg;
+	uint32_t mapcount = 0xffffffff;
+	int fd;
+
+	(void)st;
+	if (u->done)
+		return;
+	fd = open(u->path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, &mapcount, 4, u->at), 4);
+	close(fd);
+	u->done = true;
+}
+
+/*
+ * The kdump writer sizes its descriptor area by counting the pages it
+ * will keep, then writes them in a second pass: more pages in the second
+ * pass than counted must fail, not overwrite page data.
+ */
+static void test_kdump_descriptors_bounded(void **state)
+{
+	const struct layout l = { 4, 0xffff9c4d80000000ULL,
+				  0xffffd84e00000000ULL, true, 16, MiB(2) };
+	char out[] = "/tmp/kjump-test-kdumpXXXXXX";
+	struct snap_opts o = { .exclude_classes = 1U << PAGE_FREE,
+			       .progress = make_unfree };
+	struct unfree u = { 0 };
+	struct snap_stats st;
+	struct pageclass pc;
+	struct vmcore vc;
+	struct fake f;
+	uint64_t fd;
+	int ofd;
+
+	(void)state;
+	build(&f, &l, &fd);
+	fill_pages(&f);
+	set_page(&f, 2048, BUDDY, 2, 0, 0);
+	write_phys(&f, fd);
+	u.path = f.path;
+	u.at = 0x2000 + f.maps_pa[0] + 2048 * PAGE_SZ + 48;
+	ofd = mkstemp(out);
+	assert_true(ofd >= 0);
+
+	/* as it is: written */
+	assert_int_equal(vmcore_open(&vc, f.path), 0);
+	assert_int_equal(pageclass_init(&pc, &vc), 0);
+	o.pc = &pc;
+	o.progress = NULL;
+	assert_int_equal(snap_write_kdump(&vc, ofd, out, &o, &st), 0);
+	assert_int_equal(st.pages_class[PAGE_FREE], 8);
+	vmcore_close(&vc);
+
+	/* changed between the passes: refused */
+	assert_int_equal(vmcore_open(&vc, f.path), 0);
+	assert_int_equal(pageclass_init(&pc, &vc), 0);
+	o.progress = make_unfree;
+	o.progress_arg = &u;
+	assert_int_equal(snap_write_kdump(&vc, ofd, out, &o, &st), -EOVERFLOW);
+	assert_true(u.done);
+	assert_non_null(strstr(kj_errmsg(), "more pages to write than"));
+	vmcore_close(&vc);
+	close(ofd);
+	unlink(out);
+	done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_check_core),
 		cmocka_unit_test(test_missing_info),
+		cmocka_unit_test(test_kdump_descriptors_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

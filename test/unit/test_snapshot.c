@@ -74,11 +74,17 @@ static size_t put_note(uint8_t *p, const char *name, uint32_t type,
 static char *make_input(void)
 {
 	char *path = strdup("/tmp/kjump-test-vmcoreXXXXXX");
-	uint8_t notes[512], page[KJ_PAGE_SIZE];
+	uint8_t notes[2048], page[KJ_PAGE_SIZE], prstatus[336] = { 0 };
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph[3] = { { 0 } };
 	size_t nsz = put_note(notes, "VMCOREINFO", 0, info, strlen(info));
 	int fd;
+
+	/* two CPUs' registers */
+	nsz += put_note(notes + nsz, "CORE", NT_PRSTATUS, prstatus,
+			sizeof(prstatus));
+	nsz += put_note(notes + nsz, "CORE", NT_PRSTATUS, prstatus,
+			sizeof(prstatus));
 
 	assert_non_null(path);
 	fd = mkstemp(path);
@@ -348,6 +354,7 @@ static void check_kdump(const char *path, bool compressed)
 	assert_string_equal((char *)hdr + 12 + 130, "6.12.117");
 	assert_int_equal(get32(hdr, 424), compressed ? 1 : 0);
 	assert_int_equal(get32(hdr, 428), KJ_PAGE_SIZE);
+	assert_int_equal(get32(hdr, 460), 2);	/* nr_cpus */
 	sub_blocks = get32(hdr, 432);
 	bitmap_blocks = get32(hdr, 436);
 	assert_int_equal(sub_blocks, 1);
