@@ -18,11 +18,35 @@ static const char *progname = "kjump";
 
 void kj_seterr(const char *fmt, ...)
 {
+	char msg[sizeof(errmsg)];
 	va_list ap;
 
+	/* through a copy: the arguments may include the message itself */
 	va_start(ap, fmt);
-	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(errmsg, msg, sizeof(errmsg));
+}
+
+void kj_preferr(const char *fmt, ...)
+{
+	char msg[sizeof(errmsg)];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n + 3 < sizeof(msg)) {
+		const char *old = kj_errmsg();
+		size_t room = sizeof(msg) - n - 3, len = strnlen(old, room);
+
+		/* as much of the old message as fits */
+		memcpy(msg + n, ": ", 2);
+		memcpy(msg + n + 2, old, len);
+		msg[n + 2 + len] = '\0';
+	}
+	memcpy(errmsg, msg, sizeof(errmsg));
 }
 
 const char *kj_errmsg(void)
@@ -192,6 +216,72 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		p = end;
 	}
 	return found;
+}
+
+ssize_t kj_pread_upto(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
+				  off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+int kj_pread_all(int fd, void *buf, size_t len, uint64_t off,
+		 const char *name)
+{
+	ssize_t n = kj_pread_upto(fd, buf, len, off);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0) {
+		kj_seterr("%s: read at byte %llu: %s", name,
+			  (unsigned long long)off, strerror(-n));
+		return n;
+	}
+	kj_seterr("%s: ends at byte %llu, before byte %llu", name,
+		  (unsigned long long)(off + n),
+		  (unsigned long long)(off + len));
+	return -ENODATA;
+}
+
+int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+		  const char *name)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+		int err = errno;
+
+		if (n > 0) {
+			p += n;
+			off += n;
+			len -= n;
+			continue;
+		}
+		if (n < 0 && err == EINTR)
+			continue;
+		if (!n || err == ENOSPC || err == EFBIG || err == EDQUOT) {
+			kj_seterr("%s: no room at byte %llu", name,
+				  (unsigned long long)off);
+			return -ENOSPC;
+		}
+		kj_seterr("%s: write at byte %llu: %s", name,
+			  (unsigned long long)off, strerror(err));
+		return -err;
+	}
+	return 0;
 }
 
 bool kj_cmdline_bool(const char *cmdline, const char *name)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KJ_PAGE_SIZE 4096UL
@@ -19,6 +20,8 @@
  * naming what failed in kj_errmsg(); tools print it once, at the top.
  */
 void kj_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put "context: " before the message, e.g. which step it stopped. */
+void kj_preferr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *kj_errmsg(void);
 
 /* Print "PROG: message" to stderr. */
@@ -44,6 +47,19 @@ int kj_kv_get(const char *text, size_t len, const char *key, char *out,
 /* The value of the last NAME=VALUE on a kernel command line, into out. */
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);
+
+/*
+ * All len bytes at off of fd, going on after signals and short counts.
+ * A read that meets the end of the file is -ENODATA; a write that finds
+ * no room (full disk, file size limit, quota) -ENOSPC; every error leaves
+ * a message naming name and the byte.
+ */
+int kj_pread_all(int fd, void *buf, size_t len, uint64_t off,
+		 const char *name);
+int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
+		  const char *name);
+/* Bytes read, fewer than len only at the end of the file; or -errno. */
+ssize_t kj_pread_upto(int fd, void *buf, size_t len, uint64_t off);
 
 /* NAME=1, y or on (the last NAME= on the line), as the kernel reads it. */
 bool kj_cmdline_bool(const char *cmdline, const char *name);
