@@ -271,9 +271,13 @@ static int do_load(const struct opts *o, bool jump)
 			err = jump_load_helper(&req, &iomem, &layout);
 		} else {
 			err = loader_load(&req, &iomem, &layout);
-			if (!err)
-				jump_state_write_load(o->kernel, o->initrd,
-						      &req, &layout);
+			if (!err && jump_state_write_load(o->kernel,
+							  o->initrd, &req,
+							  &layout)) {
+				kj_preferr("unloading the image just loaded");
+				kexec_unload();
+				err = -EIO;
+			}
 		}
 	}
 	if (err)
@@ -312,8 +316,10 @@ static int do_helper(const struct opts *o)
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	jump_state_write_helper(entry);
-	return 0;
+	err = jump_state_write_helper(entry);
+	if (err)
+		kj_error("%s", kj_errmsg());
+	return err;
 }
 
 static int do_exec(void)

@@ -338,8 +338,8 @@ static int load_helper(const struct opts *o, const struct img_info *info,
 		 o->append ? o->append : "");
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err) {
-		kj_seterr("loading the restore helper into the image's window: "
-			  "%s", kj_errmsg());
+		kj_preferr("loading the restore helper into the image's "
+			   "window");
 		return err;
 	}
 	if (layout.status_addr != info->status_addr) {

@@ -14,47 +14,81 @@
 #include "mailbox.h"
 #include "util.h"
 
-void jump_state_write_load(const char *kernel, const char *initrd,
-			   const struct load_request *r,
-			   const struct load_layout *l)
+/*
+ * The state file, written aside and renamed over the old one: a later
+ * command reads a whole state or the previous one, never half of one.
+ */
+static int state_write(const char *text)
 {
-	FILE *f;
+	char tmp[] = JUMP_STATE_DIR "/.status.XXXXXX";
+	int fd, err;
 
-	mkdir(JUMP_STATE_DIR, 0755);
-	f = fopen(JUMP_STATE_FILE, "w");
-	if (!f)
-		return;
-	fprintf(f, "mode: %s\n", r->jump ? "jump" : "kexec");
-	fprintf(f, "kernel: %s\n", kernel);
-	fprintf(f, "initrd: %s\n", initrd ? initrd : "(none)");
-	fprintf(f, "command line: %s\n", r->cmdline);
-	if (r->jump)
-		fprintf(f, "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
-			" MiB, %" PRIu64 " MiB free for the kernel)\n",
-			r->win_start, r->win_end,
-			(r->win_end - r->win_start) >> 20,
-			l->free_bytes >> 20);
-	fprintf(f, "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%" PRIx64
-		", %d segments\n", l->entry, l->kernel_addr, l->nr_segments);
-	if (r->jump)
-		fprintf(f, "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
-			"\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
-			"\nstatus page: 0x%" PRIx64 "\n",
-			l->low_start, l->low_end, l->elfcorehdr_addr,
-			l->elfcorehdr_size, l->status_addr);
-	fclose(f);
+	if (mkdir(JUMP_STATE_DIR, 0755) && errno != EEXIST) {
+		kj_seterr("%s: %s", JUMP_STATE_DIR, strerror(errno));
+		return -errno;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		kj_seterr("%s: %s", tmp, strerror(errno));
+		return -errno;
+	}
+	err = kj_pwrite_all(fd, text, strlen(text), 0, tmp);
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	close(fd);
+	if (!err && rename(tmp, JUMP_STATE_FILE)) {
+		err = -errno;
+		kj_seterr("%s: %s", JUMP_STATE_FILE, strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
-void jump_state_write_helper(uint64_t entry)
+int jump_state_write_load(const char *kernel, const char *initrd,
+			  const struct load_request *r,
+			  const struct load_layout *l)
 {
-	FILE *f;
+	char text[16384];
+	size_t n;
 
-	mkdir(JUMP_STATE_DIR, 0755);
-	f = fopen(JUMP_STATE_FILE, "w");
-	if (!f)
-		return;
-	fprintf(f, "mode: jump back\nentry: 0x%" PRIx64 "\n", entry);
-	fclose(f);
+	n = snprintf(text, sizeof(text), "mode: %s\nkernel: %s\n"
+		     "initrd: %s\ncommand line: %s\n",
+		     r->jump ? "jump" : "kexec", kernel,
+		     initrd ? initrd : "(none)", r->cmdline);
+	if (r->jump && n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+			      " MiB, %" PRIu64 " MiB free for the kernel)\n",
+			      r->win_start, r->win_end,
+			      (r->win_end - r->win_start) >> 20,
+			      l->free_bytes >> 20);
+	if (n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%"
+			      PRIx64 ", %d segments\n", l->entry,
+			      l->kernel_addr, l->nr_segments);
+	if (r->jump && n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
+			      "\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
+			      "\nstatus page: 0x%" PRIx64 "\n",
+			      l->low_start, l->low_end, l->elfcorehdr_addr,
+			      l->elfcorehdr_size, l->status_addr);
+	if (n >= sizeof(text)) {
+		kj_seterr("%s: the state does not fit", JUMP_STATE_FILE);
+		return -E2BIG;
+	}
+	return state_write(text);
+}
+
+int jump_state_write_helper(uint64_t entry)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "mode: jump back\nentry: 0x%" PRIx64
+		 "\n", entry);
+	return state_write(text);
 }
 
 void jump_state_clear(void)
@@ -117,8 +151,14 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 	err = err ?: loader_load(req, iomem, layout);
 	if (err)
 		return err;
-	jump_state_write_load(req->kernel_path, req->initrd_path, req,
-			      layout);
+	/* later commands find the image through the state: none, no image */
+	err = jump_state_write_load(req->kernel_path, req->initrd_path, req,
+				    layout);
+	if (err) {
+		kj_preferr("unloading the image just loaded");
+		kexec_unload();
+		return err;
+	}
 	err = mailbox_write(layout->status_addr, "");
 	if (err)
 		fprintf(stderr, "warning: %s; a panic of the helper will not "

@@ -13,10 +13,10 @@
 #define JUMP_STATE_DIR "/run/kjump"
 #define JUMP_STATE_FILE JUMP_STATE_DIR "/status"
 
-void jump_state_write_load(const char *kernel, const char *initrd,
-			   const struct load_request *r,
-			   const struct load_layout *l);
-void jump_state_write_helper(uint64_t entry);
+int jump_state_write_load(const char *kernel, const char *initrd,
+			  const struct load_request *r,
+			  const struct load_layout *l);
+int jump_state_write_helper(uint64_t entry);
 void jump_state_clear(void);
 /* The value of "KEY: value" in the state, into out.  -ENOENT if none. */
 int jump_state_get(const char *key, char *out, size_t len);

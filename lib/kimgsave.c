@@ -31,8 +31,6 @@
 #define VERSION 2
 #define CHUNK MiB(1)
 
-
-
 /* What is loaded now: from the jump state and /proc/kimgcore. */
 struct loaded {
 	char kernel[4096];
@@ -109,9 +107,13 @@ static int read_loaded(struct loaded *l)
 	return sha256_file(l->kernel, l->h.kernel_sha256);
 }
 
-/* Copy len bytes from (src or physical memory) to (dst or physical). */
-static int copy_range(int src, uint64_t src_off, int dst, uint64_t dst_off,
-		      uint64_t len, const char *what)
+/*
+ * Copy len bytes from src_name (the file src, or physical memory if src
+ * is -1) to dst_name (likewise), naming the side that failed.
+ */
+static int copy_range(int src, uint64_t src_off, const char *src_name,
+		      int dst, uint64_t dst_off, const char *dst_name,
+		      uint64_t len)
 {
 	char *buf = malloc(CHUNK);
 	int err = buf ? 0 : -ENOMEM;
@@ -120,69 +122,107 @@ static int copy_range(int src, uint64_t src_off, int dst, uint64_t dst_off,
 		size_t n = len - done < CHUNK ? len - done : CHUNK;
 
 		if (src >= 0)
-			err = pread(src, buf, n, src_off + done) == (ssize_t)n ?
-				      0 : -EIO;
+			err = kj_pread_all(src, buf, n, src_off + done,
+					   src_name);
 		else
 			err = phys_read(src_off + done, buf, n);
 		if (err)
 			break;
 		if (dst >= 0)
-			err = pwrite(dst, buf, n, dst_off + done) == (ssize_t)n ?
-				      0 : -errno ?: -EIO;
+			err = kj_pwrite_all(dst, buf, n, dst_off + done,
+					    dst_name);
 		else
 			err = phys_write(dst_off + done, buf, n);
 	}
-	if (err && !kj_errmsg()[0])
-		kj_seterr("%s: %s", what, strerror(-err));
 	free(buf);
+	return err;
+}
+
+/* Segments, then the window if asked for, then the header. */
+static int write_parts(int out, const char *name, const struct loaded *l,
+		       int core, bool with_window)
+{
+	struct kimg_header h = l->h, none = { 0 };
+	int err;
+
+	if (with_window)
+		h.flags |= KIMG_WINDOW;
+	/* until the header is written last, this is no saved helper */
+	err = kj_pwrite_all(out, &none, sizeof(none), 0, name);
+	err = err ?: copy_range(core, 0, KIMGCORE, out, KJ_PAGE_SIZE, name,
+				l->h.kimgcore_size);
+	if (!err && with_window)
+		err = copy_range(-1, l->win_start, "/dev/mem", out,
+				 KJ_PAGE_SIZE + l->h.kimgcore_size, name,
+				 l->win_end - l->win_start);
+	err = err ?: kj_pwrite_all(out, &h, sizeof(h), 0, name);
+	if (!err && fsync(out)) {
+		err = -errno;
+		kj_seterr("%s: %s", name, strerror(errno));
+	}
+	return err;
+}
+
+/*
+ * A file is written beside path and renamed over it once complete and on
+ * disk: a save that fails (or a switch that fails after it) leaves the
+ * previous save as it was.  A disk is written in place.
+ */
+static int write_save(const char *path, const struct loaded *l, int core,
+		      bool with_window)
+{
+	char tmp[4096];
+	struct stat st;
+	int out, err;
+
+	if (!stat(path, &st) && S_ISBLK(st.st_mode)) {
+		out = open(path, O_WRONLY | O_CLOEXEC);
+		if (out < 0) {
+			kj_seterr("%s: %s", path, strerror(errno));
+			return -errno;
+		}
+		err = write_parts(out, path, l, core, with_window);
+		close(out);
+		return err;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	out = mkstemp(tmp);
+	if (out < 0) {
+		kj_seterr("%s: %s", tmp, strerror(errno));
+		return -errno;
+	}
+	err = write_parts(out, tmp, l, core, with_window);
+	close(out);
+	if (!err && rename(tmp, path)) {
+		err = -errno;
+		kj_seterr("%s: %s", path, strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
 	return err;
 }
 
 int kimg_save(const char *path, bool with_window)
 {
-	struct kimg_header zero = { 0 };
 	struct loaded l;
 	char entry[64];
-	int in, out, err;
+	int core, err;
 
 	err = read_loaded(&l);
 	if (err)
-		goto fail;
+		return err;
 	if (!jump_state_get("entry", entry, sizeof(entry)) &&
 	    strtoull(entry, NULL, 16) == l.h.entry) {
 		kj_seterr("the helper has not run yet: jump to it once first");
-		err = -EINVAL;
-		goto fail;
+		return -ENODATA;
 	}
-	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0) {
-		kj_seterr("%s: %s", path, strerror(errno));
-		err = -errno;
-		goto fail;
+	core = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
+	if (core < 0) {
+		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
+		return -errno;
 	}
-	in = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
-	/* the header goes last: until then the file is not a saved helper */
-	err = pwrite(out, &zero, sizeof(zero), 0) == sizeof(zero) ? 0 : -EIO;
-	err = err ?: copy_range(in, 0, out, KJ_PAGE_SIZE, l.h.kimgcore_size,
-				KIMGCORE);
-	if (with_window)
-		l.h.flags |= KIMG_WINDOW;
-	if (with_window)
-		err = err ?: copy_range(-1, l.win_start, out,
-					KJ_PAGE_SIZE + l.h.kimgcore_size,
-					l.win_end - l.win_start, "/dev/mem");
-	if (!err && (pwrite(out, &l.h, sizeof(l.h), 0) != sizeof(l.h) ||
-		     fsync(out)))
-		err = -errno;
-	if (in >= 0)
-		close(in);
-	close(out);
-	if (err) {
-		unlink(path);
-		if (!strstr(kj_errmsg(), "/"))
-			kj_seterr("%s: %s", path, strerror(-err));
-	}
-fail:
+	err = write_save(path, &l, core, with_window);
+	close(core);
 	return err;
 }
 
@@ -243,17 +283,15 @@ int kimg_load(const char *path)
 		goto out;
 	}
 	if (f.flags & KIMG_WINDOW)
-		err = copy_range(in, KJ_PAGE_SIZE + f.kimgcore_size, -1,
-				 f.win_start, f.win_end - f.win_start, path);
+		err = copy_range(in, KJ_PAGE_SIZE + f.kimgcore_size, path, -1,
+				 f.win_start, "/dev/mem",
+				 f.win_end - f.win_start);
 	/* the segments' pages, then the entry the next jump takes */
-	err = err ?: copy_range(in, KJ_PAGE_SIZE + KJ_PAGE_SIZE, core,
-				KJ_PAGE_SIZE,
-				f.kimgcore_size - KJ_PAGE_SIZE, KIMGCORE);
-	if (!err && pwrite(core, &f.entry, sizeof(f.entry),
-			   offsetof(Elf64_Ehdr, e_entry)) != sizeof(f.entry)) {
-		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
-		err = -errno;
-	}
+	err = err ?: copy_range(in, KJ_PAGE_SIZE + KJ_PAGE_SIZE, path, core,
+				KJ_PAGE_SIZE, KIMGCORE,
+				f.kimgcore_size - KJ_PAGE_SIZE);
+	err = err ?: kj_pwrite_all(core, &f.entry, sizeof(f.entry),
+				   offsetof(Elf64_Ehdr, e_entry), KIMGCORE);
 out:
 	if (in >= 0)
 		close(in);

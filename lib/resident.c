@@ -189,10 +189,10 @@ static int save_current(void)
 	path_of(cur, ".img", path, sizeof(path));
 	err = kimg_save(path, false);
 	/* loaded but never entered: there is nothing to keep */
-	if (err == -EINVAL && strstr(kj_errmsg(), "has not run"))
+	if (err == -ENODATA)
 		return 0;
 	if (err)
-		kj_seterr("saving resident kernel %s: %s", cur, kj_errmsg());
+		kj_preferr("saving resident kernel %s", cur);
 	return err;
 }
 
@@ -237,7 +237,7 @@ int resident_switch(const char *name, double *secs, int *first, char *next,
 	if (!*first) {
 		err = kimg_load(path);
 		if (err) {
-			kj_seterr("resident kernel %s: %s", name, kj_errmsg());
+			kj_preferr("resident kernel %s", name);
 			kexec_unload();
 			jump_state_clear();
 			return err;

@@ -13,6 +13,18 @@ kimgcore save /dev/vda; echo \"not run: \$?\"
 kjump -e || exit 1
 kimgcore save /dev/vda || exit 1
 echo saved
+# A save to a file goes beside it and over it only once complete: where
+# there is no room for a second copy, the first stays as it was.
+kimgcore save /tmp/h.img || exit 1
+size=\$(stat -c %s /tmp/h.img)
+mkdir /tmp/small
+mount -t tmpfs -o size=\$((size / 1048576 + 2))m tmpfs /tmp/small || exit 1
+mv /tmp/h.img /tmp/small/h.img || exit 1
+before=\$(md5sum </tmp/small/h.img)
+kjump -e || exit 1
+kimgcore save /tmp/small/h.img; echo \"no room: \$?\"
+[ \"\$(md5sum </tmp/small/h.img)\" = \"\$before\" ] && echo \"first save intact\"
+ls /tmp/small
 " -drive "file=$WORK/saved.img,format=raw,if=virtio"
 expect_success
 expect '^kimgcore: no helper loaded for a jump'
@@ -21,6 +33,10 @@ expect '^kimgcore: the helper has not run yet'
 expect '^not run: 1$'
 expect '^kjump-helper: visit 1$'
 expect '^saved$'
+expect '^kimgcore: /tmp/small/h\.img\.[A-Za-z0-9]+: no room at byte [0-9]+$'
+expect '^no room: 1$'
+expect '^first save intact$'
+expect '^h\.img$'
 
 VM_TIMEOUT=300 vm_run resume "
 kpattern start /tmp/kp 0x42 16 || exit 1
