@@ -66,6 +66,14 @@ $(B)/test/unit/%: $(B)/obj/test/unit/%.o $(B)/libkjump.a
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ -lcmocka $(LDLIBS)
 
+# ACPI tables for the unit tests, compiled as vendors' firmware has them
+# (no optimisation: root-prefixed names stay).
+UNIT_AML := $(patsubst test/unit/acpi/%.asl,$(B)/test/unit/acpi/%.aml,\
+	$(wildcard test/unit/acpi/*.asl))
+$(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
+	@mkdir -p $(dir $@)
+	iasl -oa -p $(basename $@) $< >/dev/null
+
 # The test kernel, a variant without kexec jump for the error tests, and
 # one with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own.
 kernel: deps
@@ -79,7 +87,7 @@ initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz
 	@initramfs/build.sh test $(B)/initramfs/test.cpio.gz
 
-unit-test: deps $(UNIT_BINS)
+unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 
 test: all unit-test kernel initramfs
 	@test/run.sh

@@ -35,29 +35,6 @@ static void usage(FILE *out)
 	      "See kacpi(8).\n", out);
 }
 
-/* Does the kernel's /sys/power/FILE list WORD? */
-static bool kernel_offers(const char *file, const char *word)
-{
-	char path[64], *text, *p;
-	size_t n = strlen(word);
-	bool found = false;
-
-	snprintf(path, sizeof(path), "/sys/power/%s", file);
-	if (kj_read_text(path, &text))
-		return false;
-	for (p = text; (p = strstr(p, word)); p += n) {
-		bool start = p == text || p[-1] == ' ' || p[-1] == '[';
-		bool end = !p[n] || p[n] == ' ' || p[n] == ']' || p[n] == '\n';
-
-		if (start && end) {
-			found = true;
-			break;
-		}
-	}
-	free(text);
-	return found;
-}
-
 static int show_states(void)
 {
 	static const char *const what[] = {
@@ -81,8 +58,8 @@ static int show_states(void)
 		       s.slp_typ_a[x], s.slp_typ_b[x]);
 	}
 	printf("kernel: S3 %s, S4 platform mode %s\n",
-	       kernel_offers("mem_sleep", "deep") ? "offered" : "not offered",
-	       kernel_offers("disk", "platform") ? "offered" : "not offered");
+	       acpi_kernel_s3() ? "offered" : "not offered",
+	       acpi_kernel_s4() ? "offered" : "not offered");
 	return 0;
 }
 
@@ -134,7 +111,7 @@ static int suspend(int wakeup)
 			  "DSDT): suspend to RAM is not supported here");
 		err = -EOPNOTSUPP;
 	}
-	if (!err && !kernel_offers("mem_sleep", "deep")) {
+	if (!err && !acpi_kernel_s3()) {
 		kj_seterr("/sys/power/mem_sleep does not offer 'deep' (S3): "
 			  "this kernel cannot suspend to RAM");
 		err = -EOPNOTSUPP;

@@ -288,10 +288,9 @@ static int prepare_target(struct opts *o)
 static void platform_wake(void)
 {
 	static const char path[] = "/sys/power/kexec_jump_wake";
-	struct acpi_sleep s;
 	int fd;
 
-	if (acpi_sleep_states(&s) || !s.defined[4])
+	if (!acpi_kernel_s4())
 		return;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {

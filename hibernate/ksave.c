@@ -486,9 +486,15 @@ static void enter_s4(void)
 	struct acpi_sleep s;
 	int fd;
 
-	if (acpi_sleep_states(&s) || !s.defined[4]) {
-		printf("ksave: the firmware defines no ACPI S4 (\\_S4); "
-		       "powering off instead\n");
+	/* the kernel decides; the tables say why it would not */
+	if (!acpi_kernel_s4()) {
+		if (acpi_sleep_states(&s) || !s.defined[4])
+			printf("ksave: the firmware defines no ACPI S4 "
+			       "(\\_S4); powering off instead\n");
+		else
+			printf("ksave: this kernel offers no ACPI S4 "
+			       "(\"platform\" in /sys/power/disk); powering "
+			       "off instead\n");
 		return;
 	}
 	fd = open("/dev/snapshot", O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,8 @@
 
 #define AML_NAME_OP 0x08
 #define AML_PACKAGE_OP 0x12
+#define AML_ROOT_CHAR '\\'
+#define AML_PARENT_PREFIX '^'
 #define ACPI_HEADER_SIZE 36
 
 /* One AML integer constant at p: Zero, One, Ones or Byte/Word prefix. */
@@ -66,16 +68,74 @@ static void parse_package(const uint8_t *p, const uint8_t *end, int x,
 	s->defined[x] = true;
 }
 
+/*
+ * A NameOp declaring \_Sx at p: the name a NameSeg "_Sx_", alone (inside
+ * the root scope, as QEMU emits it) or after a root or parent prefix (as
+ * iasl keeps "Name (\_S3, ...)" declared from another scope); the index
+ * of the package after it, or 0.
+ */
+static size_t sleep_name(const uint8_t *p, const uint8_t *end, int *x)
+{
+	size_t n = 1;
+
+	if (p[0] != AML_NAME_OP)
+		return 0;
+	if (p + n < end && p[n] == AML_ROOT_CHAR)
+		n++;
+	else
+		while (p + n < end && p[n] == AML_PARENT_PREFIX)
+			n++;
+	if (p + n + 4 > end || p[n] != '_' || p[n + 1] != 'S' ||
+	    p[n + 2] < '0' || p[n + 2] > '5' || p[n + 3] != '_')
+		return 0;
+	*x = p[n + 2] - '0';
+	return n + 4;
+}
+
 void acpi_parse_sleep(const uint8_t *aml, size_t len, struct acpi_sleep *s)
 {
 	const uint8_t *end = aml + len;
 
-	for (const uint8_t *p = aml; p + 6 <= end; p++) {
-		if (p[0] != AML_NAME_OP || p[1] != '_' || p[2] != 'S' ||
-		    p[3] < '0' || p[3] > '5' || p[4] != '_')
-			continue;
-		parse_package(p + 5, end, p[3] - '0', s);
+	for (const uint8_t *p = aml; p < end; p++) {
+		int x;
+		size_t n = sleep_name(p, end, &x);
+
+		if (n)
+			parse_package(p + n, end, x, s);
 	}
+}
+
+/* Does the kernel's /sys/power/FILE list WORD (as "WORD" or "[WORD]")? */
+static bool kernel_offers(const char *file, const char *word)
+{
+	char path[64], *text, *p;
+	size_t n = strlen(word);
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/sys/power/%s", file);
+	if (kj_read_text(path, &text))
+		return false;
+	for (p = text; (p = strstr(p, word)); p += n) {
+		bool start = p == text || p[-1] == ' ' || p[-1] == '[';
+		bool end = !p[n] || p[n] == ' ' || p[n] == ']' || p[n] == '\n';
+
+		if (start && end) {
+			found = true;
+			break;
+		}
+	}
+	free(text);
+	return found;
+}
+
+bool acpi_kernel_s3(void)
+{
+	return kernel_offers("mem_sleep", "deep");
+}
+
+bool acpi_kernel_s4(void)
+{
+	return kernel_offers("disk", "platform");
 }
 
 static void parse_table(const char *path, struct acpi_sleep *s)

@@ -20,6 +20,15 @@ void acpi_parse_sleep(const uint8_t *aml, size_t len, struct acpi_sleep *s);
 /* From the DSDT and every SSDT in ACPI_TABLES; -ENOENT without ACPI. */
 int acpi_sleep_states(struct acpi_sleep *s);
 
+/*
+ * What the kernel offers, which decides: it enables a state only where the
+ * firmware's \_Sx evaluates and the hardware can enter it.  S3: "deep" in
+ * /sys/power/mem_sleep; S4 through the firmware: "platform" in
+ * /sys/power/disk.
+ */
+bool acpi_kernel_s3(void);
+bool acpi_kernel_s4(void);
+
 /* The FACS: its hardware signature and flags (bit 0: S4BIOS). */
 int acpi_facs(uint32_t *signature, uint32_t *flags);
 
