@@ -107,20 +107,13 @@ static int open_output(const char *path)
  */
 static int add_borrowed_memory(struct vmcore *vc)
 {
-	uint64_t lo = 0, hi = 0, entry = 0, *src, base;
-	char value[64], *cmdline;
+	uint64_t lo = 0, hi = 0, list, *src, base;
 	struct vmcore_load *loads;
 	struct memmap own;
 	int n, added = 0;
 
-	if (kj_read_text("/proc/cmdline", &cmdline))
-		return -EIO;
-	if (!kj_cmdline_param(cmdline, "kexec_jump_back_entry", value,
-			      sizeof(value)))
-		kj_parse_size(value, &entry);
-	free(cmdline);
 	/* the low memory the helper got is what it borrowed */
-	if (!entry || memmap_read_iomem(&own) ||
+	if (kimage_page_list(vc, &list) || memmap_read_iomem(&own) ||
 	    low_memory_range(&own, &lo, &hi))
 		return -ENOENT;
 	n = (hi - lo) / KJ_PAGE_SIZE;
@@ -134,7 +127,7 @@ static int add_borrowed_memory(struct vmcore *vc)
 	}
 	vc->loads = loads;
 	base = vmcore_direct_map_base(vc);
-	if (kimage_swap_sources(vc, entry, lo, hi, src)) {
+	if (kimage_swap_sources(vc, list, lo, hi, src)) {
 		free(src);
 		return -ENOENT;
 	}

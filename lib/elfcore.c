@@ -138,6 +138,10 @@ int elfcore_read_notes(struct elfcore_note *notes, int max)
 	if (max > 0 &&
 	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
+	/* where the jump image keeps displaced pages (kernel-patches 0009) */
+	if (n < max &&
+	    read_hex_pair("/sys/kernel/kexec_jump_note", &addr, &size) == 2)
+		notes[n++] = (struct elfcore_note){ addr, size };
 	for (int cpu = 0; n < max; cpu++) {
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/cpu/cpu%d/crash_notes", cpu);

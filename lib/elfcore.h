@@ -7,7 +7,7 @@
 
 #include "memmap.h"
 
-#define ELFCORE_NOTES_MAX 260	/* VMCOREINFO + crash notes of 256 CPUs */
+#define ELFCORE_NOTES_MAX 260	/* VMCOREINFO, KEXEC_JUMP, 256 CPUs' notes */
 
 /* A note already in memory: physical address and size. */
 struct elfcore_note {
@@ -39,7 +39,8 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 			 size_t *size);
 
 /*
- * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo) and the
+ * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo), the
+ * jump image's KEXEC_JUMP note (/sys/kernel/kexec_jump_note) and the
  * per-CPU crash notes.  Returns how many were found.
  */
 int elfcore_read_notes(struct elfcore_note *notes, int max);

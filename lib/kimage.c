@@ -11,22 +11,41 @@
 #define IND_INDIRECTION 0x2
 #define IND_DONE 0x4
 #define IND_SOURCE 0x8
-/* relocate_kernel_64.S: DATA(0x30), after 2048 bytes of code */
-#define CP_PA_BACKUP_PAGES_MAP 0x830
 /* a list longer than this is not one */
 #define MAX_ENTRIES (1UL << 22)
 
-int kimage_swap_sources(const struct vmcore *vc, uint64_t jump_back_entry,
+int kimage_page_list(const struct vmcore *vc, uint64_t *page_list)
+{
+	char text[64], value[32];
+	const char *note;
+	size_t size;
+
+	note = vmcore_find_note(vc, "KEXEC_JUMP", 0, &size);
+	if (!note || size >= sizeof(text)) {
+		kj_seterr("%s: no KEXEC_JUMP note (the original kernel lacks "
+			  "kernel-patches 0009?)", vc->path);
+		return -ENOENT;
+	}
+	memcpy(text, note, size);
+	text[size] = '\0';
+	if (kj_kv_get(text, size, "PAGE_LIST", value, sizeof(value)) ||
+	    kj_unhex64(value, page_list) || *page_list & (KJ_PAGE_SIZE - 1)) {
+		kj_seterr("%s: KEXEC_JUMP note without a page list", vc->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int kimage_swap_sources(const struct vmcore *vc, uint64_t page_list,
 			uint64_t lo, uint64_t hi, uint64_t *src)
 {
-	uint64_t control = ALIGN_DOWN(jump_back_entry, KJ_PAGE_SIZE);
-	uint64_t entry, ptr = 0, dest = 0, found = 0, want;
-	int err;
+	/* the list starts as if an entry had pointed at its first page */
+	uint64_t entry = page_list | IND_INDIRECTION;
+	uint64_t ptr = 0, dest = 0, found = 0, want;
+	int err = 0;
 
 	want = (hi - lo) / KJ_PAGE_SIZE;
 	memset(src, 0, want * sizeof(*src));
-	err = vmcore_read_phys(vc, control + CP_PA_BACKUP_PAGES_MAP, &entry,
-			       sizeof(entry));
 	for (unsigned long n = 0; !err && n < MAX_ENTRIES; n++) {
 		if (!entry || (entry & IND_DONE))
 			break;

@@ -347,6 +347,17 @@ static int nibble(char c)
 	return -1;
 }
 
+int kj_unhex64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!isxdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return *end || errno ? -EINVAL : 0;
+}
+
 int kj_unhex(const char *s, void *out, size_t n)
 {
 	uint8_t *b = out;

@@ -72,6 +72,8 @@ bool kj_is_zero(const void *p, size_t len);
 
 /* n bytes as 2n lowercase hex digits and a NUL, into out. */
 void kj_hex(const void *p, size_t n, char *out);
+/* A number in hex digits without "0x", as the kernel's %lx writes it. */
+int kj_unhex64(const char *s, uint64_t *v);
 /* Exactly 2n hex digits (and nothing after them) into n bytes. */
 int kj_unhex(const char *s, void *out, size_t n);
 

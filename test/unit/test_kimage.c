@@ -44,16 +44,15 @@ static char *make_core(const uint64_t (*words)[2], int n)
 	return path;
 }
 
-static int sources(const uint64_t (*words)[2], int n, uint64_t lo,
-		   uint64_t hi, uint64_t *src)
+static int sources(const uint64_t (*words)[2], int n, uint64_t list,
+		   uint64_t lo, uint64_t hi, uint64_t *src)
 {
 	char *path = make_core(words, n);
 	struct vmcore vc;
 	int err;
 
 	assert_int_equal(vmcore_open(&vc, path), 0);
-	/* the jump-back entry lies in the control page at 0x1000 */
-	err = kimage_swap_sources(&vc, 0x10f2, lo, hi, src);
+	err = kimage_swap_sources(&vc, list, lo, hi, src);
 	vmcore_close(&vc);
 	unlink(path);
 	free(path);
@@ -62,9 +61,8 @@ static int sources(const uint64_t (*words)[2], int n, uint64_t lo,
 
 static void list_gives_each_destination_its_source(void **state)
 {
-	/* head -> indirection page 0x2000 -> (continued in 0x3000) */
+	/* list page 0x2000 -> (continued in 0x3000) */
 	static const uint64_t words[][2] = {
-		{ 0x1830, 0x2000 | 2 },
 		{ 0x2000, 0x8000 | 1 },		/* destination 0x8000 */
 		{ 0x2008, 0x5000 | 8 },		/* its source */
 		{ 0x2010, 0x3000 | 2 },		/* next indirection page */
@@ -76,8 +74,8 @@ static void list_gives_each_destination_its_source(void **state)
 	uint64_t src[2];
 
 	(void)state;
-	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0xa000,
-				 src), 0);
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x2000, 0x8000,
+				 0xa000, src), 0);
 	assert_int_equal(src[0], 0x5000);
 	assert_int_equal(src[1], 0x6000);
 }
@@ -85,7 +83,6 @@ static void list_gives_each_destination_its_source(void **state)
 static void incomplete_list_is_refused(void **state)
 {
 	static const uint64_t words[][2] = {
-		{ 0x1830, 0x2000 | 2 },
 		{ 0x2000, 0x8000 | 1 },
 		{ 0x2008, 0x5000 | 8 },
 		{ 0x2010, 4 },
@@ -93,21 +90,22 @@ static void incomplete_list_is_refused(void **state)
 	uint64_t src[2];
 
 	(void)state;
-	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0xa000,
-				 src), -ENOENT);
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x2000, 0x8000,
+				 0xa000, src), -ENOENT);
 	assert_non_null(strstr(kj_errmsg(), "covers 1 of 2 pages"));
 }
 
 static void list_outside_the_core_is_refused(void **state)
 {
 	static const uint64_t words[][2] = {
-		{ 0x1830, 0x40000000 | 2 },	/* not in the core */
+		{ 0x1830, 0x1234 },
 	};
 	uint64_t src[1];
 
 	(void)state;
-	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0x9000,
-				 src), -ENOENT);
+	/* the list's page is not in the core */
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x40000000, 0x8000,
+				 0x9000, src), -ENOENT);
 	assert_non_null(strstr(kj_errmsg(), "not in the core"));
 }
 
@@ -115,14 +113,62 @@ static void looping_list_ends(void **state)
 {
 	/* an indirection page pointing at itself: bounded, then refused */
 	static const uint64_t words[][2] = {
-		{ 0x1830, 0x2000 | 2 },
 		{ 0x2000, 0x2000 | 2 },
 	};
 	uint64_t src[1];
 
 	(void)state;
-	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x8000, 0x9000,
-				 src), -ENOENT);
+	assert_int_equal(sources(words, ARRAY_SIZE(words), 0x2000, 0x8000,
+				 0x9000, src), -ENOENT);
+}
+
+/* A core with only a KEXEC_JUMP note of the given text (NULL: none). */
+static int list_from_note(const char *text, uint64_t *list)
+{
+	char path[] = "/tmp/kjump-test-kjnoteXXXXXX";
+	uint8_t note[128] = { 0 };
+	Elf64_Nhdr nh = { sizeof("KEXEC_JUMP"), 0, 0 };
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[2] = { { 0 } };
+	struct vmcore vc;
+	int fd = mkstemp(path), err;
+
+	assert_true(fd >= 0);
+	nh.n_descsz = text ? strlen(text) : 0;
+	memcpy(note, &nh, sizeof(nh));
+	memcpy(note + sizeof(nh), "KEXEC_JUMP", sizeof("KEXEC_JUMP"));
+	if (text)
+		memcpy(note + sizeof(nh) + 12, text, nh.n_descsz);
+	elfcore_init_ehdr(&eh, 2);
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x1000,
+			      .p_filesz = text ? sizeof(nh) + 12 +
+						 ALIGN_UP(nh.n_descsz, 4) : 0 };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF,
+			      .p_filesz = 0x1000, .p_memsz = 0x1000 };
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, note, sizeof(note), 0x1000), sizeof(note));
+	close(fd);
+	assert_int_equal(vmcore_open(&vc, path), 0);
+	err = kimage_page_list(&vc, list);
+	vmcore_close(&vc);
+	unlink(path);
+	return err;
+}
+
+/* kernel-patches 0009 says where the list is, in the kernel's %lx. */
+static void page_list_from_the_note(void **state)
+{
+	uint64_t list = 0;
+
+	(void)state;
+	assert_int_equal(list_from_note("PAGE_LIST=1f64c000\n", &list), 0);
+	assert_int_equal(list, 0x1f64c000);
+	assert_int_equal(list_from_note(NULL, &list), -ENOENT);
+	assert_non_null(strstr(kj_errmsg(), "no KEXEC_JUMP note"));
+	assert_int_equal(list_from_note("PAGE_LIST=1f64c001\n", &list),
+			 -EINVAL);
+	assert_int_equal(list_from_note("PAGE_LIST=zz\n", &list), -EINVAL);
 }
 
 int main(void)
@@ -132,6 +178,7 @@ int main(void)
 		cmocka_unit_test(incomplete_list_is_refused),
 		cmocka_unit_test(list_outside_the_core_is_refused),
 		cmocka_unit_test(looping_list_ends),
+		cmocka_unit_test(page_list_from_the_note),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
