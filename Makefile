@@ -19,7 +19,8 @@ LDLIBS := -lelf -lz -ldeflate -lgcrypt -lgpg-error -lm
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
-PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern
+PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern \
+	kdropcap
 kjump_SRCS := kjump/kjump.c
 kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := hibernate/ksnapshot.c
@@ -29,6 +30,7 @@ krestore_SRCS := krestore/krestore.c
 kacpi_SRCS := acpi/kacpi.c
 kbios_SRCS := bios/kbios.c
 kpattern_SRCS := test/workload/kpattern.c
+kdropcap_SRCS := test/workload/kdropcap.c
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)

@@ -181,10 +181,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
-	if (geteuid() != 0) {
-		kj_error("must be root to jump (CAP_SYS_BOOT)");
-		return 1;
-	}
 	err = bios_present();
 	if (!err)
 		err = !strcmp(cmd, "e820") ? do_e820() : do_vbe();

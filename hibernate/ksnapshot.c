@@ -254,10 +254,6 @@ int main(int argc, char **argv)
 	kj_set_progname(argv[0]);
 	if (!req || !result || parse_opts(argc, argv, &o))
 		return 2;
-	if (geteuid() != 0) {
-		kj_error("must be root to jump (CAP_SYS_BOOT)");
-		return 1;
-	}
 	if (is_disk(o.output)) {
 		disk = o.output;
 	} else {

@@ -51,10 +51,6 @@ int main(int argc, char **argv)
 		kj_error("expected save FILE or load FILE; see kimgcore --help");
 		return 2;
 	}
-	if (geteuid() != 0) {
-		kj_error("must be root");
-		return 1;
-	}
 	if (!strcmp(argv[optind], "save") ?
 		    kimg_save(argv[optind + 1], true) :
 		    kimg_load(argv[optind + 1])) {

@@ -97,12 +97,41 @@ static int kernel_config_has(const char *opt)
 	return found;
 }
 
+/* Which of the kernel's reasons to refuse kexec it gave as EPERM. */
+static const char *explain_eperm(void)
+{
+	static char why[160];
+	char *text;
+
+	if (!kj_read_text("/proc/sys/kernel/kexec_load_disabled", &text)) {
+		bool disabled = text[0] == '1';
+
+		free(text);
+		if (disabled)
+			return "not permitted: kernel.kexec_load_disabled is 1 "
+			       "(it stays so until the next boot)";
+	}
+	if (!kj_read_text("/sys/kernel/security/lockdown", &text)) {
+		char *on = strchr(text, '[');
+
+		if (on && strncmp(on, "[none]", 6)) {
+			snprintf(why, sizeof(why), "not permitted: the kernel "
+				 "is locked down (%.*s), which forbids kexec "
+				 "(Secure Boot, or lockdown= on its command "
+				 "line)", (int)strcspn(on + 1, "]"), on + 1);
+			free(text);
+			return why;
+		}
+		free(text);
+	}
+	return "not permitted: the kernel wants CAP_SYS_BOOT (run as root)";
+}
+
 const char *kexec_explain(int err, bool preserve)
 {
 	switch (err) {
 	case -EPERM:
-		return "not permitted: must be root (CAP_SYS_BOOT), and "
-		       "kernel.kexec_load_disabled must be 0";
+		return explain_eperm();
 	case -ENOSYS:
 		return "the kernel lacks kexec_load (CONFIG_KEXEC)";
 	case -EBUSY:
@@ -186,6 +215,8 @@ int kexec_exec(void)
 
 		if (err == -EINVAL)
 			kj_seterr("no kexec image loaded");
+		else if (err == -EPERM)
+			kj_seterr("kexec: %s", explain_eperm());
 		else
 			kj_seterr("kexec: %s", strerror(-err));
 		return err;

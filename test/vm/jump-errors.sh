@@ -24,8 +24,11 @@ refused() {
 head -c 1000000 /boot/bzImage >/tmp/truncated
 cp /boot/bzImage /tmp/corrupt
 printf x | dd of=/tmp/corrupt bs=1 seek=300000 conv=notrunc 2>/dev/null
-refused not-root "must be root" su -s /bin/sh nobody -c \
+refused not-root "only with CAP_SYS_ADMIN" su -s /bin/sh nobody -c \
 	"kjump --load-jump-back /boot/bzImage $helper"
+# root without CAP_SYS_BOOT: the kernel refuses, kjump says why
+refused no-sys-boot "kexec_load: not permitted: the kernel wants CAP_SYS_BOOT" \
+	kdropcap sys_boot kjump --load-jump-back /boot/bzImage $helper
 refused not-bzimage "not a bzImage" kjump --load-jump-back /init $helper
 refused truncated "truncated bzImage" kjump --load-jump-back /tmp/truncated $helper
 refused corrupt "corrupt bzImage" kjump --load-jump-back /tmp/corrupt $helper
@@ -46,6 +49,13 @@ kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
 kjump -e || exit 1
 kpattern check /tmp/kp || exit 1
+# without CAP_SYS_BOOT, neither a jump nor the loaded image is allowed
+kdropcap sys_boot kjump -e; echo "jump without CAP_SYS_BOOT: $?"
+kdropcap sys_boot kimgcore save /tmp/h.img
+echo "kimgcore without CAP_SYS_BOOT: $?"
+[ -e /tmp/h.img ] && echo "a save was left"
+kjump -e || exit 1
+kpattern check /tmp/kp || exit 1
 kjump -u || exit 1
 kjump --status | grep "^loaded:"
 refused after-unload "no image loaded" kjump -e
@@ -54,7 +64,13 @@ expect_success
 expect '^loaded: no$'
 expect '^case after-unload: refused: kjump: no image loaded'
 expect '^case after-unload: system intact$'
-for c in not-root not-bzimage truncated corrupt no-kernel no-initrd \
+expect '^kjump: kexec: not permitted: the kernel wants CAP_SYS_BOOT'
+expect '^jump without CAP_SYS_BOOT: 1$'
+expect '^kimgcore: /proc/kimgcore: not permitted: it wants CAP_SYS_BOOT'
+expect '^kimgcore without CAP_SYS_BOOT: 1$'
+expect_not 'a save was left'
+expect '^kjump-helper: visit 2$'
+for c in not-root no-sys-boot not-bzimage truncated corrupt no-kernel no-initrd \
 	small-window ram-window bad-window exec-unloaded not-helper bad-option; do
 	expect "^case $c: refused: kjump: "
 	expect "^case $c: system intact\$"
@@ -62,6 +78,14 @@ done
 expect_not 'accepted|wrong message|image left loaded'
 expect '^kjump-helper: visit 1$'
 expect '^ok [0-9]+ 16 MiB intact'
+
+# A kernel locked down (as under Secure Boot) refuses kexec: kjump says so.
+VM_APPEND='memmap=256M$0x10000000 lockdown=integrity' vm_run lockdown '
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
+echo "status $?"
+'
+expect '^kjump: .*not permitted: the kernel is locked down \(integrity\)'
+expect '^status 1$'
 
 # A kernel booted without a window: kjump says how to reserve one.
 VM_APPEND= vm_run no-window '
