@@ -26,9 +26,11 @@
 #include "hibernate.h"
 #include "identity.h"
 #include "image.h"
+#include "jump.h"
 #include "kimage.h"
 #include "loader.h"
 #include "mailbox.h"
+#include "progress.h"
 #include "memmap.h"
 #include "snapshot.h"
 #include "util.h"
@@ -37,39 +39,14 @@
 
 #define VMCORE "/proc/vmcore"
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
- * The progress line, on the console: the original system's terminal is
- * frozen while the helper writes, and on a serial or local console this
- * is where its user looks.
+ * The progress line goes to the console: the original system's terminal
+ * is frozen while the helper writes, and on a serial or local console
+ * this is where its user looks.
  */
-struct progress {
-	FILE *out;
-	uint64_t total;		/* pages to go through */
-	double start, last;
-};
-
 static void show_progress(const struct snap_stats *st, void *arg)
 {
-	struct progress *p = arg;
-	double now = monotonic();
-
-	if (now - p->last < 0.25 && st->pages_total < p->total)
-		return;
-	p->last = now;
-	fprintf(p->out, "\rksave: %llu of %llu pages, %.0f MiB/s ",
-		(unsigned long long)st->pages_total,
-		(unsigned long long)p->total,
-		st->pages_total * 4096.0 / (1 << 20) /
-			(now - p->start > 0 ? now - p->start : 1));
-	fflush(p->out);
+	progress_show(arg, st->pages_total);
 }
 
 static uint64_t pages_in(const struct vmcore *vc)
@@ -173,7 +150,7 @@ static int write_snapshot(const char *in_path, const char *output,
 			  bool borrowed, FILE *progress, struct snap_stats *st,
 			  int *low)
 {
-	struct progress prog = { .out = progress };
+	struct progress prog;
 	struct snap_opts o = { 0 };
 	struct pageclass pc;
 	struct vmcore vc;
@@ -199,12 +176,9 @@ static int write_snapshot(const char *in_path, const char *output,
 		o.pc = &pc;
 	}
 	*low = borrowed ? add_borrowed_memory(&vc) : -ENOENT;
-	if (progress) {
-		prog.total = pages_in(&vc);
-		prog.start = monotonic();
-		o.progress = show_progress;
-		o.progress_arg = &prog;
-	}
+	progress_start(&prog, progress, "ksave", pages_in(&vc));
+	o.progress = show_progress;
+	o.progress_arg = &prog;
 	fd = open_output(output);
 	if (fd < 0) {
 		vmcore_close(&vc);
@@ -220,8 +194,7 @@ static int write_snapshot(const char *in_path, const char *output,
 	}
 	close(fd);
 	vmcore_close(&vc);
-	if (progress)
-		fputc('\n', progress);
+	progress_end(&prog);
 	/* a partial file goes; a disk is left without an ELF header */
 	if (err && !stat(output, &sb) && S_ISREG(sb.st_mode))
 		unlink(output);
@@ -250,7 +223,7 @@ static void format_result(char *result, size_t len, const struct snap_stats *st,
 static int snapshot(const char *req, char *result, size_t len)
 {
 	char output[256], exclude[128] = "none", format[32] = "elf", p[8];
-	double start = monotonic();
+	double start = kj_monotonic();
 	FILE *console = NULL;
 	struct snap_stats st;
 	int err, low;
@@ -268,7 +241,7 @@ static int snapshot(const char *req, char *result, size_t len)
 	if (console)
 		fclose(console);
 	if (!err)
-		format_result(result, len, &st, low, monotonic() - start);
+		format_result(result, len, &st, low, kj_monotonic() - start);
 	return err;
 }
 
@@ -347,7 +320,7 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 /* What the image says about the kernel it resumes: from its VMCOREINFO. */
 static int describe_original(const struct vmcore *vc, struct img_info *i)
 {
-	char hex[128], value[64], *cmdline;
+	char hex[128];
 	struct vtop vt;
 	int err;
 
@@ -363,15 +336,9 @@ static int describe_original(const struct vmcore *vc, struct img_info *i)
 		kj_seterr("%s: no OSRELEASE or BUILD-ID in VMCOREINFO", VMCORE);
 		return -ENOENT;
 	}
-	if (kj_read_text("/proc/cmdline", &cmdline))
-		return -EIO;
-	err = kj_cmdline_param(cmdline, "kexec_jump_back_entry", value,
-			       sizeof(value));
-	free(cmdline);
-	if (err || kj_parse_size(value, &i->entry) || !i->entry) {
-		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline");
-		return -ENOENT;
-	}
+	err = jump_back_entry(&i->entry);
+	if (err)
+		return err;
 	/* the restore helper must run with the same: see match_paging() */
 	err = vtop_init(&vt, vc);
 	if (err)
@@ -380,26 +347,9 @@ static int describe_original(const struct vmcore *vc, struct img_info *i)
 	return hibernate_ranges((struct vmcore *)vc, i);
 }
 
-struct hib_progress {
-	FILE *out;
-	double start, last;
-	uint64_t total;
-};
-
 static void show_hib_progress(const struct hib_stats *st, void *arg)
 {
-	struct hib_progress *p = arg;
-	double now = monotonic();
-
-	if (now - p->last < 0.25 && st->pages_total < p->total)
-		return;
-	p->last = now;
-	fprintf(p->out, "\rksave: image: %llu of %llu pages, %.0f MiB/s ",
-		(unsigned long long)st->pages_total,
-		(unsigned long long)p->total,
-		st->pages_total * 4096.0 / (1 << 20) /
-			(now - p->start > 0 ? now - p->start : 1));
-	fflush(p->out);
+	progress_show(arg, st->pages_total);
 }
 
 /*
@@ -424,7 +374,7 @@ static int open_target(const struct hib_request *h, struct image_place *t)
 /* The image of the original system's memory, committed to h->target. */
 static int write_image(struct hib_request *h, struct hib_stats *st)
 {
-	struct hib_progress prog = { .start = monotonic() };
+	struct progress prog;
 	struct image_place t = { .fd = -1 };
 	struct img_writer *w;
 	struct pageclass pc, *pcp = &pc;
@@ -446,18 +396,14 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 					 h->target, &h->info,
 					 h->encrypted ? &h->key : NULL);
 	if (!err) {
-		prog.total = 0;
-		for (uint32_t i = 0; i < h->info.nr_ranges; i++)
-			prog.total += (h->info.ranges[i].end -
-				       h->info.ranges[i].start) / KJ_PAGE_SIZE;
-		prog.out = h->progress ? fopen("/dev/console", "w") : NULL;
+		progress_start(&prog, h->progress ? fopen("/dev/console", "w")
+						  : NULL,
+			       "ksave: image", img_range_pages(&h->info));
 		err = hibernate_write_memory(&vc, pcp, w, st,
-					     prog.out ? show_hib_progress : NULL,
-					     &prog);
-		if (prog.out) {
-			fputc('\n', prog.out);
+					     show_hib_progress, &prog);
+		progress_end(&prog);
+		if (prog.out)
 			fclose(prog.out);
-		}
 		if (err)
 			img_writer_abort(w);
 		else
@@ -536,7 +482,7 @@ static int hibernate(const char *req, char *result, size_t len)
 {
 	struct hib_request h;
 	struct hib_stats st;
-	double start = monotonic();
+	double start = kj_monotonic();
 	int err;
 
 	err = parse_hibernate(req, &h);
@@ -550,7 +496,7 @@ static int hibernate(const char *req, char *result, size_t len)
 	       (unsigned long long)st.pages_total,
 	       (unsigned long long)st.pages_data,
 	       (unsigned long long)st.pages_zero,
-	       (unsigned long long)st.pages_free, monotonic() - start);
+	       (unsigned long long)st.pages_free, kj_monotonic() - start);
 	snprintf(result, len, "%s\njob=hibernate\nstatus=ok\n", MAILBOX_RESULT);
 	return power_down(&h);
 }
@@ -559,7 +505,7 @@ static int hibernate(const char *req, char *result, size_t len)
 static int convert(const char *in, const char *out, const char *exclude,
 		   const char *format)
 {
-	double start = monotonic();
+	double start = kj_monotonic();
 	struct snap_stats st;
 	int err, low;
 
@@ -572,7 +518,7 @@ static int convert(const char *in, const char *out, const char *exclude,
 	printf("ksave: %s: %llu MiB, %llu of %llu pages written, %.3f s\n",
 	       out, (unsigned long long)st.bytes >> 20,
 	       (unsigned long long)st.pages_written,
-	       (unsigned long long)st.pages_total, monotonic() - start);
+	       (unsigned long long)st.pages_total, kj_monotonic() - start);
 	return 0;
 }
 

@@ -289,27 +289,17 @@ static int do_load(const struct opts *o, bool jump)
 
 static int do_helper(const struct opts *o)
 {
-	char value[64], *cmdline;
 	uint64_t entry;
 	int err;
 
 	if (o->entry) {
-		snprintf(value, sizeof(value), "%s", o->entry);
-	} else {
-		cmdline = read_cmdline();
-		err = cmdline ? kj_cmdline_param(cmdline, "kexec_jump_back_entry",
-						 value, sizeof(value))
-			      : -EIO;
-		free(cmdline);
-		if (err) {
-			kj_error("no kexec_jump_back_entry= on /proc/cmdline: "
-				 "not a kernel started by kexec jump; give --entry=ADDR");
-			return -ENOENT;
+		if (kj_parse_size(o->entry, &entry) || !entry) {
+			kj_error("bad jump-back entry '%s'", o->entry);
+			return -EINVAL;
 		}
-	}
-	if (kj_parse_size(value, &entry) || !entry) {
-		kj_error("bad jump-back entry '%s'", value);
-		return -EINVAL;
+	} else if (jump_back_entry(&entry)) {
+		kj_error("%s; give --entry=ADDR", kj_errmsg());
+		return -ENOENT;
 	}
 	err = kexec_load_jump_back(entry);
 	if (err) {
@@ -451,14 +441,13 @@ static void print_layout(void)
 static int do_status(void)
 {
 	int loaded = kexec_loaded();
-	char value[64], *cmdline = read_cmdline();
+	uint64_t entry;
 	size_t size;
 	void *buf;
 
 	if (loaded < 0) {
 		kj_error("/sys/kernel/kexec_loaded: %s (kernel without kexec?)",
 			 strerror(-loaded));
-		free(cmdline);
 		return loaded;
 	}
 	print_layout();
@@ -467,10 +456,8 @@ static int do_status(void)
 		fwrite(buf, 1, size, stdout);
 		free(buf);
 	}
-	if (cmdline && !kj_cmdline_param(cmdline, "kexec_jump_back_entry",
-					 value, sizeof(value)))
-		printf("started by kexec jump: back to %s\n", value);
-	free(cmdline);
+	if (!jump_back_entry(&entry))
+		printf("started by kexec jump: back to 0x%" PRIx64 "\n", entry);
 	resident_list(stdout);
 	return 0;
 }

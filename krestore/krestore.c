@@ -32,6 +32,7 @@
 #include "loader.h"
 #include "mailbox.h"
 #include "passphrase.h"
+#include "progress.h"
 #include "util.h"
 
 #define VMCORE "/proc/vmcore"
@@ -163,14 +164,6 @@ static int resolve_file(struct opts *o)
 	return 0;
 }
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Open the image at source (writable: to invalidate it after the restore)
  * and read its header; t stays open on success.
@@ -263,51 +256,24 @@ static void show_info(const char *source, const struct img_info *i)
 	       i->image_bytes);
 }
 
-/* The progress line of a long read, on stderr when it is a terminal. */
-struct progress {
-	double start, last;
-	uint64_t done, total;
-	const char *what;
-};
-
-static void show_progress(struct progress *p)
-{
-	double now = monotonic();
-
-	if (now - p->last < 0.25 && p->done < p->total)
-		return;
-	p->last = now;
-	fprintf(stderr, "\rkrestore: %s: %" PRIu64 " of %" PRIu64
-		" pages, %.0f MiB/s ", p->what, p->done, p->total,
-		p->done * 4096.0 / (1 << 20) /
-			(now - p->start > 0 ? now - p->start : 1));
-}
-
+/* Progress lines of long reads go to stderr when it is a terminal. */
 static void count_pages(void *arg, uint64_t pages)
 {
-	struct progress *p = arg;
-
-	p->done = pages;
-	show_progress(p);
+	progress_show(arg, pages);
 }
 
 /* Read the whole image, checking every chunk, without writing anything. */
 static int verify(struct img_reader *r, const struct img_info *info)
 {
-	struct progress p = {
-		.start = monotonic(),
-		.total = info->pages_data + info->pages_zero,
-		.what = "checking",
-	};
-	bool tty = isatty(STDERR_FILENO);
+	struct progress p;
 	int err;
 
-	if (tty)
-		img_set_progress(r, count_pages, &p);
+	progress_start(&p, isatty(STDERR_FILENO) ? stderr : NULL,
+		       "krestore: checking", info->pages_data + info->pages_zero);
+	img_set_progress(r, count_pages, &p);
 	err = img_read(r, NULL, NULL);
 	img_set_progress(r, NULL, NULL);
-	if (tty)
-		fputc('\n', stderr);
+	progress_end(&p);
 	return err;
 }
 
@@ -484,10 +450,7 @@ out:
 
 static void show_restore_progress(const struct hib_stats *st, void *arg)
 {
-	struct progress *p = arg;
-
-	p->done = st->pages_total;
-	show_progress(p);
+	progress_show(arg, st->pages_total);
 }
 
 /* Past the point of no return: the restore kernel's memory is gone. */
@@ -503,14 +466,13 @@ static void give_up(const struct image_place *t)
 static int write_back(const struct image_place *img, struct img_reader *r,
 		      const struct img_info *info, struct hib_stats *st)
 {
-	struct progress p = {
-		.start = monotonic(),
-		.total = img_range_pages(info),	/* left-out pages too */
-		.what = "restoring",
-	};
 	struct restore_target t;
+	struct progress p;
 	int err;
 
+	/* the pages left out are written too */
+	progress_start(&p, stderr, "krestore: restoring",
+		       img_range_pages(info));
 	err = restore_open(&t, VMCORE);
 	if (err)
 		return err;
@@ -525,7 +487,7 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 	err = err ?: restore_finish(&t);
 	restore_close(&t);
 	*st = t.st;
-	fputc('\n', stderr);
+	progress_end(&p);
 	/* the image is used up before the hibernated system runs */
 	err = err ?: img_invalidate_map(img->fd, image_place_map(img), img->dev);
 	if (err)
@@ -542,7 +504,7 @@ static int serve(void)
 	struct img_info info;
 	struct image_place t = { .fd = -1 };
 	struct hib_stats st;
-	double start = monotonic(), secs;
+	double start = kj_monotonic(), secs;
 	int err;
 
 	if (!mailbox) {
@@ -565,11 +527,11 @@ static int serve(void)
 	err = err ?: write_back(&t, r, &info, &st);
 	if (!err) {
 		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
-			 "\nseconds=%.1f\n", MAILBOX_RESULT, monotonic() - start);
+			 "\nseconds=%.1f\n", MAILBOX_RESULT, kj_monotonic() - start);
 		err = mailbox_write(mailbox, result);
 		printf("krestore: memory restored in %.1f s (%" PRIu64
 		       " pages from the image, %" PRIu64 " free pages %s), "
-		       "resuming the hibernated system\n", monotonic() - start,
+		       "resuming the hibernated system\n", kj_monotonic() - start,
 		       st.pages_data + st.pages_zero, st.pages_free,
 		       info.flags & IMG_F_POISON_FREE ? "poisoned" : "cleared");
 		fflush(stdout);

@@ -18,6 +18,7 @@
 #include "kexec.h"
 #include "physmem.h"
 #include "util.h"
+#include "vmcore.h"
 
 extern const uint8_t kj_bios_stub[], kj_bios_stub_end[];
 
@@ -42,31 +43,17 @@ int bios_present(void)
 /* The stub's segment as the image's source pages hold it now. */
 static int read_stub(uint8_t *out)
 {
-	const char *path = "/proc/kimgcore";
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = -ENOENT;
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct vmcore core;
+	int err = vmcore_open(&core, "/proc/kimgcore");
 
-	if (fd < 0) {
-		kj_seterr("%s: %s (a kernel without kernel-patches/0006?)",
-			  path, strerror(errno));
-		return -errno;
+	if (err) {
+		kj_preferr("the stub's memory (a kernel without "
+			   "kernel-patches/0006?)");
+		return err;
 	}
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
-		goto out;
-	for (int i = 0; i < eh.e_phnum && err; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_paddr != BIOS_STUB_BASE || ph.p_filesz < BIOS_STUB_SIZE)
-			continue;
-		err = pread(fd, out, BIOS_STUB_SIZE, ph.p_offset) ==
-				      BIOS_STUB_SIZE ? 0 : -EIO;
-	}
-out:
-	close(fd);
-	if (err)
-		kj_seterr("%s: the stub's memory is not there", path);
+	/* the segment is at the stub's address in the image */
+	err = vmcore_read_phys(&core, BIOS_STUB_BASE, out, BIOS_STUB_SIZE);
+	vmcore_close(&core);
 	return err;
 }
 

@@ -33,14 +33,7 @@
 			  FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE | \
 			  FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_SHARED)
 
-typedef unsigned long long ull;
-
 /* A fuzzer gets past the checksum to the checks behind it. */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define CHECKS_ENFORCED false
-#else
-#define CHECKS_ENFORCED true
-#endif
 
 void blockmap_free(struct blockmap *m)
 {
@@ -61,9 +54,8 @@ static void digest(const struct blockmap_disk *h, const void *ext,
 	struct blockmap_disk c = *h;
 	gcry_md_hd_t md;
 
-	gcry_check_version(NULL);
 	memset(c.checksum, 0, sizeof(c.checksum));
-	if (gcry_md_open(&md, GCRY_MD_SHA256, 0)) {
+	if (kj_gcrypt_init() || gcry_md_open(&md, GCRY_MD_SHA256, 0)) {
 		memset(out, 0, 32);
 		return;
 	}
@@ -150,15 +142,10 @@ static int check_extents(const struct blockmap *m, const char *name,
 static int read_at(int fd, const char *name, void *buf, size_t len,
 		   uint64_t off)
 {
-	ssize_t n = pread(fd, buf, len, off);
+	int err = kj_pread_all(fd, buf, len, off, name);
 
-	if (n == (ssize_t)len)
-		return 0;
-	if (n < 0) {
-		kj_seterr("%s: read at byte %llu: %s", name, (ull)off,
-			  strerror(errno));
-		return -errno;
-	}
+	if (err != -ENODATA)
+		return err;
 	kj_seterr("%s: no block map at byte %llu: the device ends there",
 		  name, (ull)off);
 	return -ENOENT;

@@ -66,8 +66,7 @@ static int read_batch(const struct vmcore *vc, const struct vmcore_load *l,
 {
 	for (unsigned int i = 0; i < n;) {
 		unsigned int j = i;
-		size_t len;
-		ssize_t r;
+		int err;
 
 		if (cls[i] == PAGE_FREE) {
 			i++;
@@ -75,16 +74,12 @@ static int read_batch(const struct vmcore *vc, const struct vmcore_load *l,
 		}
 		while (j < n && cls[j] != PAGE_FREE)
 			j++;
-		len = (size_t)(j - i) * KJ_PAGE_SIZE;
-		r = pread(vc->fd, buf + (size_t)i * KJ_PAGE_SIZE, len,
-			  l->offset + off + (uint64_t)i * KJ_PAGE_SIZE);
-		if (r != (ssize_t)len) {
-			kj_seterr("%s: %s at 0x%llx", vc->path,
-				  r < 0 ? strerror(errno) : "short read",
-				  (unsigned long long)(l->paddr + off +
-						       (uint64_t)i * KJ_PAGE_SIZE));
-			return -EIO;
-		}
+		err = kj_pread_all(vc->fd, buf + (size_t)i * KJ_PAGE_SIZE,
+				   (size_t)(j - i) * KJ_PAGE_SIZE,
+				   l->offset + off + (uint64_t)i * KJ_PAGE_SIZE,
+				   vc->path);
+		if (err)
+			return err;
 		i = j;
 	}
 	return 0;
@@ -236,7 +231,7 @@ static int write_run(struct restore_target *t)
 {
 	size_t len = (size_t)t->run_len * KJ_PAGE_SIZE;
 	uint64_t paddr = t->run_pfn * KJ_PAGE_SIZE, off;
-	ssize_t r;
+	int err;
 
 	if (!t->run_len)
 		return 0;
@@ -247,12 +242,10 @@ static int write_run(struct restore_target *t)
 			  (unsigned long long)paddr, t->vc.path);
 		return -ERANGE;
 	}
-	r = pwrite(t->fd, t->buf, len, off);
-	if (r != (ssize_t)len) {
-		kj_seterr("%s: writing 0x%llx: %s", t->vc.path,
-			  (unsigned long long)paddr,
-			  r < 0 ? strerror(errno) : "short write");
-		return -EIO;
+	err = kj_pwrite_all(t->fd, t->buf, len, off, t->vc.path);
+	if (err) {
+		kj_preferr("writing physical 0x%llx", (ull)paddr);
+		return err;
 	}
 	if (t->progress)
 		t->progress(&t->st, t->progress_arg);

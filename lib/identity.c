@@ -136,8 +136,7 @@ int machine_identity(uint8_t id[MACHINE_ID_SIZE])
 	gcry_md_hd_t md;
 	int err;
 
-	gcry_check_version(NULL);
-	if (gcry_md_open(&md, GCRY_MD_SHA256, 0)) {
+	if (kj_gcrypt_init() || gcry_md_open(&md, GCRY_MD_SHA256, 0)) {
 		kj_seterr("libgcrypt: cannot open SHA-256");
 		return -ENOMEM;
 	}

@@ -31,43 +31,11 @@
 #define MAX_PFN ((UINT64_MAX >> 12) - IMG_SPAN_PAGES)
 #define MAX_OFFSET (1ULL << 62)
 #define NO_SPAN UINT64_MAX
-#define GCRYPT_NEEDED "1.8.0"
 #define DATA_KEY_LABEL "kjump hibernation image v1 data key"
 
-/*
- * Fuzzing builds compute every checksum and tag but go on when one does
- * not match, so that mutated inputs reach the parsing behind them.
- */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define CHECKS_ENFORCED false
-#else
-#define CHECKS_ENFORCED true
-#endif
 
 /* The AES-GCM nonce: a domain byte, then the index, never used twice. */
 enum { NONCE_HEADER, NONCE_CHUNK, NONCE_TRAILER };
-
-typedef unsigned long long ull;
-
-/* libgcrypt, set up once by whoever comes first (purgatory.c too). */
-static int crypto_init(void)
-{
-	static bool done;
-
-	if (done)
-		return 0;
-	if (!gcry_check_version(GCRYPT_NEEDED)) {
-		kj_seterr("libgcrypt %s is older than %s",
-			  gcry_check_version(NULL), GCRYPT_NEEDED);
-		return -ENOSYS;
-	}
-	if (!gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P)) {
-		gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-		gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	}
-	done = true;
-	return 0;
-}
 
 static int gcrypt_err(gcry_error_t e, const char *what)
 {
@@ -221,7 +189,7 @@ static bool all_zero(const void *p, size_t len)
 
 int img_kdf_init(struct img_info *info)
 {
-	int err = crypto_init();
+	int err = kj_gcrypt_init();
 
 	if (err)
 		return err;
@@ -237,7 +205,7 @@ int img_derive_key(const void *pass, size_t len, const struct img_info *info,
 {
 	const char *bad = bad_kdf(info);
 	gcry_error_t e;
-	int err = crypto_init();
+	int err = kj_gcrypt_init();
 
 	if (err)
 		return err;
@@ -494,25 +462,15 @@ static int no_space(const char *name, uint64_t off)
 static int write_fd(int fd, const char *name, const uint8_t *p, size_t len,
 		    uint64_t off)
 {
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-		int err = errno;
+	int err;
+	ssize_t n = kj_pwrite_upto(fd, p, len, off, &err);
 
-		if (n > 0) {
-			p += n;
-			off += n;
-			len -= n;
-			continue;
-		}
-		if (n < 0 && err == EINTR)
-			continue;
-		if (!n || err == ENOSPC || err == EFBIG || err == EDQUOT)
-			return no_space(name, off);
-		kj_seterr("%s: write at byte %llu: %s", name, (ull)off,
-			  strerror(err));
-		return -err;
-	}
-	return 0;
+	if (err == -ENOSPC || err == -EFBIG || err == -EDQUOT)
+		return no_space(name, off + n);
+	if (err)
+		kj_seterr("%s: write at byte %llu: %s", name,
+			  (ull)(off + n), strerror(-err));
+	return err;
 }
 
 /* Image bytes at off: on the fd, or where the block map puts them. */
@@ -539,26 +497,6 @@ static int write_at(int fd, const struct blockmap *map, const char *name,
 	return 0;
 }
 
-/* Bytes read: fewer than len only at the end of the file. */
-static ssize_t read_fd(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (uint8_t *)buf + done, len - done,
-				  off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 static ssize_t read_full(int fd, const struct blockmap *map, void *buf,
 			 size_t len, uint64_t off)
 {
@@ -567,10 +505,10 @@ static ssize_t read_full(int fd, const struct blockmap *map, void *buf,
 	ssize_t got;
 
 	if (!map)
-		return read_fd(fd, buf, len, off);
+		return kj_pread_upto(fd, buf, len, off);
 	while (done < len && !blockmap_locate(map, off + done, &phys, &n)) {
 		n = n < len - done ? n : len - done;
-		got = read_fd(fd, (uint8_t *)buf + done, n, phys);
+		got = kj_pread_upto(fd, (uint8_t *)buf + done, n, phys);
 		if (got < 0)
 			return got;
 		done += got;
@@ -995,7 +933,7 @@ int img_writer_open_map(struct img_writer **wp, int fd,
 	int err;
 
 	*wp = NULL;
-	err = crypto_init() ?: writer_check(info, name, key);
+	err = kj_gcrypt_init() ?: writer_check(info, name, key);
 	if (err)
 		return err;
 	w = calloc(1, sizeof(*w));
@@ -1328,7 +1266,7 @@ int img_open_map(struct img_reader **rp, int fd, const struct blockmap *map,
 	int err;
 
 	*rp = NULL;
-	err = crypto_init();
+	err = kj_gcrypt_init();
 	if (err)
 		return err;
 	r = calloc(1, sizeof(*r));

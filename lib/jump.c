@@ -116,6 +116,18 @@ int jump_state_get(const char *key, char *out, size_t len)
 	return err;
 }
 
+int jump_back_entry(uint64_t *entry)
+{
+	int err = kj_cmdline_number("kexec_jump_back_entry", entry);
+
+	if (err == -ENOENT || (!err && !*entry)) {
+		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline: not a "
+			  "kernel started by kexec jump");
+		return -ENOENT;
+	}
+	return err;
+}
+
 uint64_t jump_state_mailbox(void)
 {
 	char value[64];

@@ -20,6 +20,13 @@ int jump_state_write_helper(uint64_t entry);
 void jump_state_clear(void);
 /* The value of "KEY: value" in the state, into out.  -ENOENT if none. */
 int jump_state_get(const char *key, char *out, size_t len);
+/*
+ * In a kernel started by a jump: where the kernel that started it resumes
+ * (kexec_jump_back_entry=, which the purgatory put on the command line).
+ * -ENOENT with a message if this kernel was not started so.
+ */
+int jump_back_entry(uint64_t *entry);
+
 /* The mailbox (status page) of the loaded helper, 0 if none. */
 uint64_t jump_state_mailbox(void);
 

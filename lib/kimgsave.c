@@ -25,11 +25,34 @@
 #include "kimgsave.h"
 #include "physmem.h"
 #include "util.h"
+#include "vmcore.h"
 
 #define KIMGCORE "/proc/kimgcore"
 #define MAGIC "KJIMGCOR"
 #define VERSION 2
 #define CHUNK MiB(1)
+
+/* What a refusal to open /proc/kimgcore means. */
+static int kimgcore_refused(int err)
+{
+	if (err == -ENOENT)
+		kj_seterr("%s: not there: a kernel without kernel-patches/0006",
+			  KIMGCORE);
+	else if (err == -EPERM)
+		kj_seterr("%s: not permitted: it wants CAP_SYS_BOOT, and a "
+			  "kernel not locked down", KIMGCORE);
+	return err;
+}
+
+static int open_kimgcore(int flags)
+{
+	int fd = open(KIMGCORE, flags | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	kj_seterr("%s: %s", KIMGCORE, strerror(errno));
+	return kimgcore_refused(-errno);
+}
 
 /* What is loaded now: from the jump state and /proc/kimgcore. */
 struct loaded {
@@ -42,8 +65,9 @@ static int sha256_file(const char *path, uint8_t digest[32])
 {
 	size_t size;
 	void *buf;
-	int err = kj_read_file(path, &buf, &size);
+	int err = kj_gcrypt_init();
 
+	err = err ?: kj_read_file(path, &buf, &size);
 	if (err)
 		return err;
 	gcry_md_hash_buffer(GCRY_MD_SHA256, digest, buf, size);
@@ -54,9 +78,8 @@ static int sha256_file(const char *path, uint8_t digest[32])
 static int read_loaded(struct loaded *l)
 {
 	char window[128];
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	int fd, err;
+	struct vmcore core;
+	int err;
 
 	memset(l, 0, sizeof(*l));
 	if (kexec_loaded() != 1 ||
@@ -72,38 +95,30 @@ static int read_loaded(struct loaded *l)
 		kj_seterr("%s: incomplete", JUMP_STATE_FILE);
 		return -EINVAL;
 	}
-	fd = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		kj_seterr("%s: %s (a kernel without kernel-patches/0006?)",
-			  KIMGCORE, strerror(errno));
-		return -errno;
+	err = vmcore_open(&core, KIMGCORE);
+	if (err)
+		return kimgcore_refused(err);
+	if (core.nr_loads > KIMG_MAX_SEGS) {
+		kj_seterr("%s: %d segments", KIMGCORE, core.nr_loads);
+		vmcore_close(&core);
+		return -EINVAL;
 	}
-	err = pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) ? 0 : -EIO;
-	if (!err && (memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-		     eh.e_phnum > KIMG_MAX_SEGS))
-		err = -EINVAL;
 	memcpy(l->h.magic, MAGIC, 8);
 	l->h.version = VERSION;
-	l->h.entry = eh.e_entry;
+	l->h.entry = core.entry;
 	l->h.win_start = l->win_start;
 	l->h.win_end = l->win_end;
-	l->h.nr_segments = err ? 0 : eh.e_phnum;
-	l->h.kimgcore_size = eh.e_phoff + eh.e_phnum * sizeof(ph);
-	for (uint32_t i = 0; !err && i < l->h.nr_segments; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph)) {
-			err = -EIO;
-			break;
-		}
-		l->h.seg_mem[i] = ph.p_paddr;
-		l->h.seg_memsz[i] = ph.p_memsz;
-		l->h.kimgcore_size = ph.p_offset + ph.p_filesz;
+	l->h.nr_segments = core.nr_loads;
+	l->h.kimgcore_size = KJ_PAGE_SIZE;
+	for (int i = 0; i < core.nr_loads; i++) {
+		const struct vmcore_load *s = &core.loads[i];
+
+		l->h.seg_mem[i] = s->paddr;
+		l->h.seg_memsz[i] = s->memsz;
+		if (s->offset + s->filesz > l->h.kimgcore_size)
+			l->h.kimgcore_size = s->offset + s->filesz;
 	}
-	close(fd);
-	if (err) {
-		kj_seterr("%s: not the ELF core expected", KIMGCORE);
-		return err;
-	}
+	vmcore_close(&core);
 	return sha256_file(l->kernel, l->h.kernel_sha256);
 }
 
@@ -216,11 +231,9 @@ int kimg_save(const char *path, bool with_window)
 		kj_seterr("the helper has not run yet: jump to it once first");
 		return -ENODATA;
 	}
-	core = open(KIMGCORE, O_RDONLY | O_CLOEXEC);
-	if (core < 0) {
-		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
-		return -errno;
-	}
+	core = open_kimgcore(O_RDONLY);
+	if (core < 0)
+		return core;
 	err = write_save(path, &l, core, with_window);
 	close(core);
 	return err;
@@ -276,10 +289,9 @@ int kimg_load(const char *path)
 	err = check_match(&f, &l, path);
 	if (err)
 		goto out;
-	core = open(KIMGCORE, O_WRONLY | O_CLOEXEC);
+	core = open_kimgcore(O_WRONLY);
 	if (core < 0) {
-		kj_seterr("%s: %s", KIMGCORE, strerror(errno));
-		err = -errno;
+		err = core;
 		goto out;
 	}
 	if (f.flags & KIMG_WINDOW)

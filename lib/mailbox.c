@@ -30,16 +30,9 @@ int mailbox_write(uint64_t addr, const char *text)
 
 uint64_t mailbox_helper_addr(void)
 {
-	char value[64], *cmdline;
-	uint64_t addr = 0;
+	uint64_t addr;
 
-	if (kj_read_text("/proc/cmdline", &cmdline))
-		return 0;
-	if (!kj_cmdline_param(cmdline, "kexec_jump_back_status", value,
-			      sizeof(value)))
-		kj_parse_size(value, &addr);
-	free(cmdline);
-	return addr;
+	return kj_cmdline_number("kexec_jump_back_status", &addr) ? 0 : addr;
 }
 
 int mailbox_get(const char *text, const char *key, char *out, size_t outlen)

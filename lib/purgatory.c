@@ -549,15 +549,6 @@ int purgatory_get_symbol(const struct purgatory_image *img, const char *name,
 	return ret;
 }
 
-static void gcrypt_init(void)
-{
-	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
-		return;
-	gcry_check_version(NULL);
-	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
-	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-}
-
 /* SHA-256 of what the segment puts in memory: buf, then zeros to memsz. */
 static int segment_digest(const struct kexec_segment *seg, uint8_t *out)
 {
@@ -566,7 +557,8 @@ static int segment_digest(const struct kexec_segment *seg, uint8_t *out)
 	gcry_md_hd_t h;
 	gcry_error_t err;
 
-	gcrypt_init();
+	if (kj_gcrypt_init())
+		return -ENOSYS;
 	err = gcry_md_open(&h, GCRY_MD_SHA256, 0);
 	if (err) {
 		kj_seterr("purgatory: SHA-256: %s", gcry_strerror(err));

@@ -19,6 +19,7 @@
 #include "mailbox.h"
 #include "resident.h"
 #include "util.h"
+#include "vmcore.h"
 
 static void path_of(const char *name, const char *suffix, char *out,
 		    size_t len)
@@ -275,14 +276,13 @@ int resident_switch_on(const char *name, double *secs)
 /* Where the loaded image enters next: /proc/kimgcore's e_entry. */
 static uint64_t loaded_entry(void)
 {
-	Elf64_Ehdr eh;
-	int fd = open("/proc/kimgcore", O_RDONLY | O_CLOEXEC);
-	uint64_t entry = 0;
+	struct vmcore core;
+	uint64_t entry;
 
-	if (fd >= 0 && pread(fd, &eh, sizeof(eh), 0) == sizeof(eh))
-		entry = eh.e_entry;
-	if (fd >= 0)
-		close(fd);
+	if (vmcore_open(&core, "/proc/kimgcore"))
+		return 0;
+	entry = core.entry;
+	vmcore_close(&core);
 	return entry;
 }
 

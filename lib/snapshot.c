@@ -58,24 +58,7 @@ struct writer {
 static int write_at(struct writer *w, const void *buf, size_t len,
 		    uint64_t off)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(w->fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? -errno : -ENOSPC;
-
-			kj_seterr("%s: %s", w->name, strerror(-err));
-			return err;
-		}
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return kj_pwrite_all(w->fd, buf, len, off, w->name);
 }
 
 static Elf64_Phdr *new_load(struct writer *w, const struct vmcore_load *l,

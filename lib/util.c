@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gcrypt.h>
 #include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -218,6 +220,30 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 	return found;
 }
 
+double kj_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define GCRYPT_NEEDED "1.8.0"
+
+int kj_gcrypt_init(void)
+{
+	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
+		return 0;
+	if (!gcry_check_version(GCRYPT_NEEDED)) {
+		kj_seterr("libgcrypt %s is older than %s",
+			  gcry_check_version(NULL), GCRYPT_NEEDED);
+		return -ENOSYS;
+	}
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	return 0;
+}
+
 ssize_t kj_pread_upto(int fd, void *buf, size_t len, uint64_t off)
 {
 	size_t done = 0;
@@ -255,31 +281,55 @@ int kj_pread_all(int fd, void *buf, size_t len, uint64_t off,
 	return -ENODATA;
 }
 
+ssize_t kj_pwrite_upto(int fd, const void *buf, size_t len, uint64_t off,
+		       int *why)
+{
+	size_t done = 0;
+
+	*why = 0;
+	while (done < len) {
+		ssize_t n = pwrite(fd, (const uint8_t *)buf + done, len - done,
+				   off + done);
+
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		*why = n < 0 ? -errno : -ENOSPC;
+		break;
+	}
+	return done;
+}
+
 int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
 		  const char *name)
 {
-	const uint8_t *p = buf;
+	int err;
+	ssize_t n = kj_pwrite_upto(fd, buf, len, off, &err);
 
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-		int err = errno;
+	if (!err)
+		return 0;
+	kj_seterr("%s: write at byte %llu: %s", name,
+		  (unsigned long long)(off + n), strerror(-err));
+	return err;
+}
 
-		if (n > 0) {
-			p += n;
-			off += n;
-			len -= n;
-			continue;
-		}
-		if (n < 0 && err == EINTR)
-			continue;
-		if (!n || err == ENOSPC || err == EFBIG || err == EDQUOT) {
-			kj_seterr("%s: no room at byte %llu", name,
-				  (unsigned long long)off);
-			return -ENOSPC;
-		}
-		kj_seterr("%s: write at byte %llu: %s", name,
-			  (unsigned long long)off, strerror(err));
-		return -err;
+int kj_cmdline_number(const char *name, uint64_t *v)
+{
+	char value[64], *cmdline;
+	int err = kj_read_text("/proc/cmdline", &cmdline);
+
+	if (err)
+		return err;
+	err = kj_cmdline_param(cmdline, name, value, sizeof(value));
+	free(cmdline);
+	if (err)
+		return -ENOENT;
+	if (kj_parse_size(value, v)) {
+		kj_seterr("/proc/cmdline: %s=%s is no number", name, value);
+		return -EINVAL;
 	}
 	return 0;
 }

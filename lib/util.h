@@ -15,6 +15,22 @@
 #define KiB(x) ((uint64_t)(x) << 10)
 #define MiB(x) ((uint64_t)(x) << 20)
 
+/* for printf's %llu */
+typedef unsigned long long ull;
+
+/*
+ * Fuzzing builds compute every checksum and tag but go on when one does
+ * not match, so that mutated inputs reach the parsing behind them.
+ */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define CHECKS_ENFORCED false
+#else
+#define CHECKS_ENFORCED true
+#endif
+
+/* Seconds on CLOCK_MONOTONIC, for durations. */
+double kj_monotonic(void);
+
 /*
  * Errors: library functions return a negative errno and leave a message
  * naming what failed in kj_errmsg(); tools print it once, at the top.
@@ -50,9 +66,9 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 
 /*
  * All len bytes at off of fd, going on after signals and short counts.
- * A read that meets the end of the file is -ENODATA; a write that finds
- * no room (full disk, file size limit, quota) -ENOSPC; every error leaves
- * a message naming name and the byte.
+ * A read that meets the end of the file is -ENODATA; a write that the
+ * file takes no more of returns its errno (-ENOSPC if none); every error
+ * leaves a message naming name and the byte.
  */
 int kj_pread_all(int fd, void *buf, size_t len, uint64_t off,
 		 const char *name);
@@ -60,6 +76,22 @@ int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
 		  const char *name);
 /* Bytes read, fewer than len only at the end of the file; or -errno. */
 ssize_t kj_pread_upto(int fd, void *buf, size_t len, uint64_t off);
+/* Bytes written; fewer than len with *why the error (-ENOSPC: none). */
+ssize_t kj_pwrite_upto(int fd, const void *buf, size_t len, uint64_t off,
+		       int *why);
+
+/*
+ * libgcrypt, set up once by whoever comes first (it must be before any
+ * other call): version checked, no secure memory (the tools run as root
+ * and wipe their secrets themselves).  -ENOSYS if too old.
+ */
+int kj_gcrypt_init(void);
+
+/*
+ * The number NAME= gives on this kernel's /proc/cmdline: -ENOENT if it is
+ * not there, -EINVAL (with a message) if it is no number.
+ */
+int kj_cmdline_number(const char *name, uint64_t *v);
 
 /* NAME=1, y or on (the last NAME= on the line), as the kernel reads it. */
 bool kj_cmdline_bool(const char *cmdline, const char *name);

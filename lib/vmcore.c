@@ -14,14 +14,7 @@
 static int read_at(const struct vmcore *vc, void *buf, size_t len,
 		   uint64_t off)
 {
-	ssize_t n = pread(vc->fd, buf, len, off);
-
-	if (n == (ssize_t)len)
-		return 0;
-	kj_seterr("%s: %s at offset 0x%llx", vc->path,
-		  n < 0 ? strerror(errno) : "short read",
-		  (unsigned long long)off);
-	return n < 0 ? -errno : -EIO;
+	return kj_pread_all(vc->fd, buf, len, off, vc->path);
 }
 
 static int check_ehdr(const struct vmcore *vc, const Elf64_Ehdr *eh)
@@ -100,6 +93,7 @@ int vmcore_open(struct vmcore *vc, const char *path)
 	err = read_at(vc, &eh, sizeof(eh), 0);
 	err = err ?: check_ehdr(vc, &eh);
 	err = err ?: read_phdrs(vc, &eh);
+	vc->entry = eh.e_entry;
 	if (err)
 		vmcore_close(vc);
 	return err;

@@ -15,12 +15,15 @@ struct vmcore_load {
 };
 
 /*
- * An ELF64 core file opened for reading, as a helper kernel's /proc/vmcore
- * is: its PT_LOADs and the concatenated contents of its PT_NOTEs.
+ * An ELF64 x86_64 core file opened for reading: a helper kernel's
+ * /proc/vmcore, the running kernel's /proc/kcore, the jump image's
+ * /proc/kimgcore, a snapshot.  Its PT_LOADs and the concatenated contents
+ * of its PT_NOTEs.  The one reader of ELF program headers in the suite.
  */
 struct vmcore {
 	int fd;
 	const char *path;
+	uint64_t entry;		/* e_entry (/proc/kimgcore: the next jump's) */
 	struct vmcore_load *loads;
 	int nr_loads;
 	uint8_t *notes;

@@ -270,7 +270,8 @@ static void full_disk_is_reported(void **state)
 	assert_int_equal(vmcore_open(&in, in_path), 0);
 	assert_int_equal(snap_write_elf(&in, fd, "/dev/full", &o, &st),
 			 -ENOSPC);
-	assert_non_null(strstr(kj_errmsg(), "/dev/full: No space left"));
+	assert_non_null(strstr(kj_errmsg(), "/dev/full: write at byte 0: "
+				"No space left"));
 	close(fd);
 	vmcore_close(&in);
 	unlink(in_path);
