@@ -326,6 +326,9 @@ static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
 	mailbox_get(res, "message", msg, sizeof(msg));
 	mailbox_get(res, "seconds", took, sizeof(took));
 	if (!strcmp(job, "restore") && !strcmp(status, "resumed")) {
+		/* first of all: the kernel's own resume runs it early */
+		if (!strcmp(o->after, "platform"))
+			platform_wake();
 		/*
 		 * The loaded image is now the restore kernel, frozen: not a
 		 * helper of this system.  Drop it, and what this system
@@ -338,8 +341,6 @@ static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
 			ioctl(fd, BLKFLSBUF, 0);
 			close(fd);
 		}
-		if (!strcmp(o->after, "platform"))
-			platform_wake();
 		printf("khibernate: resumed from %s after %.1f s (restore "
 		       "took %s s)\n", o->target, secs, took);
 		err = 0;
