@@ -23,7 +23,7 @@ PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern
 	kdropcap
 kjump_SRCS := kjump/kjump.c
 kimgcore_SRCS := kimgcore/kimgcore.c
-ksnapshot_SRCS := hibernate/ksnapshot.c
+ksnapshot_SRCS := snapshot/ksnapshot.c
 ksave_SRCS := hibernate/ksave.c
 khibernate_SRCS := hibernate/khibernate.c
 krestore_SRCS := krestore/krestore.c
@@ -32,7 +32,7 @@ kbios_SRCS := bios/kbios.c
 kpattern_SRCS := test/workload/kpattern.c
 kdropcap_SRCS := test/workload/kdropcap.c
 
-LIB_SRCS := $(wildcard lib/*.c)
+LIB_SRCS := $(wildcard lib/*.c lib/*/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 include purgatory/purgatory.mk
 include bios/bios.mk
@@ -111,14 +111,16 @@ clean:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
-# Fuzzing the image reader (lib/image.c) with libFuzzer, ASan and UBSan:
+# Fuzzing the image reader (lib/image/) with libFuzzer, ASan and UBSan:
 #   make fuzz [FUZZ_SECONDS=60]
 # Seeds are a few valid images (fuzz/image_seeds.c); what the fuzzer finds
 # goes to build/fuzz/corpus, a crashing input to build/fuzz/crash-*.
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang
-FUZZ_SRCS := lib/image.c lib/blockmap.c lib/util.c
-FUZZ_DEPS := $(FUZZ_SRCS) lib/image.h lib/blockmap.h lib/util.h fuzz/image_fuzz.h
+FUZZ_SRCS := lib/image/format.c lib/image/writer.c lib/image/reader.c \
+	lib/image/blockmap.c lib/util.c
+FUZZ_DEPS := $(FUZZ_SRCS) lib/image/image.h lib/image/internal.h lib/util.h \
+	fuzz/image_fuzz.h
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
 FUZZ_LIBS := -lz -lgcrypt -lgpg-error
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acpi.h"
+#include "firmware/firmware.h"
 #include "util.h"
 
 static void usage(FILE *out)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Throughput of the hibernation image format (lib/image.c): write and
+ * Throughput of the hibernation image format (lib/image/): write and
  * read back 256 MiB of memory, half of it zero pages, plain, deflated,
  * encrypted and both.  The data pages are a mix: a quarter random bytes,
  * the rest like kernel and program memory (pointers, small integers,
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "image/image.h"
 #include "util.h"
 
 #define RUNS 3

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The BIOS-call stub's layout, shared by bios/stub.S and lib/bios.c.  The
+ * The BIOS-call stub's layout, shared by bios/stub.S and lib/firmware/bios.c.  The
  * stub is one segment at BIOS_STUB_BASE, linked at 0: offsets are the same
  * in long, protected and real mode (segment BIOS_STUB_BASE >> 4).
  */

@@ -1,6 +1,6 @@
 # The BIOS-call stub: long mode down to real mode and back (bios/stub.S),
 # linked at 0 into a flat binary that blob.S embeds into libkjump for
-# lib/bios.c.  Included by the top-level Makefile.
+# lib/firmware/bios.c.  Included by the top-level Makefile.
 
 $(B)/bios/stub.o: bios/stub.S bios/abi.h
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The BIOS-call stub as a flat binary, embedded in libkjump for
- * lib/bios.c.  The assembler finds stub.bin through -I$(B)/bios (bios.mk).
+ * lib/firmware/bios.c.  The assembler finds stub.bin through -I$(B)/bios (bios.mk).
  */
 	.section .rodata
 	.balign	16

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kbios: call BIOS services in real mode from a running Linux, through a
- * kexec jump into a small stub (lib/bios.c, bios/stub.S), and show what
+ * kexec jump into a small stub (lib/firmware/bios.c, bios/stub.S), and show what
  * they answer: the E820 memory map, compared with the kernel's record of
  * the firmware's map, and the VBE controller information.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bios.h"
+#include "firmware/firmware.h"
 #include "util.h"
 
 #define FIRMWARE_MEMMAP "/sys/firmware/memmap"

@@ -2,10 +2,10 @@
 /*
  * libFuzzer target for the image reader: the input is the disk, on a
  * memfd.  Built with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so that
- * lib/image.c computes every checksum and tag but goes on past a
+ * lib/image/ computes every checksum and tag but goes on past a
  * mismatch: mutated inputs then reach the lengths, bitmaps and deflate
  * streams behind them.  Besides what the sanitizers catch, the target
- * aborts when the reader breaks a promise of lib/image.h.
+ * aborts when the reader breaks a promise of lib/image/image.h.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,8 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "image.h"
+#include "image/image.h"
 #include "image_fuzz.h"
 
 struct count {

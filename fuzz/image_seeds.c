@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "image.h"
+#include "image/image.h"
 #include "image_fuzz.h"
 #include "util.h"
 

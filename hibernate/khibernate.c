@@ -2,7 +2,7 @@
 /*
  * khibernate: suspend this system to disk through the kjump helper.  The
  * helper writes this system's memory to the target as a hibernation image
- * (lib/image.c) and powers the machine off; krestore later puts it back
+ * (lib/image/) and powers the machine off; krestore later puts it back
  * and this command returns, as if from a long jump.  If the helper fails
  * before the image is complete it jumps back and the system carries on.
  */
@@ -19,15 +19,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "blockmap.h"
-#include "identity.h"
-#include "image.h"
-#include "jump.h"
-#include "kexec.h"
-#include "mailbox.h"
-#include "memmap.h"
-#include "passphrase.h"
+#include "firmware/firmware.h"
+#include "image/image.h"
+#include "jump/jump.h"
+#include "boot/boot.h"
 #include "util.h"
 
 struct opts {

@@ -21,21 +21,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "blockmap.h"
-#include "hibernate.h"
-#include "identity.h"
-#include "image.h"
-#include "jump.h"
-#include "kimage.h"
-#include "loader.h"
-#include "mailbox.h"
+#include "firmware/firmware.h"
+#include "image/image.h"
+#include "jump/jump.h"
+#include "oldmem/oldmem.h"
+#include "boot/boot.h"
 #include "progress.h"
-#include "memmap.h"
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 #include "util.h"
-#include "vmcore.h"
-#include "vtop.h"
 
 #define VMCORE "/proc/vmcore"
 

@@ -2,14 +2,14 @@
 /*
  * kimgcore: save a booted kjump helper kernel and put it back later, so
  * that the next jump resumes it instead of booting it.
- * The work is in lib/kimgsave.c; see docs/kimgcore.md.
+ * The work is in lib/jump/helper_save.c; see docs/kimgcore.md.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "kimgsave.h"
+#include "jump/jump.h"
 #include "util.h"
 
 static void usage(FILE *out)

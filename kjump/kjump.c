@@ -14,13 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elfcore.h"
-#include "jump.h"
-#include "kexec.h"
-#include "loader.h"
-#include "mailbox.h"
-#include "memmap.h"
-#include "resident.h"
+#include "boot/boot.h"
+#include "jump/jump.h"
+#include "oldmem/oldmem.h"
 #include "util.h"
 
 enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_HELPER, ACT_EXEC,

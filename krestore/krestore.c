@@ -23,15 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "hibernate.h"
-#include "identity.h"
-#include "image.h"
-#include "jump.h"
-#include "kexec.h"
-#include "loader.h"
-#include "mailbox.h"
-#include "passphrase.h"
+#include "image/image.h"
+#include "jump/jump.h"
+#include "boot/boot.h"
 #include "progress.h"
 #include "util.h"
 

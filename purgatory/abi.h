@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the purgatory and its loader (lib/purgatory.c) agree on: the layout
+ * What the purgatory and its loader (lib/boot/purgatory.c) agree on: the layout
  * of the patchable variables, and the functions the purgatory exports.
  * Included from C and from entry.S.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The purgatory object, embedded in libkjump for lib/purgatory.c.  The
+ * The purgatory object, embedded in libkjump for lib/boot/purgatory.c.  The
  * assembler finds purgatory.ro through -I$(B)/purgatory (purgatory.mk).
  */
 	.section .rodata

@@ -1,6 +1,6 @@
 # The purgatory: freestanding code run between relocate_kernel and the next
 # kernel.  Built into one relocatable object, $(B)/purgatory/purgatory.ro,
-# which blob.S embeds into libkjump for lib/purgatory.c to relocate.
+# which blob.S embeds into libkjump for lib/boot/purgatory.c to relocate.
 # Included by the top-level Makefile.
 
 PURGATORY_CFLAGS := -std=gnu11 -Os -ffreestanding -fno-builtin -fno-PIC \

@@ -1,6 +1,6 @@
-# The image reader (lib/image.c) survives 30 seconds of libFuzzer under
+# The image reader (lib/image/) survives 30 seconds of libFuzzer under
 # ASan and UBSan, starting from valid images: no crash, hang or leak, and
-# no broken promise of lib/image.h (fuzz/image_fuzz.c aborts on those).
+# no broken promise of lib/image/image.h (fuzz/image_fuzz.c aborts on those).
 command -v clang >/dev/null || fail "clang: missing (run 'make deps')"
 log=$WORK/fuzz.log
 rc=0

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "acpi.h"
+#include "firmware/firmware.h"
 #include "util.h"
 
 #define ACPI_HEADER 36

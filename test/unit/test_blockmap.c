@@ -19,8 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "blockmap.h"
-#include "image.h"
+#include "image/image.h"
 #include "util.h"
 
 #define MAP_AT MiB(8)		/* the map's byte offset on the disk */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bootparams.h"
+#include "boot/boot.h"
 #include "util.h"
 
 /* struct boot_params offsets (arch/x86/include/uapi/asm/bootparam.h) */

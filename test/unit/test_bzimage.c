@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "bzimage.h"
+#include "boot/boot.h"
 #include "util.h"
 
 #define TEST_KERNEL "build/kernel/bzImage"

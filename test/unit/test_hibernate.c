@@ -20,11 +20,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elfcore.h"
-#include "hibernate.h"
-#include "image.h"
+#include "boot/boot.h"
+#include "image/image.h"
 #include "util.h"
-#include "vmcore.h"
+#include "oldmem/oldmem.h"
 
 #define LOW_PAGES 700		/* more than one 2 MiB span */
 #define HIGH_PAGES 40

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "image.h"
+#include "image/image.h"
 #include "util.h"
 
 /*

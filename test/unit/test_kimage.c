@@ -10,10 +10,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elfcore.h"
-#include "kimage.h"
+#include "boot/boot.h"
+#include "oldmem/oldmem.h"
 #include "util.h"
-#include "vmcore.h"
 
 #define MEM_SIZE 0x10000	/* physical [0, 64 KiB) in one PT_LOAD */
 #define DATA_OFF 0x1000

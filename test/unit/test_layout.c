@@ -9,10 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "elfcore.h"
-#include "kexec.h"
-#include "loader.h"
-#include "memmap.h"
+#include "boot/boot.h"
 #include "util.h"
 
 #include "qemu_iomem.h"

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "memmap.h"
+#include "boot/boot.h"
 #include "util.h"
 
 #include "qemu_iomem.h"

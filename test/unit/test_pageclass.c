@@ -20,12 +20,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elfcore.h"
-#include "pageclass.h"
-#include "snapshot.h"
+#include "boot/boot.h"
+#include "oldmem/oldmem.h"
+#include "snapshot/snapshot.h"
 #include "util.h"
-#include "vmcore.h"
-#include "vtop.h"
 
 #define PHYS_SIZE MiB(16)
 #define KERNEL_MAP 0xffffffff80000000ULL

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <gcrypt.h>
 
-#include "purgatory.h"
+#include "boot/boot.h"
 #include "util.h"
 
 /* the purgatory's pure functions, compiled for the host */

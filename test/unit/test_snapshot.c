@@ -16,10 +16,10 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "elfcore.h"
-#include "snapshot.h"
+#include "boot/boot.h"
+#include "snapshot/snapshot.h"
 #include "util.h"
-#include "vmcore.h"
+#include "oldmem/oldmem.h"
 
 #define PAGES 24
 static const char info[] = "OSRELEASE=6.12.117\nPAGESIZE=4096\n"

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_BOOT_H
+#define KJUMP_BOOT_H
+
+/*
+ * Starting a kernel: bzImage and the boot protocol, memory maps, the
+ * ELF core header a helper gets, the purgatory, kexec_load segments, and
+ * the loader that lays a kexec (jump) image out.
+ */
+#include <linux/kexec.h>	/* struct kexec_segment */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* E820 types, as the boot protocol numbers them. */
+enum {
+	E820_RAM = 1,
+	E820_RESERVED = 2,
+	E820_ACPI = 3,
+	E820_NVS = 4,
+	E820_UNUSABLE = 5,
+	E820_PMEM = 7,
+};
+
+#define MEMMAP_MAX 128
+
+/* A physical range [start, end), end exclusive. */
+struct mem_range {
+	uint64_t start;
+	uint64_t end;
+	uint32_t type;
+};
+
+struct memmap {
+	struct mem_range r[MEMMAP_MAX];
+	int nr;
+};
+
+/*
+ * Parse the top-level entries of /proc/iomem text into a memory map:
+ * "System RAM" is E820_RAM, "ACPI Tables", "ACPI Non-volatile Storage",
+ * "Reserved", "Persistent Memory" their E820 types; other top-level
+ * entries (PCI windows, devices) are not memory and are left out.
+ */
+int memmap_parse_iomem(struct memmap *map, const char *text);
+int memmap_read_iomem(struct memmap *map);
+
+int memmap_add(struct memmap *map, uint64_t start, uint64_t end,
+	       uint32_t type);
+/* Sort by start and merge adjacent ranges of the same type. */
+void memmap_normalize(struct memmap *map);
+/* Remove [start, end) from every range, splitting where needed. */
+int memmap_cut(struct memmap *map, uint64_t start, uint64_t end);
+/* The index of the range of TYPE that contains [start, end), or -1. */
+int memmap_find(const struct memmap *map, uint64_t start, uint64_t end,
+		uint32_t type);
+uint64_t memmap_total(const struct memmap *map, uint32_t type);
+const char *memmap_type_name(uint32_t type);
+
+/* The x86 boot protocol's setup header, at offset 0x1f1 of a bzImage. */
+struct setup_header {
+	uint8_t setup_sects;
+	uint16_t root_flags;
+	uint32_t syssize;
+	uint16_t ram_size;
+	uint16_t vid_mode;
+	uint16_t root_dev;
+	uint16_t boot_flag;
+	uint16_t jump;
+	uint32_t header;
+	uint16_t version;
+	uint32_t realmode_swtch;
+	uint16_t start_sys_seg;
+	uint16_t kernel_version;
+	uint8_t type_of_loader;
+	uint8_t loadflags;
+	uint16_t setup_move_size;
+	uint32_t code32_start;
+	uint32_t ramdisk_image;
+	uint32_t ramdisk_size;
+	uint32_t bootsect_kludge;
+	uint16_t heap_end_ptr;
+	uint8_t ext_loader_ver;
+	uint8_t ext_loader_type;
+	uint32_t cmd_line_ptr;
+	uint32_t initrd_addr_max;
+	uint32_t kernel_alignment;
+	uint8_t relocatable_kernel;
+	uint8_t min_alignment;
+	uint16_t xloadflags;
+	uint32_t cmdline_size;
+	uint32_t hardware_subarch;
+	uint64_t hardware_subarch_data;
+	uint32_t payload_offset;
+	uint32_t payload_length;
+	uint64_t setup_data;
+	uint64_t pref_address;
+	uint32_t init_size;
+	uint32_t handover_offset;
+	uint32_t kernel_info_offset;
+} __attribute__((packed));
+
+#define SETUP_HEADER_OFFSET 0x1f1
+#define BOOT_FLAG_MAGIC 0xaa55
+#define HDRS_MAGIC 0x53726448 /* "HdrS" */
+#define XLF_KERNEL_64 (1 << 0)
+#define XLF_CAN_BE_LOADED_ABOVE_4G (1 << 1)
+#define XLF_5LEVEL (1 << 5)		/* can start with 5-level paging on */
+#define XLF_5LEVEL_ENABLED (1 << 6)	/* built with X86_5LEVEL */
+#define LOADED_HIGH (1 << 0)
+/* 64-bit entry: this far into the protected-mode part. */
+#define BZIMAGE_ENTRY64_OFFSET 0x200
+
+struct bzimage {
+	struct setup_header hdr;
+	size_t setup_size;	/* real-mode part: (setup_sects + 1) * 512 */
+	const uint8_t *kernel;	/* protected-mode part, loaded as is */
+	size_t kernel_size;
+	uint64_t alignment;	/* load address alignment */
+	uint64_t init_size;	/* memory the kernel needs from its load address */
+	uint32_t cmdline_max;	/* longest command line, without the NUL */
+};
+
+/*
+ * Check that data is an x86_64 bzImage this loader can start through the
+ * 64-bit boot protocol (boot protocol 2.12 or later, XLF_KERNEL_64,
+ * relocatable) and describe it.  bz points into data; data must outlive it.
+ */
+int bzimage_parse(struct bzimage *bz, const void *data, size_t size,
+		  const char *name);
+
+#define BOOT_PARAMS_SIZE 4096
+#define BP_E820_MAX 128
+
+/* What the next kernel is told, besides its setup header. */
+struct boot_info {
+	uint64_t cmdline_addr;	/* physical address of the command line */
+	uint64_t initrd_addr;	/* 0: no initrd */
+	uint64_t initrd_size;
+	uint64_t acpi_rsdp;	/* 0: let the kernel search for it */
+	const struct memmap *e820;
+};
+
+/*
+ * Fill a zero page (struct boot_params, 4 KiB) for starting bz through the
+ * 64-bit boot protocol: the image's setup header, loader type, command
+ * line and initrd pointers, and the E820 memory map.
+ */
+int boot_params_build(uint8_t zp[BOOT_PARAMS_SIZE], const struct bzimage *bz,
+		      const void *image, const struct boot_info *info);
+
+/*
+ * The ACPI RSDP's address as the running kernel found it (its own
+ * boot_params, else the EFI system table), for a kernel it starts: under
+ * UEFI no BIOS area holds it.  0 if unknown.
+ */
+uint64_t boot_params_running_rsdp(void);
+
+#define KJ_SEGMENT_MAX 16	/* KEXEC_SEGMENT_MAX */
+
+/* The segments of one kexec_load(2) call, with the buffers they own. */
+struct kexec_plan {
+	struct kexec_segment seg[KJ_SEGMENT_MAX];
+	void *owned[KJ_SEGMENT_MAX];
+	int nr;
+	uint64_t entry;
+};
+
+/*
+ * Add a segment: bufsz bytes of buf at physical mem, zero-filled up to
+ * memsz.  mem and memsz must be page-aligned and the segment must not
+ * overlap another.  With own set, the plan frees buf.
+ */
+int kexec_plan_add(struct kexec_plan *plan, void *buf, size_t bufsz,
+		   uint64_t mem, uint64_t memsz, bool own);
+void kexec_plan_sort(struct kexec_plan *plan);
+void kexec_plan_free(struct kexec_plan *plan);
+
+/* kexec_load(2) the plan; preserve sets KEXEC_PRESERVE_CONTEXT. */
+int kexec_plan_load(struct kexec_plan *plan, bool preserve);
+/* The jump-back image: entry only, one empty segment. */
+int kexec_load_jump_back(uint64_t entry);
+int kexec_unload(void);
+/* 1 if an image is loaded, 0 if not, negative errno if unknown. */
+int kexec_loaded(void);
+/* Jump (or reboot) into the loaded image; returns 0 after a jump back. */
+int kexec_exec(void);
+
+/* Why kexec_load failed, in words: missing config, privileges, ... */
+const char *kexec_explain(int err, bool preserve);
+
+/* The purgatory segment's alignment; its size is a multiple of it. */
+#define PURGATORY_ALIGN		4096UL
+/* Segments purgatory_build() can record for the SHA-256 check. */
+#define PURGATORY_MAX_SEGS	16
+
+struct purgatory_params {
+	uint64_t kernel_entry;	/* rip: the next kernel's 64-bit entry */
+	uint64_t boot_params;	/* rsi: physical address of boot_params */
+	/*
+	 * Physical address of the NUL ending the command line, with at
+	 * least 64 bytes of room after it; 0 = don't append.
+	 */
+	uint64_t cmdline_end;
+	uint16_t serial_port;	/* 0x3f8 for COM1, 0 = silent */
+	/* Segments to verify, not the purgatory's own. */
+	const struct kexec_segment *segs;
+	int nr_segs;
+};
+
+/* Bytes the purgatory segment needs, a multiple of PURGATORY_ALIGN. */
+size_t purgatory_memsz(void);
+
+/*
+ * Relocate the embedded purgatory for physical address load_addr (aligned
+ * to PURGATORY_ALIGN) and patch p into it, with one SHA-256 per segment
+ * over buf[0..bufsz) and zeros up to memsz.  Returns a malloc'd image of
+ * *size == purgatory_memsz() bytes and *entry, the physical address of
+ * purgatory_start.
+ */
+int purgatory_build(const struct purgatory_params *p, uint64_t load_addr,
+		    void **image, size_t *size, uint64_t *entry);
+
+/*
+ * Relocate a relocatable x86_64 ELF object (8-byte aligned in memory) for
+ * load_addr: all SHF_ALLOC sections in one malloc'd image of *size bytes
+ * (a page multiple), *entry = address of its global purgatory_start.
+ */
+int purgatory_relocate(const void *obj, size_t objsz, uint64_t load_addr,
+		       void **image, size_t *size, uint64_t *entry);
+
+/* The embedded purgatory object. */
+const void *purgatory_object(size_t *size);
+
+/* A relocated image and the object it came from, to reach its symbols. */
+struct purgatory_image {
+	const void *obj;
+	size_t objsz;
+	void *buf;
+	size_t size;
+};
+
+/*
+ * Copy size bytes to / from the global symbol name in img; size must equal
+ * the symbol's st_size.  Symbols in SHT_NOBITS sections cannot be set.
+ */
+int purgatory_set_symbol(const struct purgatory_image *img, const char *name,
+			 const void *val, size_t size);
+int purgatory_get_symbol(const struct purgatory_image *img, const char *name,
+			 void *val, size_t size);
+
+#define ELFCORE_NOTES_MAX 260	/* VMCOREINFO, KEXEC_JUMP, 256 CPUs' notes */
+
+/* A note already in memory: physical address and size. */
+struct elfcore_note {
+	uint64_t paddr;
+	uint64_t size;
+};
+
+/*
+ * What an ELF core header (the elfcorehdr= a helper kernel turns into
+ * /proc/vmcore) describes: PT_NOTEs for the notes, one PT_LOAD per RAM
+ * range of ram, each at its physical address and direct-map virtual
+ * address.
+ */
+struct elfcore_spec {
+	const struct memmap *ram;
+	uint64_t page_offset;
+	const struct elfcore_note *notes;
+	int nr_notes;
+	/* the kernel image's mapping, as the kernel's own kdump core has it
+	 * for gdb; size 0: none */
+	uint64_t text_vaddr, text_paddr, text_size;
+};
+
+/* An ELF64 x86_64 core file header with phnum program headers after it. */
+void elfcore_init_ehdr(void *ehdr, unsigned int phnum);
+
+/* Build the header into a malloc'd, page-rounded buffer. */
+int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
+			 size_t *size);
+
+/*
+ * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo), the
+ * jump image's KEXEC_JUMP note (/sys/kernel/kexec_jump_note) and the
+ * per-CPU crash notes.  Returns how many were found.
+ */
+int elfcore_read_notes(struct elfcore_note *notes, int max);
+
+/*
+ * Minimum memory a helper kernel needs in its window beyond its kernel's
+ * init_size and its initrd: the unpacked initramfs and room to run.
+ */
+#define LOADER_HELPER_FREE_MIN MiB(48)
+
+struct load_request {
+	const char *kernel_path;
+	const char *initrd_path;	/* NULL: no initrd */
+	const char *cmdline;		/* the new kernel's command line */
+	bool jump;			/* kexec jump: KEXEC_PRESERVE_CONTEXT */
+	uint64_t win_start;		/* jump: the reserved window */
+	uint64_t win_end;
+	uint16_t serial_port;		/* purgatory messages, 0: none */
+	/*
+	 * jump: the paging levels the new kernel must run with, 4 or 5
+	 * (0: this kernel's).  A jump goes from page tables to page tables
+	 * with paging on, so both kernels must use the same number.
+	 */
+	int paging_levels;
+};
+
+/* Where things went, for --status and for the user. */
+struct load_layout {
+	uint64_t entry;			/* the purgatory */
+	uint64_t kernel_addr, kernel_init_size;
+	uint64_t initrd_addr, initrd_size;
+	uint64_t params_addr;		/* boot_params, then the command line */
+	uint64_t elfcorehdr_addr, elfcorehdr_size;
+	uint64_t status_addr;		/* the helper's status page */
+	uint64_t low_start, low_end;	/* memory borrowed from below 1 MiB */
+	uint64_t free_bytes;		/* window left to the new kernel */
+	int nr_segments;
+};
+
+/*
+ * Load a bzImage with kexec_load(2).  With req->jump, everything goes in
+ * the window, the new kernel's memory map is the window plus the low
+ * memory it borrows (backed up by the kernel's page swap), and an ELF core
+ * header describing this kernel's memory is passed as elfcorehdr=.
+ * Otherwise the image goes at the top of RAM below 4 GiB and the new
+ * kernel gets the whole memory map.
+ */
+int loader_load(const struct load_request *req, const struct memmap *iomem,
+		struct load_layout *out);
+
+/*
+ * The jump window reserved at boot: the largest memmap=SIZE$START on the
+ * command line that /proc/iomem lists as reserved.  -ENOENT if none.
+ */
+int window_from_cmdline(const char *cmdline, const struct memmap *iomem,
+			uint64_t *start, uint64_t *end);
+/* Refuse a window that is not reserved memory (this kernel would use it). */
+int window_check(const struct memmap *iomem, uint64_t start, uint64_t end);
+
+/*
+ * The helper's low memory: the first RAM range below 1 MiB, page-aligned.
+ * The helper needs some for its real-mode trampoline.
+ */
+int low_memory_range(const struct memmap *iomem, uint64_t *start,
+		     uint64_t *end);
+
+/*
+ * The memory map a helper kernel gets (exposed for unit tests): the
+ * window and the low memory as RAM, except [resv_addr, +resv_size) (the
+ * ELF core header and the status page), and the firmware's ranges.
+ */
+int helper_memmap(const struct memmap *iomem, uint64_t low_start,
+		  uint64_t low_end, uint64_t win_start, uint64_t win_end,
+		  uint64_t resv_addr, uint64_t resv_size, struct memmap *out);
+/* This kernel's RAM as the helper's /proc/vmcore shows it. */
+int original_ram(const struct memmap *iomem, uint64_t low_start,
+		 uint64_t low_end, struct memmap *out);
+
+#endif

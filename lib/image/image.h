@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_IMAGE_H
+#define KJUMP_IMAGE_H
+
+/*
+ * The hibernation image: its format, writer and reader, keys and
+ * encryption, block maps of image files, the identity it must match, the
+ * passphrase, and the original system's memory into it and back.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oldmem/oldmem.h"
+
+/*
+ * The hibernation image: the original system's physical memory on a disk,
+ * written by khibernate in the helper and read back by krestore.  Block 0
+ * is the header, written last as the commit record; then one chunk per
+ * 2 MiB span of page frames that has pages in it; then the trailer.
+ * docs/image.md has the byte layout and the reasons for it.
+ */
+
+#define IMG_HEADER_SIZE 4096
+#define IMG_SPAN_PAGES 512	/* physical pages (2 MiB) a chunk covers */
+#define IMG_MAX_RANGES 64
+#define IMG_F_ZLIB      (1u << 0)
+#define IMG_F_ENCRYPTED (1u << 1)
+/* the hibernated kernel poisons free pages (page_poison=1) */
+#define IMG_F_POISON_FREE (1u << 2)
+#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED | IMG_F_POISON_FREE)
+
+#define IMG_VERSION 1
+#define IMG_MAGIC "KJHIBIMG"		/* a complete image, not yet resumed */
+#define IMG_MAGIC_USED "KJHIBDEL"	/* invalidated: resumed once */
+#define IMG_CHUNK_MAGIC "KJHICHNK"
+#define IMG_TRAILER_MAGIC "KJHITRLR"
+
+/* Key derivation: the defaults, and what a reader accepts. */
+#define IMG_KDF_LOG2N 15
+#define IMG_KDF_R 8			/* the only r libgcrypt's scrypt has */
+#define IMG_KDF_P 1
+#define IMG_KDF_MAX_LOG2N 20		/* 1 GiB of scrypt memory */
+#define IMG_KDF_MAX_P 16
+
+/* physical bytes [start, end) */
+struct img_range { uint64_t start, end; };
+
+/* What the header records. */
+struct img_info {
+	uint32_t version;	/* filled by the library */
+	uint32_t flags;		/* IMG_F_* */
+	uint8_t image_id[16];	/* random, filled by img_writer_open */
+	uint64_t created;	/* unix time, filled by img_writer_open */
+	char release[65];	/* kernel release of the hibernated system */
+	uint8_t build_id[20];	/* its kernel build id (GNU build-id, sha1) */
+	uint8_t machine_id[32];	/* machine identity (sha256, by the caller) */
+	uint64_t entry;		/* the jump-back entry to resume at */
+	uint64_t win_start, win_end;	/* the jump window */
+	uint64_t status_addr;	/* the mailbox page */
+	uint32_t paging_levels;	/* the hibernated kernel's: 4, 5, 0 unknown */
+	uint32_t nr_ranges;
+	/* the system's RAM, restored */
+	struct img_range ranges[IMG_MAX_RANGES];
+	/* key derivation (encrypted images): scrypt parameters and salt */
+	uint32_t kdf_log2n, kdf_r, kdf_p;
+	uint8_t salt[16];
+	/* the commit record, filled by img_writer_commit */
+	uint64_t nr_chunks, trailer_offset, image_bytes;
+	uint64_t pages_data, pages_zero, pages_skipped;
+};
+
+struct img_key { uint8_t key[32]; };
+
+/*
+ * Encrypted images: fill info's KDF parameters (defaults: scrypt N=2^15,
+ * r=8, p=1) and a random salt.
+ */
+int img_kdf_init(struct img_info *info);
+/*
+ * The key for a passphrase with info's KDF parameters and salt (libgcrypt
+ * gcry_kdf_derive, GCRY_KDF_SCRYPT).  -EINVAL for parameters out of the
+ * bounds above.
+ */
+int img_derive_key(const void *pass, size_t len, const struct img_info *info,
+		   struct img_key *key);
+void img_key_wipe(struct img_key *key);	/* explicit_bzero */
+
+/* Pages a span of ranges holds: a page counts once if any byte is in it. */
+uint64_t img_range_pages(const struct img_info *info);
+/*
+ * The most bytes an image of info's ranges can take (every page stored as
+ * data, uncompressed), for checking a disk before writing.
+ */
+uint64_t img_size_bound(const struct img_info *info);
+
+struct img_writer;
+struct blockmap;
+/*
+ * Start an image on fd (a block device or a regular file, written from
+ * offset 0): first invalidate whatever image was there (block 0 zeroed and
+ * flushed), so a stale image can never be resumed after a failed write.
+ * key: NULL unless info->flags has IMG_F_ENCRYPTED.  name: for messages.
+ * Fills info's version, image_id and created.
+ */
+int img_writer_open(struct img_writer **w, int fd, const char *name,
+		    struct img_info *info, const struct img_key *key);
+/*
+ * The same in an image file's blocks: image byte X is on fd (its disk)
+ * where map puts it (lib/image/image.h); map must outlive the writer.  The
+ * _map variants below are the same for readers and invalidation.
+ */
+int img_writer_open_map(struct img_writer **w, int fd,
+			const struct blockmap *map, const char *name,
+			struct img_info *info, const struct img_key *key);
+/*
+ * Pages in increasing pfn order, inside info's ranges (-EINVAL, -ERANGE
+ * otherwise); a page neither added as data nor zero is skipped (free).
+ * After an error every call returns it again.
+ */
+int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data);
+int img_writer_add_zero(struct img_writer *w, uint64_t pfn);
+/* Bytes of the image so far, written or buffered (not those in lanes). */
+uint64_t img_writer_bytes(const struct img_writer *w);
+/*
+ * The writer deflates and encrypts spans in lanes, each a thread: with
+ * zlib one per CPU up to IMG_MAX_LANES, else one (no thread).  For tests
+ * and benchmarks: the lanes of writers opened from now on, 0 automatic.
+ */
+#define IMG_MAX_LANES 4
+void img_set_lanes(unsigned int lanes);
+/*
+ * Write the last chunk and the trailer, flush (fsync), then write the
+ * header = commit record, flush again.  Fills info's commit fields.  Then
+ * frees w, also on error.
+ */
+int img_writer_commit(struct img_writer *w, struct img_info *info);
+/* Give up: block 0 stays invalid; frees w. */
+void img_writer_abort(struct img_writer *w);
+
+struct img_reader;
+/*
+ * Read and check the header of the image on fd: -ENOENT no image there (no
+ * magic), -ESTALE an invalidated image (already resumed once; info is still
+ * filled if the rest of the header is sound), -EPROTO unknown version,
+ * -EBADMSG header checksum wrong (corrupted) or fields out of bounds,
+ * -ENODATA shorter than a header, with a message saying which.
+ */
+int img_open(struct img_reader **r, int fd, const char *name,
+	     struct img_info *info);
+int img_open_map(struct img_reader **r, int fd, const struct blockmap *map,
+		 const char *name, struct img_info *info);
+/*
+ * Encrypted images: check the key against the header's authentication
+ * tag; -EKEYREJECTED "wrong passphrase".  -EINVAL if not encrypted.
+ */
+int img_unlock(struct img_reader *r, const struct img_key *key);
+/*
+ * Read every chunk and the trailer in order, checking each (checksum, and
+ * the AEAD tag when encrypted), and call page(arg, pfn, data) for every
+ * data page and page(arg, pfn, NULL) for every zero page, in pfn order,
+ * each pfn inside the header's ranges.  A chunk's pages are handed out
+ * only after the whole chunk passed its checks, but a later chunk can
+ * still fail: verify first (page == NULL: verify only, checksums and tags
+ * without inflating), then restore.
+ * Errors: -EBADMSG "chunk N at byte X: checksum mismatch" (or
+ * authentication failed), -ENODATA truncated ("ends at byte X, the image
+ * needs Y"), -ENOKEY encrypted and not unlocked, or the callback's
+ * non-zero return.  Bounded memory (about 4 MiB).  May be called again.
+ */
+int img_read(struct img_reader *r,
+	     int (*page)(void *arg, uint64_t pfn, const void *data),
+	     void *arg);
+/* Call fn after each chunk img_read went through, with the pages so far. */
+void img_set_progress(struct img_reader *r,
+		      void (*fn)(void *arg, uint64_t pages), void *arg);
+void img_close(struct img_reader *r);
+/*
+ * Mark the image on fd used: overwrite the magic with the invalidated one,
+ * flush.  After this img_open gives -ESTALE.  0 if already invalidated,
+ * -ENOENT if there is no image.
+ */
+int img_invalidate(int fd, const char *name);
+int img_invalidate_map(int fd, const struct blockmap *map, const char *name);
+
+/*
+ * The on-disk layout, little-endian, every field at a fixed offset
+ * (checked below).  Exposed for tests and tools; see docs/image.md.
+ */
+struct img_disk_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t flags;
+	uint32_t header_size;		/* IMG_HEADER_SIZE */
+	uint32_t span_pages;		/* IMG_SPAN_PAGES */
+	uint8_t image_id[16];
+	uint64_t created;
+	char release[72];		/* NUL-terminated, at most 64 chars */
+	uint8_t build_id[20];
+	uint32_t nr_ranges;
+	uint8_t machine_id[32];
+	uint64_t entry;
+	uint64_t win_start;
+	uint64_t win_end;
+	uint64_t status_addr;
+	uint32_t kdf_log2n;
+	uint32_t kdf_r;
+	uint32_t kdf_p;
+	uint32_t paging_levels;		/* 4 or 5; 0 in older images */
+	uint8_t salt[16];
+	uint64_t nr_chunks;
+	uint64_t trailer_offset;
+	uint64_t image_bytes;
+	uint64_t pages_data;
+	uint64_t pages_zero;
+	uint64_t pages_skipped;
+	struct img_range ranges[IMG_MAX_RANGES];
+	uint8_t reserved1[2720];
+	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
+	uint8_t reserved2[16];
+	uint8_t checksum[32];		/* SHA-256 */
+} __attribute__((packed));
+
+#define IMG_BITMAP_BYTES (IMG_SPAN_PAGES / 8)
+
+struct img_disk_chunk {
+	char magic[8];
+	uint64_t index;			/* 0, 1, 2, ... */
+	uint64_t first_pfn;		/* a multiple of IMG_SPAN_PAGES */
+	uint32_t stored_len;		/* payload bytes on disk */
+	uint32_t raw_len;		/* data pages * 4096 */
+	uint32_t flags;			/* IMG_CHUNK_ZLIB */
+	uint32_t payload_crc;		/* CRC-32 of the stored payload */
+	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
+	uint32_t reserved;
+	uint32_t header_crc;		/* CRC-32 of image_id, this header */
+	uint8_t data_map[IMG_BITMAP_BYTES];
+	uint8_t zero_map[IMG_BITMAP_BYTES];
+} __attribute__((packed));
+
+#define IMG_CHUNK_ZLIB (1u << 0)	/* payload deflated (else stored) */
+#define IMG_CHUNK_ALIGN 8
+
+struct img_disk_trailer {
+	char magic[8];
+	uint64_t nr_chunks;
+	uint64_t pages_data;
+	uint64_t pages_zero;
+	uint64_t pages_skipped;
+	uint64_t offset;		/* where the trailer is */
+	uint8_t image_id[16];
+	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
+	uint8_t reserved[44];
+	uint32_t crc;			/* CRC-32 of this trailer */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct img_disk_header) == IMG_HEADER_SIZE,
+	       "image header is one block");
+_Static_assert(offsetof(struct img_disk_header, ranges) == 288,
+	       "image header layout");
+_Static_assert(offsetof(struct img_disk_header, tag) == 4032,
+	       "image header layout");
+_Static_assert(sizeof(struct img_disk_chunk) == 192, "chunk header layout");
+_Static_assert(offsetof(struct img_disk_chunk, data_map) == 64,
+	       "chunk header layout");
+_Static_assert(sizeof(struct img_disk_trailer) == 128, "trailer layout");
+
+/*
+ * A hibernation image in a file: the helper and the restore kernel cannot
+ * use the file system the file is on (the hibernated system has it
+ * mounted), so they write and read the file's blocks on the device
+ * directly.  The file's first blocks hold its block map; the image
+ * follows.  The map is found on the device by its byte offset there
+ * (kjump.resume_offset=), like the kernel's resume_offset for swap files.
+ * docs/hibernate.md says more.
+ */
+
+#define BLOCKMAP_MAGIC "KJHIBMAP"
+#define BLOCKMAP_VERSION 1
+#define BLOCKMAP_MAX_EXTENTS 65536
+
+/* file bytes [logical, logical + length) are device bytes from physical */
+struct blockmap_extent {
+	uint64_t logical, physical, length;
+};
+
+struct blockmap {
+	uint64_t size;		/* bytes of the file */
+	uint64_t data_offset;	/* the image starts here in the file */
+	uint32_t nr_extents;	/* in logical order, covering [0, size) */
+	struct blockmap_extent *ext;
+	uint8_t digest[32];	/* SHA-256 of the map as stored */
+};
+
+/* The on-disk map: this header, then nr_extents extents, little-endian. */
+struct blockmap_disk {
+	char magic[8];
+	uint32_t version;
+	uint32_t nr_extents;
+	uint64_t size;
+	uint64_t data_offset;
+	uint8_t reserved[16];
+	uint8_t checksum[32];	/* SHA-256, this field zero, and the extents */
+} __attribute__((packed));
+
+/*
+ * Make path a file of at least size image bytes after its map, 0600 and
+ * allocated on the disk, and map its blocks (FIEMAP).  Refused, with the
+ * reason: a file system that does not keep a file's data in place on one
+ * disk (only ext2/3/4 and XFS are known to), a loop, device-mapper or md
+ * device, holes, shared, inline or encoded extents.  dev: the device's
+ * path (/dev/NAME); dev_offset: the map's byte offset on it.
+ */
+int blockmap_prepare(const char *path, uint64_t size, struct blockmap *m,
+		     char *dev, size_t dev_len, uint64_t *dev_offset);
+/*
+ * Write m into the first blocks of the file fd, through its file system,
+ * and flush; fills m->digest.
+ */
+int blockmap_store(struct blockmap *m, int fd, const char *name);
+/* The map of an existing image file, checked against what it stores. */
+int blockmap_of_file(const char *path, struct blockmap *m, char *dev,
+		     size_t dev_len, uint64_t *dev_offset);
+/*
+ * Read the map stored at byte offset of device fd and check it: magic,
+ * checksum, extents in order, covering the file, inside the device.
+ * -ENOENT no map there, -EBADMSG a damaged one.
+ */
+int blockmap_load(struct blockmap *m, int fd, const char *name,
+		  uint64_t offset);
+/*
+ * Serialize m (its extents as they are) into buf of len bytes, filling
+ * m->digest; -ENOSPC if the map does not fit in m->data_offset bytes.
+ */
+int blockmap_encode(struct blockmap *m, void *buf, size_t len);
+/*
+ * Where image byte off is on the device, and how many bytes from there
+ * are contiguous; -ENOSPC past the end of the file.
+ */
+int blockmap_locate(const struct blockmap *m, uint64_t off, uint64_t *phys,
+		    uint64_t *len);
+void blockmap_free(struct blockmap *m);
+
+/* Where an image is: all of a device, or a file's blocks on one. */
+struct image_place {
+	int fd;
+	char dev[256];
+	uint64_t offset;	/* of the file's map; 0: all of dev */
+	struct blockmap map;
+};
+/*
+ * Open dev with flags (O_RDONLY, O_RDWR) and, if offset is not 0, load
+ * the block map there.  Errors leave p closed.
+ */
+int image_place_open(struct image_place *p, const char *dev,
+		     uint64_t offset, int flags);
+/* The map for the img_*_map functions: NULL for a whole device. */
+const struct blockmap *image_place_map(const struct image_place *p);
+void image_place_close(struct image_place *p);
+
+/*
+ * What a hibernation image must match before it is resumed: the kernel
+ * build that made it and the machine it was made on.
+ */
+#define BUILD_ID_SIZE 20
+#define MACHINE_ID_SIZE 32
+
+/* The running kernel's GNU build id, from /sys/kernel/notes. */
+int build_id_running(uint8_t id[BUILD_ID_SIZE]);
+
+/*
+ * The machine's identity: a SHA-256 over the firmware's memory map
+ * (/sys/firmware/memmap, else the RAM in /proc/iomem), the ACPI FACS
+ * hardware signature and the DMI system, board and BIOS names where the
+ * kernel exports them.  The same
+ * machine with the same firmware and memory gives the same value.
+ */
+int machine_identity(uint8_t id[MACHINE_ID_SIZE]);
+
+#define PASSPHRASE_MAX 1024
+
+/*
+ * A passphrase from file (its first line), or with file NULL from the
+ * terminal, asked twice when confirm.  Into buf (PASSPHRASE_MAX bytes),
+ * its length in *len.  Read with read(2), not stdio, so that no copy is
+ * left in a buffer the caller cannot wipe.
+ */
+int passphrase_get(const char *file, const char *prompt, bool confirm,
+		   char *buf, size_t *len);
+
+/*
+ * Both halves of a hibernation between the image (lib/image/image.h) and
+ * physical memory: the helper kernel reads the original system through
+ * its /proc/vmcore, the restore kernel writes it back through its own
+ * (kernel-patches/0007 makes it writable).
+ */
+
+struct hib_stats {
+	uint64_t pages_total;	/* pages of RAM gone through */
+	uint64_t pages_data, pages_zero;
+	uint64_t pages_free;	/* left out; on restore: cleared */
+};
+
+typedef void (*hib_progress_fn)(const struct hib_stats *st, void *arg);
+
+/*
+ * The RAM the image restores: the core's direct-map PT_LOADs (not the
+ * second mapping of the kernel image), merged, into info->ranges.
+ */
+int hibernate_ranges(struct vmcore *vc, struct img_info *info);
+
+/*
+ * Every page of those ranges into w, in one pass: all-zero pages as zero
+ * pages, free pages (if pc classifies) left out, the rest as data.
+ */
+int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
+			   struct img_writer *w, struct hib_stats *st,
+			   hib_progress_fn progress, void *arg);
+
+/*
+ * Writing the image's pages back through a writable /proc/vmcore.  Every
+ * page of the image's RAM ranges is written: those the image left out
+ * (free pages) are cleared, or filled with the poison byte when the
+ * hibernated kernel poisons free pages, as the kernel's own resume does
+ * (clear_or_poison_free_pages()): its allocator trusts them, and none of
+ * the restore kernel's memory may reach the resumed system.
+ */
+struct restore_target {
+	struct vmcore vc;
+	int fd;			/* the core, open for writing */
+	uint8_t *buf;		/* a run of consecutive pages not yet written */
+	uint64_t run_pfn;	/* its first page */
+	unsigned int run_len;	/* pages in buf */
+	const struct img_info *info;	/* the ranges to fill */
+	uint64_t next_pfn;	/* pages below it are written or queued */
+	uint8_t free_fill;	/* what a left-out page becomes */
+	struct hib_stats st;
+	hib_progress_fn progress;
+	void *progress_arg;
+};
+
+/* PAGE_POISON (include/linux/poison.h): a poisoned free page's bytes */
+#define HIB_PAGE_POISON 0xaa
+
+int restore_open(struct restore_target *t, const char *path);
+
+/*
+ * Take the image's ranges: refuse an image whose RAM is not all in the
+ * core (another machine); -ERANGE.  info must outlive t.
+ */
+int restore_begin(struct restore_target *t, const struct img_info *info);
+
+/* The page callback for img_read(): arg is the restore_target. */
+int restore_page(void *arg, uint64_t pfn, const void *data);
+
+/* Fill the pages after the image's last, write what is buffered, close. */
+int restore_finish(struct restore_target *t);
+void restore_close(struct restore_target *t);
+
+#endif

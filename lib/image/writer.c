@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing a hibernation image.  The writer fills one 2 MiB span of page
+ * frames at a time, turns it into a chunk (bitmaps, then the data pages,
+ * deflated and sealed as asked) and appends that to a 1 MiB output
+ * buffer, so the disk sees large aligned writes.  The header goes into
+ * block 0 last, after a flush, as the commit record.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <gcrypt.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "image/image.h"
+#include "image/internal.h"
+#include "util.h"
+
+/*
+ * A lane turns one span into a chunk: deflated, sealed and checksummed,
+ * in a thread of its own when deflating with more than one CPU.  Chunk k
+ * is in lane k % nr_lanes, and the main thread appends the chunks to the
+ * output in that order.
+ */
+struct lane {
+	struct img_writer *w;
+	struct img_disk_chunk ch;	/* the bitmaps, then the whole header */
+	unsigned int nr_data;
+	uint8_t *raw;			/* the span's data pages */
+	uint8_t *comp;			/* deflated */
+	const uint8_t *payload;		/* raw or comp, once sealed */
+	size_t len;
+	z_stream zs;
+	bool zlib;			/* zs is set up */
+	gcry_cipher_hd_t cipher;
+	gcry_error_t gerr;		/* of the sealing */
+	bool busy;			/* holds a chunk not yet appended */
+	/* between the main thread and the lane's */
+	bool threaded, queued, quit;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+struct img_writer {
+	int fd;
+	const struct blockmap *map;	/* NULL: the image is all of fd */
+	char *name;
+	struct img_info info;
+	gcry_cipher_hd_t cipher;	/* header and trailer */
+	int err;			/* the first error, returned after */
+	/* the span being filled, in lane[cur] */
+	uint64_t span;			/* its first pfn, or NO_SPAN */
+	uint64_t last_pfn;
+	bool any_page;
+	uint32_t range;			/* cursor for img_in_ranges() */
+	struct lane lane[IMG_MAX_LANES];
+	unsigned int nr_lanes, cur;
+	/* output, buffered */
+	uint8_t *out;
+	size_t out_len;
+	uint64_t out_off;		/* file offset of out[0] */
+	uint64_t nr_chunks, pages_data, pages_zero;
+};
+
+static int out_flush(struct img_writer *w)
+{
+	int err = img_write_at(w->fd, w->map, w->name, w->out, w->out_len, w->out_off);
+
+	w->out_off += w->out_len;
+	w->out_len = 0;
+	return err;
+}
+
+static int out_put(struct img_writer *w, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		size_t n = OUT_BUF - w->out_len < len ? OUT_BUF - w->out_len
+						      : len;
+
+		memcpy(w->out + w->out_len, p, n);
+		w->out_len += n;
+		p += n;
+		len -= n;
+		if (w->out_len == OUT_BUF) {
+			int err = out_flush(w);
+
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Zeros up to the next multiple of align in the image. */
+static int out_pad(struct img_writer *w, size_t align)
+{
+	static const uint8_t zeros[KJ_PAGE_SIZE];
+	uint64_t pos = w->out_off + w->out_len;
+
+	return out_put(w, zeros, ALIGN_UP(pos, align) - pos);
+}
+
+/* Deflate the span's data; false if that does not make it smaller. */
+static bool deflate_span(struct lane *l, size_t raw_len, size_t *len)
+{
+	z_stream *zs = &l->zs;
+
+	if (deflateReset(zs) != Z_OK)
+		return false;
+	zs->next_in = l->raw;
+	zs->avail_in = raw_len;
+	zs->next_out = l->comp;
+	zs->avail_out = raw_len - 1;
+	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
+		return false;
+	*len = zs->total_out;
+	return true;
+}
+
+/* The lane's span into a chunk (index and first_pfn are set already). */
+static void seal_chunk(struct lane *l)
+{
+	const uint8_t *image_id = l->w->info.image_id;
+	struct img_disk_chunk *ch = &l->ch;
+	size_t raw_len = (size_t)l->nr_data * KJ_PAGE_SIZE, len = raw_len;
+	uint8_t *payload = l->raw;
+	uint32_t flags = 0;
+
+	if (l->zlib && raw_len && deflate_span(l, raw_len, &len)) {
+		payload = l->comp;
+		flags = IMG_CHUNK_ZLIB;
+	}
+	memcpy(ch->magic, IMG_CHUNK_MAGIC, sizeof(ch->magic));
+	ch->stored_len = htole32(len);
+	ch->raw_len = htole32(raw_len);
+	ch->flags = htole32(flags);
+	l->gerr = 0;
+	if (l->cipher) {
+		struct img_chunk_ad ad;
+		uint8_t tag[16];
+
+		img_chunk_ad(ch, image_id, &ad);
+		l->gerr = img_aead_seal(l->cipher, NONCE_CHUNK,
+					le64toh(ch->index), &ad, sizeof(ad),
+					payload, len, tag);
+		memcpy(ch->tag, tag, sizeof(tag));
+	}
+	ch->payload_crc = htole32(crc32(0, payload, len));
+	ch->header_crc = htole32(img_chunk_crc(ch, image_id));
+	l->payload = payload;
+	l->len = len;
+}
+
+static void *lane_run(void *arg)
+{
+	struct lane *l = arg;
+
+	pthread_mutex_lock(&l->lock);
+	for (;;) {
+		if (l->queued) {
+			pthread_mutex_unlock(&l->lock);
+			seal_chunk(l);
+			pthread_mutex_lock(&l->lock);
+			l->queued = false;
+			pthread_cond_broadcast(&l->cond);
+		} else if (l->quit) {
+			break;
+		} else {
+			pthread_cond_wait(&l->cond, &l->lock);
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+static void lane_submit(struct img_writer *w, struct lane *l)
+{
+	l->ch.index = htole64(w->nr_chunks++);
+	l->ch.first_pfn = htole64(w->span);
+	l->busy = true;
+	if (!l->threaded) {
+		seal_chunk(l);
+		return;
+	}
+	pthread_mutex_lock(&l->lock);
+	l->queued = true;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* Append the lane's chunk, once sealed, to the output: the lane is free. */
+static int lane_collect(struct img_writer *w, struct lane *l)
+{
+	int err;
+
+	if (!l->busy)
+		return 0;
+	if (l->threaded) {
+		pthread_mutex_lock(&l->lock);
+		while (l->queued)
+			pthread_cond_wait(&l->cond, &l->lock);
+		pthread_mutex_unlock(&l->lock);
+	}
+	l->busy = false;
+	if (l->gerr)
+		err = img_gcrypt_err(l->gerr, "AES-256-GCM");
+	else
+		err = out_put(w, &l->ch, sizeof(l->ch)) ?:
+		      out_put(w, l->payload, l->len) ?:
+		      out_pad(w, IMG_CHUNK_ALIGN);
+	memset(&l->ch, 0, sizeof(l->ch));
+	l->nr_data = 0;
+	return err;
+}
+
+/* The span filled goes to its lane; the next lane is made free for the next. */
+static int next_span(struct img_writer *w)
+{
+	if (w->span == NO_SPAN)
+		return 0;
+	lane_submit(w, &w->lane[w->cur]);
+	w->span = NO_SPAN;
+	w->cur = (w->cur + 1) % w->nr_lanes;
+	return lane_collect(w, &w->lane[w->cur]);
+}
+
+static int writer_fail(struct img_writer *w, int err)
+{
+	w->err = err;
+	return err;
+}
+
+static int add(struct img_writer *w, uint64_t pfn, const void *data)
+{
+	struct lane *l;
+	unsigned int bit;
+	int err;
+
+	if (w->err)
+		return w->err;
+	if (w->any_page && pfn <= w->last_pfn) {
+		kj_seterr("%s: page 0x%llx after 0x%llx: pages must come in "
+			  "increasing order", w->name, (ull)pfn,
+			  (ull)w->last_pfn);
+		return writer_fail(w, -EINVAL);
+	}
+	if (!img_in_ranges(&w->info, &w->range, pfn)) {
+		kj_seterr("%s: page 0x%llx is outside the image's memory "
+			  "ranges", w->name, (ull)pfn);
+		return writer_fail(w, -ERANGE);
+	}
+	if (ALIGN_DOWN(pfn, IMG_SPAN_PAGES) != w->span) {
+		err = next_span(w);
+		if (err)
+			return writer_fail(w, err);
+		w->span = ALIGN_DOWN(pfn, IMG_SPAN_PAGES);
+	}
+	l = &w->lane[w->cur];
+	bit = pfn - w->span;
+	if (data) {
+		l->ch.data_map[bit / 8] |= 1 << (bit % 8);
+		memcpy(l->raw + (size_t)l->nr_data++ * KJ_PAGE_SIZE, data,
+		       KJ_PAGE_SIZE);
+		w->pages_data++;
+	} else {
+		l->ch.zero_map[bit / 8] |= 1 << (bit % 8);
+		w->pages_zero++;
+	}
+	w->last_pfn = pfn;
+	w->any_page = true;
+	return 0;
+}
+
+int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data)
+{
+	if (!data) {
+		kj_seterr("%s: page 0x%llx without data", w->name, (ull)pfn);
+		return -EINVAL;
+	}
+	return add(w, pfn, data);
+}
+
+int img_writer_add_zero(struct img_writer *w, uint64_t pfn)
+{
+	return add(w, pfn, NULL);
+}
+
+uint64_t img_writer_bytes(const struct img_writer *w)
+{
+	return w->out_off + w->out_len;
+}
+
+static void lane_free(struct lane *l, bool secret)
+{
+	if (l->threaded) {
+		pthread_mutex_lock(&l->lock);
+		l->quit = true;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+		pthread_join(l->thread, NULL);
+	}
+	pthread_cond_destroy(&l->cond);
+	pthread_mutex_destroy(&l->lock);
+	if (l->zlib)
+		deflateEnd(&l->zs);
+	gcry_cipher_close(l->cipher);
+	img_free_buf(l->raw, SPAN_BYTES, secret);
+	img_free_buf(l->comp, SPAN_BYTES, secret);
+}
+
+static void writer_free(struct img_writer *w)
+{
+	bool secret;
+
+	if (!w)
+		return;
+	secret = w->info.flags & IMG_F_ENCRYPTED;
+	for (unsigned int i = 0; i < w->nr_lanes; i++)
+		lane_free(&w->lane[i], secret);
+	gcry_cipher_close(w->cipher);
+	img_free_buf(w->out, OUT_BUF, false);
+	free(w->name);
+	free(w);
+}
+
+static int writer_check(const struct img_info *info, const char *name,
+			const struct img_key *key)
+{
+	const char *bad = img_bad_info(info);
+	bool encrypted = info->flags & IMG_F_ENCRYPTED;
+
+	if (!bad && encrypted != !!key)
+		bad = encrypted ? "encrypted, but no key" : "a key, but not "
+							     "encrypted";
+	if (!bad && encrypted)
+		bad = img_bad_kdf(info);
+	if (!bad && encrypted && img_all_zero(info->salt, sizeof(info->salt)))
+		bad = "no salt (img_kdf_init fills it)";
+	if (!bad)
+		return 0;
+	kj_seterr("%s: image: %s", name, bad);
+	return -EINVAL;
+}
+
+static unsigned int lanes_set;
+
+void img_set_lanes(unsigned int lanes)
+{
+	lanes_set = lanes < IMG_MAX_LANES ? lanes : IMG_MAX_LANES;
+}
+
+/* Lanes: one, or with zlib one per CPU up to IMG_MAX_LANES. */
+static unsigned int lanes_wanted(const struct img_info *info)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (lanes_set)
+		return lanes_set;
+	if (!(info->flags & IMG_F_ZLIB) || cpus < 2)
+		return 1;
+	return cpus < IMG_MAX_LANES ? cpus : IMG_MAX_LANES;
+}
+
+static int lane_setup(struct img_writer *w, struct lane *l,
+		      const struct img_key *key, bool thread)
+{
+	l->w = w;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->cond, NULL);
+	l->raw = img_alloc_buf(SPAN_BYTES);
+	if (!l->raw)
+		return -ENOMEM;
+	if (w->info.flags & IMG_F_ZLIB) {
+		l->comp = img_alloc_buf(SPAN_BYTES);
+		l->zs.zalloc = img_z_alloc;
+		l->zs.zfree = img_z_free;
+		if (!l->comp || deflateInit2(&l->zs, 1, Z_DEFLATED, -15, 8,
+					     Z_DEFAULT_STRATEGY) != Z_OK)
+			return -ENOMEM;
+		l->zlib = true;
+	}
+	if (key) {
+		int err = img_open_cipher(&l->cipher, key, w->info.image_id);
+
+		if (err)
+			return err;
+	}
+	/* without a thread, the lane works in the caller's */
+	if (thread)
+		l->threaded = !pthread_create(&l->thread, NULL, lane_run, l);
+	return 0;
+}
+
+static int writer_setup(struct img_writer *w, const struct img_key *key)
+{
+	unsigned int lanes = lanes_wanted(&w->info);
+
+	w->out = img_alloc_buf(OUT_BUF);
+	if (!w->name || !w->out)
+		return -ENOMEM;
+	if (key) {
+		int err = img_open_cipher(&w->cipher, key, w->info.image_id);
+
+		if (err)
+			return err;
+	}
+	while (w->nr_lanes < lanes) {
+		int err = lane_setup(w, &w->lane[w->nr_lanes++], key,
+				     lanes > 1);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int img_writer_open(struct img_writer **wp, int fd, const char *name,
+		    struct img_info *info, const struct img_key *key)
+{
+	return img_writer_open_map(wp, fd, NULL, name, info, key);
+}
+
+int img_writer_open_map(struct img_writer **wp, int fd,
+			const struct blockmap *map, const char *name,
+			struct img_info *info, const struct img_key *key)
+{
+	struct img_writer *w;
+	int err;
+
+	*wp = NULL;
+	err = kj_gcrypt_init() ?: writer_check(info, name, key);
+	if (err)
+		return err;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	info->version = IMG_VERSION;
+	gcry_create_nonce(info->image_id, sizeof(info->image_id));
+	info->created = time(NULL);
+	w->fd = fd;
+	w->map = map;
+	w->name = strdup(name);
+	w->info = *info;
+	w->span = NO_SPAN;
+	w->out_off = IMG_HEADER_SIZE;
+	err = writer_setup(w, key);
+	if (err == -ENOMEM)
+		kj_seterr("%s: no memory for the image writer", name);
+	/* no image there until the header goes in, last */
+	if (!err) {
+		memset(w->out, 0, IMG_HEADER_SIZE);
+		err = img_write_at(fd, map, name, w->out, IMG_HEADER_SIZE, 0);
+	}
+	err = err ?: img_sync_fd(fd, name);
+	if (err) {
+		writer_free(w);
+		return err;
+	}
+	*wp = w;
+	return 0;
+}
+
+static int put_trailer(struct img_writer *w)
+{
+	struct img_info *i = &w->info;
+	struct img_disk_trailer t = { 0 };
+
+	i->nr_chunks = w->nr_chunks;
+	i->trailer_offset = w->out_off + w->out_len;
+	i->image_bytes = ALIGN_UP(i->trailer_offset + TRAILER_SIZE,
+				  KJ_PAGE_SIZE);
+	i->pages_data = w->pages_data;
+	i->pages_zero = w->pages_zero;
+	i->pages_skipped = img_range_pages(i) - w->pages_data - w->pages_zero;
+	memcpy(t.magic, IMG_TRAILER_MAGIC, sizeof(t.magic));
+	t.nr_chunks = htole64(i->nr_chunks);
+	t.pages_data = htole64(i->pages_data);
+	t.pages_zero = htole64(i->pages_zero);
+	t.pages_skipped = htole64(i->pages_skipped);
+	t.offset = htole64(i->trailer_offset);
+	memcpy(t.image_id, i->image_id, sizeof(t.image_id));
+	if (w->cipher) {
+		uint8_t tag[16];
+		gcry_error_t e = img_aead_seal(w->cipher, NONCE_TRAILER, 0, &t,
+					       sizeof(t), NULL, 0, tag);
+
+		if (e)
+			return img_gcrypt_err(e, "AES-256-GCM");
+		memcpy(t.tag, tag, sizeof(tag));
+	}
+	t.crc = htole32(img_trailer_crc(&t));
+	return out_put(w, &t, sizeof(t)) ?: out_pad(w, KJ_PAGE_SIZE);
+}
+
+/* The commit record: the header, tagged and checksummed, into block 0. */
+static int put_header_block(struct img_writer *w)
+{
+	struct img_disk_header *d = (struct img_disk_header *)w->out;
+	uint8_t sum[32];
+
+	img_put_header(d, &w->info);
+	if (w->cipher) {
+		uint8_t tag[16];
+		gcry_error_t e = img_aead_seal(w->cipher, NONCE_HEADER, 0, d,
+					       sizeof(*d), NULL, 0, tag);
+
+		if (e)
+			return img_gcrypt_err(e, "AES-256-GCM");
+		memcpy(d->tag, tag, sizeof(tag));
+	}
+	img_header_digest(d, sum);
+	memcpy(d->checksum, sum, sizeof(sum));
+	return img_write_at(w->fd, w->map, w->name, d, sizeof(*d), 0);
+}
+
+/* The last span, then every lane's chunk still out, in order. */
+static int put_chunks(struct img_writer *w)
+{
+	int err = next_span(w);
+
+	for (unsigned int i = 1; !err && i < w->nr_lanes; i++)
+		err = lane_collect(w, &w->lane[(w->cur + i) % w->nr_lanes]);
+	return err;
+}
+
+int img_writer_commit(struct img_writer *w, struct img_info *info)
+{
+	int err = w->err;
+
+	err = err ?: put_chunks(w);
+	err = err ?: put_trailer(w);
+	err = err ?: out_flush(w);
+	err = err ?: img_sync_fd(w->fd, w->name);
+	err = err ?: put_header_block(w);
+	err = err ?: img_sync_fd(w->fd, w->name);
+	if (!err) {
+		info->nr_chunks = w->info.nr_chunks;
+		info->trailer_offset = w->info.trailer_offset;
+		info->image_bytes = w->info.image_bytes;
+		info->pages_data = w->info.pages_data;
+		info->pages_zero = w->info.pages_zero;
+		info->pages_skipped = w->info.pages_skipped;
+	}
+	writer_free(w);
+	return err;
+}
+
+void img_writer_abort(struct img_writer *w)
+{
+	writer_free(w);
+}

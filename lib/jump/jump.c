@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jump/jump.h"
+#include "boot/boot.h"
+#include "util.h"
+
+/*
+ * The state file, written aside and renamed over the old one: a later
+ * command reads a whole state or the previous one, never half of one.
+ */
+static int state_write(const char *text)
+{
+	char tmp[] = JUMP_STATE_DIR "/.status.XXXXXX";
+	int fd, err;
+
+	if (mkdir(JUMP_STATE_DIR, 0755) && errno != EEXIST) {
+		kj_seterr("%s: %s", JUMP_STATE_DIR, strerror(errno));
+		return -errno;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		kj_seterr("%s: %s", tmp, strerror(errno));
+		return -errno;
+	}
+	err = kj_pwrite_all(fd, text, strlen(text), 0, tmp);
+	if (!err && fchmod(fd, 0644))
+		err = -errno;
+	close(fd);
+	if (!err && rename(tmp, JUMP_STATE_FILE)) {
+		err = -errno;
+		kj_seterr("%s: %s", JUMP_STATE_FILE, strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int jump_state_write_load(const char *kernel, const char *initrd,
+			  const struct load_request *r,
+			  const struct load_layout *l)
+{
+	char text[16384];
+	size_t n;
+
+	n = snprintf(text, sizeof(text), "mode: %s\nkernel: %s\n"
+		     "initrd: %s\ncommand line: %s\n",
+		     r->jump ? "jump" : "kexec", kernel,
+		     initrd ? initrd : "(none)", r->cmdline);
+	if (r->jump && n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "window: 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+			      " MiB, %" PRIu64 " MiB free for the kernel)\n",
+			      r->win_start, r->win_end,
+			      (r->win_end - r->win_start) >> 20,
+			      l->free_bytes >> 20);
+	if (n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%"
+			      PRIx64 ", %d segments\n", l->entry,
+			      l->kernel_addr, l->nr_segments);
+	if (r->jump && n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
+			      "\nelfcorehdr: 0x%" PRIx64 "+0x%" PRIx64
+			      "\nstatus page: 0x%" PRIx64 "\n",
+			      l->low_start, l->low_end, l->elfcorehdr_addr,
+			      l->elfcorehdr_size, l->status_addr);
+	if (n >= sizeof(text)) {
+		kj_seterr("%s: the state does not fit", JUMP_STATE_FILE);
+		return -E2BIG;
+	}
+	return state_write(text);
+}
+
+int jump_state_write_helper(uint64_t entry)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text), "mode: jump back\nentry: 0x%" PRIx64
+		 "\n", entry);
+	return state_write(text);
+}
+
+void jump_state_clear(void)
+{
+	unlink(JUMP_STATE_FILE);
+}
+
+int jump_state_get(const char *key, char *out, size_t len)
+{
+	char *text, *line, *save;
+	size_t klen = strlen(key);
+	int err = kj_read_text(JUMP_STATE_FILE, &text);
+
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			snprintf(out, len, "%s", line + klen + 2);
+			err = 0;
+			break;
+		}
+	free(text);
+	return err;
+}
+
+int jump_back_entry(uint64_t *entry)
+{
+	int err = kj_cmdline_number("kexec_jump_back_entry", entry);
+
+	if (err == -ENOENT || (!err && !*entry)) {
+		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline: not a "
+			  "kernel started by kexec jump");
+		return -ENOENT;
+	}
+	return err;
+}
+
+uint64_t jump_state_mailbox(void)
+{
+	char value[64];
+
+	if (jump_state_get("status page", value, sizeof(value)))
+		return 0;
+	return strtoull(value, NULL, 16);
+}
+int jump_load_helper(struct load_request *req, const struct memmap *iomem,
+		     struct load_layout *layout)
+{
+	struct memmap own;
+	char *cmdline;
+	int err;
+
+	req->jump = true;
+	if (!iomem) {
+		err = memmap_read_iomem(&own);
+		if (err)
+			return err;
+		iomem = &own;
+	}
+	if (!req->win_end) {
+		err = kj_read_text("/proc/cmdline", &cmdline);
+		if (err)
+			return err;
+		err = window_from_cmdline(cmdline, iomem, &req->win_start,
+					  &req->win_end);
+		free(cmdline);
+	} else {
+		err = window_check(iomem, req->win_start, req->win_end);
+	}
+	err = err ?: loader_load(req, iomem, layout);
+	if (err)
+		return err;
+	/* later commands find the image through the state: none, no image */
+	err = jump_state_write_load(req->kernel_path, req->initrd_path, req,
+				    layout);
+	if (err) {
+		kj_preferr("unloading the image just loaded");
+		kexec_unload();
+		return err;
+	}
+	err = mailbox_write(layout->status_addr, "");
+	if (err)
+		fprintf(stderr, "warning: %s; a panic of the helper will not "
+			"be reported\n", kj_errmsg());
+	return 0;
+}
+
+static double boottime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* After a return: did the helper come back because it panicked? */
+static int check_panic(uint64_t mailbox)
+{
+	char *msg = malloc(MAILBOX_SIZE), *nl;
+	size_t plen = strlen(MAILBOX_PANIC);
+	int err = 0;
+
+	if (!msg)
+		return -ENOMEM;
+	if (mailbox && !mailbox_read(mailbox, msg) &&
+	    !strncmp(msg, MAILBOX_PANIC, plen)) {
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		kj_seterr("the helper kernel panicked and jumped back (%s); "
+			  "unloading it", msg + plen);
+		kexec_unload();
+		jump_state_clear();
+		err = -ECHILD;
+	}
+	free(msg);
+	return err;
+}
+
+int jump_exec(uint64_t mailbox, double *secs)
+{
+	double start;
+	int err = kexec_loaded();
+
+	if (err == 0) {
+		kj_seterr("no image loaded; load one with --load-jump-back first");
+		return -ENOENT;
+	}
+	sync();
+	start = boottime();
+	err = kexec_exec();
+	if (err)
+		return err;
+	*secs = boottime() - start;
+	return check_panic(mailbox);
+}
+
+int jump_helper_mailbox(const char *kernel, const char *initrd,
+			const char *append, uint64_t *mailbox)
+{
+	char cmdline[4096];
+	struct load_request req = {
+		.kernel_path = kernel,
+		.initrd_path = initrd,
+		.cmdline = cmdline,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	int err;
+
+	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;
+	if (*mailbox)
+		return 0;
+	if (!kernel || !initrd) {
+		kj_seterr("no helper kernel loaded: give --kernel and --initrd "
+			  "(or load one with kjump --load-jump-back)");
+		return -ENOENT;
+	}
+	snprintf(cmdline, sizeof(cmdline), "kjump.job=jumpback%s%s",
+		 append ? " " : "", append ? append : "");
+	err = jump_load_helper(&req, NULL, &layout);
+	if (err)
+		return err;
+	*mailbox = layout.status_addr;
+	return 0;
+}
+
+int jump_check_disk(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st)) {
+		kj_seterr("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		kj_seterr("%s: not a disk; the helper writes to a disk this "
+			  "system does not use", path);
+		return -ENOTBLK;
+	}
+	fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		kj_seterr("%s: %s", path, e == EBUSY ?
+			  "in use (mounted?) by this system" : strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which pages a snapshot or an image may leave out, read from the original
+ * kernel's struct pages the way makedumpfile does, for Linux 6.12 x86_64:
+ * free blocks carry PGTY_buddy in page_type's top byte and their order in
+ * private; anonymous pages have bit 0 of mapping set; other pages with a
+ * mapping are page cache.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oldmem/oldmem.h"
+#include "util.h"
+
+/* include/linux/mmzone.h: a section's flags, below its encoded mem_map */
+#define SECTION_HAS_MEM_MAP 0x2
+#define MAPPING_ANON 0x1
+#define MAPPING_FLAGS 0x3
+#define MAX_ORDER_SANE 20
+
+int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
+{
+	const struct vmcore *v = vc;
+	uint64_t bits, buddy, off_map;
+	int err;
+
+	memset(pc, 0, sizeof(*pc));
+	pc->vc = vc;
+	pc->cached_section = ~0ULL;
+	err = vtop_init(&pc->vt, vc);
+	/*
+	 * x86_64 is always SPARSEMEM_EXTREME: mem_section is a pointer to
+	 * the roots, each a page of struct mem_section.
+	 */
+	err = err ?: vmcore_info_u64(v, "SYMBOL(mem_section)", 16, &pc->roots);
+	err = err ?: vmcore_info_u64(v, "LENGTH(mem_section)", 10,
+				     &pc->nr_roots);
+	err = err ?: vmcore_info_u64(v, "SIZE(mem_section)", 10,
+				     &pc->section_size);
+	err = err ?: vmcore_info_u64(v, "OFFSET(mem_section.section_mem_map)",
+				     10, &off_map);
+	err = err ?: vmcore_info_u64(v, "NUMBER(SECTION_SIZE_BITS)", 10, &bits);
+	err = err ?: vmcore_info_u64(v, "SIZE(page)", 10, &pc->page_size);
+	err = err ?: vmcore_info_u64(v, "OFFSET(page.flags)", 10,
+				     &pc->off_flags);
+	err = err ?: vmcore_info_u64(v, "OFFSET(page.mapping)", 10,
+				     &pc->off_mapping);
+	err = err ?: vmcore_info_u64(v, "OFFSET(page.private)", 10,
+				     &pc->off_private);
+	err = err ?: vmcore_info_u64(v, "OFFSET(page._mapcount)", 10,
+				     &pc->off_mapcount);
+	err = err ?: vmcore_info_u64(v, "OFFSET(page.compound_head)", 10,
+				     &pc->off_head);
+	err = err ?: vmcore_info_u64(v, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)",
+				     10, &buddy);
+	if (err)
+		return err;
+	if (bits <= 12 || bits >= 40 || pc->page_size < 32 ||
+	    pc->page_size > PAGECLASS_MAX_PAGE_SIZE ||
+	    pc->section_size < 8 || pc->section_size > KJ_PAGE_SIZE ||
+	    off_map + 8 > pc->section_size ||
+	    pc->off_flags + 8 > pc->page_size ||
+	    pc->off_mapping + 8 > pc->page_size ||
+	    pc->off_private + 8 > pc->page_size ||
+	    pc->off_mapcount + 4 > pc->page_size ||
+	    pc->off_head + 8 > pc->page_size) {
+		kj_seterr("%s: VMCOREINFO describes a memory model this "
+			  "version does not know (struct page %" PRIu64
+			  " bytes, mem_section %" PRIu64 ")", vc->path,
+			  pc->page_size, pc->section_size);
+		return -EOPNOTSUPP;
+	}
+	pc->off_section_map = off_map;
+	pc->section_shift = bits - 12;
+	pc->buddy_type = (uint32_t)buddy >> 24;
+	return 0;
+}
+
+/* The section's encoded mem_map (struct page of pfn p: map + p * size). */
+static uint64_t section_map(struct pageclass *pc, uint64_t section)
+{
+	uint64_t per_root = KJ_PAGE_SIZE / pc->section_size, root, ms = 0;
+
+	if (section == pc->cached_section)
+		return pc->cached_map;
+	pc->cached_section = section;
+	pc->cached_map = 0;
+	if (section / per_root >= pc->nr_roots ||
+	    vtop_read(&pc->vt, pc->roots + section / per_root * 8, &root, 8) ||
+	    !root ||
+	    vtop_read(&pc->vt, root + section % per_root * pc->section_size +
+				       pc->off_section_map, &ms, 8))
+		return 0;
+	if (ms & SECTION_HAS_MEM_MAP)
+		pc->cached_map = ms & ~(KJ_PAGE_SIZE - 1);
+	return pc->cached_map;
+}
+
+static int classify(struct pageclass *pc, uint64_t pfn, const uint8_t *page)
+{
+	uint64_t mapping, head, private;
+	uint32_t type;
+	uint8_t headpage[PAGECLASS_MAX_PAGE_SIZE];
+
+	memcpy(&type, page + pc->off_mapcount, 4);
+	memcpy(&private, page + pc->off_private, 8);
+	/* a free block's first page: its order, and aligned to it */
+	if (type >> 24 == pc->buddy_type && private <= MAX_ORDER_SANE &&
+	    !(pfn & ((1ULL << private) - 1))) {
+		pc->free_until = pfn + (1ULL << private);
+		return PAGE_FREE;
+	}
+	if (pfn < pc->free_until)
+		return PAGE_FREE;
+	memcpy(&head, page + pc->off_head, 8);
+	if (head & 1) {		/* a tail page: its head says what it is */
+		if (vtop_read(&pc->vt, head - 1, headpage, pc->page_size))
+			return PAGE_KEEP;
+		page = headpage;
+	}
+	memcpy(&mapping, page + pc->off_mapping, 8);
+	if ((mapping & MAPPING_FLAGS) == MAPPING_ANON)
+		return PAGE_USER;
+	/* an address_space, in the kernel's half of the address space */
+	if (mapping && !(mapping & MAPPING_FLAGS) && (int64_t)mapping < 0)
+		return PAGE_CACHE;
+	return PAGE_KEEP;
+}
+
+int pageclass_get(struct pageclass *pc, uint64_t pfn0, unsigned int n,
+		  uint8_t *cls)
+{
+	uint8_t *pages = malloc((size_t)n * pc->page_size);
+	unsigned int i = 0;
+
+	if (!pages)
+		return -ENOMEM;
+	if (pfn0 < pc->next_pfn)
+		pc->free_until = 0;	/* went back: a new pass */
+	pc->next_pfn = pfn0 + n;
+	while (i < n) {
+		uint64_t pfn = pfn0 + i, sec = pfn >> pc->section_shift;
+		uint64_t sec_end = (sec + 1) << pc->section_shift;
+		unsigned int run = sec_end - pfn < n - i ? sec_end - pfn : n - i;
+		uint64_t map = section_map(pc, sec);
+
+		/* one read for the struct pages of the run */
+		if (!map || vtop_read(&pc->vt, map + pfn * pc->page_size,
+				      pages, run * pc->page_size)) {
+			memset(cls + i, PAGE_KEEP, run);
+		} else {
+			for (unsigned int j = 0; j < run; j++)
+				cls[i + j] = classify(pc, pfn + j,
+						      pages + j * pc->page_size);
+		}
+		i += run;
+	}
+	free(pages);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KJUMP_SNAPSHOT_INTERNAL_H
+#define KJUMP_SNAPSHOT_INTERNAL_H
+
+/*
+ * What the pass over the input shares with the two formats that write
+ * its output, inside lib/snapshot/ only.
+ */
+#include <elf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot/snapshot.h"
+
+struct writer;
+
+/* What a format does with the pages the pass keeps and leaves out. */
+struct format_ops {
+	void (*load_start)(struct writer *w, const struct vmcore_load *l);
+	int (*keep)(struct writer *w, const struct vmcore_load *l,
+		    uint64_t off_in_load, const uint8_t *data, size_t len);
+	int (*skip)(struct writer *w, const struct vmcore_load *l,
+		    uint64_t off_in_load, size_t len);
+	bool (*may_skip)(const struct writer *w);
+};
+
+struct kdump_state;
+
+struct writer {
+	const struct format_ops *ops;
+	struct kdump_state *kd;
+	const struct vmcore *in;
+	const struct snap_opts *o;
+	struct snap_stats *st;
+	int fd;
+	const char *name;
+	Elf64_Phdr *loads;	/* the output's PT_LOADs */
+	uint64_t out_off;	/* where the next page goes */
+	/*
+	 * What the last PT_LOAD ends with: data pages extend it on disk,
+	 * zero pages only in memory (p_memsz beyond p_filesz), after which
+	 * data needs a new PT_LOAD.
+	 */
+	enum { RUN_NONE, RUN_DATA, RUN_ZEROS } run;
+	uint8_t *buf;
+};
+
+int snap_write_at(struct writer *w, const void *buf, size_t len,
+		  uint64_t off);
+/* One input load through the pass: read, classify, keep or skip. */
+int snap_copy_load(struct writer *w, const struct vmcore_load *l);
+
+#endif
