@@ -19,7 +19,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "firmware/firmware.h"
 #include "image/image.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
@@ -275,33 +274,6 @@ static int prepare_target(struct opts *o)
 }
 
 /*
- * Back from ACPI S4 (--platform): the helper ran the firmware's sleep
- * methods, the wake half (_WAK) is this kernel's, which only a patched
- * kernel offers (kernel-patches 0008).  Without \_S4 the helper powered
- * off instead, and there is nothing to wake from.
- */
-static void platform_wake(void)
-{
-	static const char path[] = "/sys/power/kexec_jump_wake";
-	int fd;
-
-	if (!acpi_kernel_s4())
-		return;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		printf("khibernate: %s: %s; the firmware's S4 wake methods "
-		       "were not run\n", path, strerror(errno));
-		return;
-	}
-	if (write(fd, "4", 1) != 1)
-		printf("khibernate: %s: %s\n", path, strerror(errno));
-	else
-		printf("khibernate: woke from ACPI S4, the firmware's wake "
-		       "methods run\n");
-	close(fd);
-}
-
-/*
  * Back from the jump: either the helper failed and jumped back, or the
  * machine was powered off and a restore kernel brought this system back.
  */
@@ -321,9 +293,6 @@ static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
 	mailbox_get(res, "message", msg, sizeof(msg));
 	mailbox_get(res, "seconds", took, sizeof(took));
 	if (!strcmp(job, "restore") && !strcmp(status, "resumed")) {
-		/* first of all: the kernel's own resume runs it early */
-		if (!strcmp(o->after, "platform"))
-			platform_wake();
 		/*
 		 * The loaded image is now the restore kernel, frozen: not a
 		 * helper of this system.  Drop it, and what this system

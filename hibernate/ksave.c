@@ -340,6 +340,25 @@ static int describe_original(const struct vmcore *vc, struct img_info *i)
 	return hibernate_ranges((struct vmcore *)vc, i);
 }
 
+/*
+ * An image that will enter ACPI S4 carries the original kernel's wake
+ * word, which the restore sets so that the resumed kernel wakes from S4
+ * where its own resume would (kernel-patches 0010).  Without S4 there is
+ * nothing to wake from: the machine is powered off.
+ */
+static void describe_wake(const struct vmcore *vc, const char *after,
+			  struct img_info *i)
+{
+	i->hibernation_wake = 0;
+	if (strcmp(after, "platform") || !acpi_kernel_s4())
+		return;
+	if (kimage_hibernation_wake(vc, &i->hibernation_wake)) {
+		printf("ksave: %s; the resumed system will not run the "
+		       "firmware's S4 wake methods\n", kj_errmsg());
+		i->hibernation_wake = 0;
+	}
+}
+
 static void show_hib_progress(const struct hib_stats *st, void *arg)
 {
 	progress_show(arg, st->pages_total);
@@ -379,6 +398,8 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 		return err;
 	err = vtop_check_core(&vc);
 	err = err ?: describe_original(&vc, &h->info);
+	if (!err)
+		describe_wake(&vc, h->after, &h->info);
 	if (!err && pageclass_init(&pc, &vc)) {
 		fprintf(stderr, "ksave: %s; free pages go into the image\n",
 			kj_errmsg());

@@ -248,6 +248,9 @@ static void show_info(const char *source, const struct img_info *i)
 	       i->nr_ranges,
 	       i->pages_data, i->pages_zero, i->pages_skipped, i->nr_chunks,
 	       i->image_bytes);
+	if (i->hibernation_wake)
+		printf("wakes from ACPI S4: wake word at 0x%" PRIx64 "\n",
+		       i->hibernation_wake);
 }
 
 /* Progress lines of long reads go to stderr when it is a terminal. */

@@ -134,7 +134,7 @@ int elfcore_read_notes(struct elfcore_note *notes, int max)
 	if (max > 0 &&
 	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
-	/* where the jump image keeps displaced pages (kernel-patches 0009) */
+	/* where the jump image keeps displaced pages (kernel-patches 0008) */
 	if (n < max &&
 	    read_hex_pair("/sys/kernel/kexec_jump_note", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };

@@ -147,7 +147,22 @@ const char *img_bad_info(const struct img_info *info)
 		if (i && r->start < info->ranges[i - 1].end)
 			return "memory ranges out of order or overlapping";
 	}
+	if (info->hibernation_wake && !img_wake_word_ok(info))
+		return "a wake word outside the image's memory";
 	return NULL;
+}
+
+/* The wake word: 4 aligned bytes within one of the ranges. */
+bool img_wake_word_ok(const struct img_info *info)
+{
+	uint64_t a = info->hibernation_wake;
+
+	if (a & 3)
+		return false;
+	for (uint32_t i = 0; i < info->nr_ranges; i++)
+		if (a >= info->ranges[i].start && a + 4 <= info->ranges[i].end)
+			return true;
+	return false;
 }
 
 const char *img_bad_kdf(const struct img_info *info)
@@ -336,6 +351,7 @@ void img_put_header(struct img_disk_header *d, const struct img_info *in)
 	d->kdf_r = htole32(in->kdf_r);
 	d->kdf_p = htole32(in->kdf_p);
 	d->paging_levels = htole32(in->paging_levels);
+	d->hibernation_wake = htole64(in->hibernation_wake);
 	memcpy(d->salt, in->salt, sizeof(d->salt));
 	d->nr_chunks = htole64(in->nr_chunks);
 	d->trailer_offset = htole64(in->trailer_offset);
@@ -368,6 +384,7 @@ void img_get_header(const struct img_disk_header *d, struct img_info *out)
 	out->kdf_r = le32toh(d->kdf_r);
 	out->kdf_p = le32toh(d->kdf_p);
 	out->paging_levels = le32toh(d->paging_levels);
+	out->hibernation_wake = le64toh(d->hibernation_wake);
 	memcpy(out->salt, d->salt, sizeof(out->salt));
 	out->nr_chunks = le64toh(d->nr_chunks);
 	out->trailer_offset = le64toh(d->trailer_offset);

@@ -59,6 +59,12 @@ struct img_info {
 	uint64_t win_start, win_end;	/* the jump window */
 	uint64_t status_addr;	/* the mailbox page */
 	uint32_t paging_levels;	/* the hibernated kernel's: 4, 5, 0 unknown */
+	/*
+	 * Taken to enter ACPI S4: the hibernated kernel's wake word (its
+	 * KEXEC_JUMP note's HIBERNATION_WAKE), which the restore sets to 1
+	 * so that the kernel wakes from S4 on its return; 0 otherwise.
+	 */
+	uint64_t hibernation_wake;
 	uint32_t nr_ranges;
 	/* the system's RAM, restored */
 	struct img_range ranges[IMG_MAX_RANGES];
@@ -215,7 +221,8 @@ struct img_disk_header {
 	uint64_t pages_zero;
 	uint64_t pages_skipped;
 	struct img_range ranges[IMG_MAX_RANGES];
-	uint8_t reserved1[2720];
+	uint64_t hibernation_wake;	/* 0: not taken to enter S4 */
+	uint8_t reserved1[2712];
 	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
 	uint8_t reserved2[16];
 	uint8_t checksum[32];		/* SHA-256 */
@@ -453,7 +460,10 @@ int restore_begin(struct restore_target *t, const struct img_info *info);
 /* The page callback for img_read(): arg is the restore_target. */
 int restore_page(void *arg, uint64_t pfn, const void *data);
 
-/* Fill the pages after the image's last, write what is buffered, close. */
+/*
+ * Fill the pages after the image's last, write what is buffered, set the
+ * hibernated kernel's wake word if the image has one, close.
+ */
 int restore_finish(struct restore_target *t);
 void restore_close(struct restore_target *t);
 

@@ -41,6 +41,7 @@ void img_free_buf(void *p, size_t size, bool wipe);
 bool img_in_ranges(const struct img_info *info, uint32_t *cur,
 		   uint64_t pfn);
 const char *img_bad_info(const struct img_info *info);
+bool img_wake_word_ok(const struct img_info *info);
 const char *img_bad_kdf(const struct img_info *info);
 bool img_all_zero(const void *p, size_t len);
 int img_open_cipher(gcry_cipher_hd_t *h, const struct img_key *key,

@@ -10,6 +10,7 @@
  * them into place.  The image therefore holds physical memory as it is,
  * without the remapping a snapshot does for readers.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -335,11 +336,32 @@ int restore_page(void *arg, uint64_t pfn, const void *data)
 	return 0;
 }
 
+/*
+ * The memory is back: tell the hibernated kernel, through its wake word,
+ * that its jump returns from ACPI S4 (kernel-patches 0010), so that it
+ * wakes from S4 where the kernel's own resume does.
+ */
+static int set_wake_word(struct restore_target *t)
+{
+	uint64_t paddr = t->info->hibernation_wake, off;
+	uint32_t one = htole32(1);
+
+	if (!paddr)
+		return 0;
+	if (vmcore_phys_offset(&t->vc, paddr, &off)) {
+		kj_seterr("the wake word 0x%llx is not in %s", (ull)paddr,
+			  t->vc.path);
+		return -ERANGE;
+	}
+	return kj_pwrite_all(t->fd, &one, sizeof(one), off, t->vc.path);
+}
+
 int restore_finish(struct restore_target *t)
 {
 	int err = fill_free(t, UINT64_MAX);
 
 	err = err ?: write_run(t);
+	err = err ?: set_wake_word(t);
 	restore_close(t);
 	return err;
 }

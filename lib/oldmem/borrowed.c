@@ -14,26 +14,55 @@
 /* a list longer than this is not one */
 #define MAX_ENTRIES (1UL << 22)
 
-int kimage_page_list(const struct vmcore *vc, uint64_t *page_list)
+/* An address from the KEXEC_JUMP note: -ENOENT without the note or key. */
+static int jump_note_addr(const struct vmcore *vc, const char *key,
+			  uint64_t *addr)
 {
-	char text[64], value[32];
+	char text[256], value[32];
 	const char *note;
 	size_t size;
 
 	note = vmcore_find_note(vc, "KEXEC_JUMP", 0, &size);
 	if (!note || size >= sizeof(text)) {
 		kj_seterr("%s: no KEXEC_JUMP note (the original kernel lacks "
-			  "kernel-patches 0009?)", vc->path);
+			  "kernel-patches 0008?)", vc->path);
 		return -ENOENT;
 	}
 	memcpy(text, note, size);
 	text[size] = '\0';
-	if (kj_kv_get(text, size, "PAGE_LIST", value, sizeof(value)) ||
-	    kj_unhex64(value, page_list) || *page_list & (KJ_PAGE_SIZE - 1)) {
-		kj_seterr("%s: KEXEC_JUMP note without a page list", vc->path);
+	if (kj_kv_get(text, size, key, value, sizeof(value))) {
+		kj_seterr("%s: KEXEC_JUMP note without %s", vc->path, key);
+		return -ENOENT;
+	}
+	if (kj_unhex64(value, addr)) {
+		kj_seterr("%s: KEXEC_JUMP note with a bad %s", vc->path, key);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int kimage_page_list(const struct vmcore *vc, uint64_t *page_list)
+{
+	int err = jump_note_addr(vc, "PAGE_LIST", page_list);
+
+	if (!err && (*page_list & (KJ_PAGE_SIZE - 1))) {
+		kj_seterr("%s: KEXEC_JUMP note with a page list not on a page",
+			  vc->path);
+		return -EINVAL;
+	}
+	return err;
+}
+
+int kimage_hibernation_wake(const struct vmcore *vc, uint64_t *addr)
+{
+	int err = jump_note_addr(vc, "HIBERNATION_WAKE", addr);
+
+	if (!err && (*addr & 3)) {
+		kj_seterr("%s: KEXEC_JUMP note with an unaligned wake word",
+			  vc->path);
+		return -EINVAL;
+	}
+	return err;
 }
 
 int kimage_swap_sources(const struct vmcore *vc, uint64_t page_list,

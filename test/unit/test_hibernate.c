@@ -91,7 +91,7 @@ static char *make_core(bool filled)
 }
 
 static int write_image(const char *core, struct img_info *info,
-		       struct hib_stats *st)
+		       struct hib_stats *st, uint64_t wake)
 {
 	struct img_writer *w;
 	struct vmcore vc;
@@ -102,6 +102,7 @@ static int write_image(const char *core, struct img_info *info,
 	info->flags = IMG_F_ZLIB;
 	assert_int_equal(vmcore_open(&vc, core), 0);
 	assert_int_equal(hibernate_ranges(&vc, info), 0);
+	info->hibernation_wake = wake;
 	assert_int_equal(img_writer_open(&w, fd, "image", info, NULL), 0);
 	assert_int_equal(hibernate_write_memory(&vc, NULL, w, st, NULL, NULL),
 			 0);
@@ -139,7 +140,7 @@ static void image_restores_every_page(void **state)
 	int fd, core;
 
 	(void)state;
-	fd = write_image(src, &info, &st);
+	fd = write_image(src, &info, &st, 0);
 	assert_int_equal(st.pages_total, PAGES);
 	assert_int_equal(st.pages_zero, PAGES / 5);
 	assert_int_equal(st.pages_data, PAGES - PAGES / 5);
@@ -153,6 +154,52 @@ static void image_restores_every_page(void **state)
 	core = open(dst, O_RDONLY);
 	for (int i = 0; i < PAGES; i++) {
 		fake_page(want, i);
+		assert_int_equal(pread(core, got, KJ_PAGE_SIZE,
+				       DATA_OFF + i * KJ_PAGE_SIZE),
+				 KJ_PAGE_SIZE);
+		if (memcmp(want, got, KJ_PAGE_SIZE))
+			fail_msg("page %d (0x%llx) differs", i,
+				 (unsigned long long)page_paddr(i));
+	}
+	close(core);
+	close(fd);
+	unlink(src);
+	unlink(dst);
+	free(src);
+	free(dst);
+}
+
+/*
+ * An image taken to enter ACPI S4 has the hibernated kernel's wake word:
+ * the restore sets it to 1 after the memory is back, so that the kernel's
+ * jump returns from S4; the rest of the memory is the image's.
+ */
+static void restore_sets_the_wake_word(void **state)
+{
+	char *src = make_core(true), *dst = make_core(false);
+	uint8_t want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	uint64_t wake = page_paddr(LOW_PAGES + 3) + 0x40;
+	struct restore_target t;
+	struct img_reader *r;
+	struct img_info info, rinfo;
+	struct hib_stats st;
+	uint32_t one = 1;
+	int fd, core;
+
+	(void)state;
+	fd = write_image(src, &info, &st, wake);
+	assert_int_equal(img_open(&r, fd, "image", &rinfo), 0);
+	assert_int_equal(rinfo.hibernation_wake, wake);
+	assert_int_equal(restore_open(&t, dst), 0);
+	assert_int_equal(restore_begin(&t, &rinfo), 0);
+	assert_int_equal(img_read(r, restore_page, &t), 0);
+	assert_int_equal(restore_finish(&t), 0);
+	img_close(r);
+	core = open(dst, O_RDONLY);
+	for (int i = 0; i < PAGES; i++) {
+		fake_page(want, i);
+		if (i == LOW_PAGES + 3)
+			memcpy(want + 0x40, &one, sizeof(one));
 		assert_int_equal(pread(core, got, KJ_PAGE_SIZE,
 				       DATA_OFF + i * KJ_PAGE_SIZE),
 				 KJ_PAGE_SIZE);
@@ -258,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ranges_leave_out_the_kernel_mapping),
 		cmocka_unit_test(image_restores_every_page),
+		cmocka_unit_test(restore_sets_the_wake_word),
 		cmocka_unit_test(restore_refuses_memory_it_cannot_write),
 		cmocka_unit_test(left_out_pages_are_cleared),
 		cmocka_unit_test(left_out_pages_are_poisoned),

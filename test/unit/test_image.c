@@ -109,6 +109,8 @@ static struct img_info base_info(uint32_t flags)
 	i.win_start = MiB(64);
 	i.win_end = MiB(96);
 	i.status_addr = MiB(64) + 0x1000;
+	i.paging_levels = 5;
+	i.hibernation_wake = MiB(1) + 0x124;
 	i.nr_ranges = ARRAY_SIZE(ranges);
 	memcpy(i.ranges, ranges, sizeof(ranges));
 	if (flags & IMG_F_ENCRYPTED) {
@@ -213,6 +215,8 @@ static void assert_same_info(const struct img_info *a,
 	assert_int_equal(a->win_start, b->win_start);
 	assert_int_equal(a->win_end, b->win_end);
 	assert_int_equal(a->status_addr, b->status_addr);
+	assert_int_equal(a->paging_levels, b->paging_levels);
+	assert_int_equal(a->hibernation_wake, b->hibernation_wake);
 	assert_int_equal(a->nr_ranges, b->nr_ranges);
 	assert_memory_equal(a->ranges, b->ranges,
 			    a->nr_ranges * sizeof(a->ranges[0]));
@@ -999,6 +1003,14 @@ static void writer_refuses_bad_info(void **state)
 	assert_int_equal(img_writer_open(&w, fd, "t", &info, NULL), -EINVAL);
 	info = base_info(0);
 	memset(info.release, 'x', sizeof(info.release));
+	assert_int_equal(img_writer_open(&w, fd, "t", &info, NULL), -EINVAL);
+	/* a wake word outside the ranges, or across their end, or unaligned */
+	info = base_info(0);
+	info.hibernation_wake = MiB(10);
+	assert_int_equal(img_writer_open(&w, fd, "t", &info, NULL), -EINVAL);
+	info.hibernation_wake = MiB(9) - 2;
+	assert_int_equal(img_writer_open(&w, fd, "t", &info, NULL), -EINVAL);
+	info.hibernation_wake = MiB(1) + 2;
 	assert_int_equal(img_writer_open(&w, fd, "t", &info, NULL), -EINVAL);
 	/* nothing was written */
 	assert_int_equal(file_size(fd), 0);

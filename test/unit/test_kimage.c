@@ -121,11 +121,16 @@ static void looping_list_ends(void **state)
 				 0x9000, src), -ENOENT);
 }
 
-/* A core with only a KEXEC_JUMP note of the given text (NULL: none). */
-static int list_from_note(const char *text, uint64_t *list)
+typedef int note_getter(const struct vmcore *vc, uint64_t *addr);
+
+/*
+ * An address from a core with only a KEXEC_JUMP note of the given text
+ * (NULL: none), through get.
+ */
+static int from_note(const char *text, note_getter *get, uint64_t *addr)
 {
 	char path[] = "/tmp/kjump-test-kjnoteXXXXXX";
-	uint8_t note[128] = { 0 };
+	uint8_t note[256] = { 0 };
 	Elf64_Nhdr nh = { sizeof("KEXEC_JUMP"), 0, 0 };
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph[2] = { { 0 } };
@@ -149,13 +154,18 @@ static int list_from_note(const char *text, uint64_t *list)
 	assert_int_equal(pwrite(fd, note, sizeof(note), 0x1000), sizeof(note));
 	close(fd);
 	assert_int_equal(vmcore_open(&vc, path), 0);
-	err = kimage_page_list(&vc, list);
+	err = get(&vc, addr);
 	vmcore_close(&vc);
 	unlink(path);
 	return err;
 }
 
-/* kernel-patches 0009 says where the list is, in the kernel's %lx. */
+/* kernel-patches 0008 says where the list is, in the kernel's %lx. */
+static int list_from_note(const char *text, uint64_t *list)
+{
+	return from_note(text, kimage_page_list, list);
+}
+
 static void page_list_from_the_note(void **state)
 {
 	uint64_t list = 0;
@@ -170,6 +180,24 @@ static void page_list_from_the_note(void **state)
 	assert_int_equal(list_from_note("PAGE_LIST=zz\n", &list), -EINVAL);
 }
 
+/* kernel-patches 0010 adds the wake word on a line of its own. */
+static void wake_word_from_the_note(void **state)
+{
+	const char *both = "PAGE_LIST=1f64c000\nHIBERNATION_WAKE=3b51a2c\n";
+	uint64_t list = 0, wake = 0;
+
+	(void)state;
+	assert_int_equal(list_from_note(both, &list), 0);
+	assert_int_equal(list, 0x1f64c000);
+	assert_int_equal(from_note(both, kimage_hibernation_wake, &wake), 0);
+	assert_int_equal(wake, 0x3b51a2c);
+	assert_int_equal(from_note("PAGE_LIST=1f64c000\n",
+				   kimage_hibernation_wake, &wake), -ENOENT);
+	assert_non_null(strstr(kj_errmsg(), "without HIBERNATION_WAKE"));
+	assert_int_equal(from_note("HIBERNATION_WAKE=3b51a2e\n",
+				   kimage_hibernation_wake, &wake), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +206,7 @@ int main(void)
 		cmocka_unit_test(list_outside_the_core_is_refused),
 		cmocka_unit_test(looping_list_ends),
 		cmocka_unit_test(page_list_from_the_note),
+		cmocka_unit_test(wake_word_from_the_note),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,9 +4,11 @@
 # guest and it carries on.  khibernate --platform enters S4 once the image
 # is written (QMP: SUSPEND_DISK, which a plain power-off does not send) and
 # a new QEMU resumes the system, whose kernel then runs the S4 wake path
-# (_WAK; kernel-patches 0008).  With S3 and S4 taken out of the
-# firmware, kacpi refuses to suspend and khibernate --platform says it
-# powers off instead.
+# (_WAK; kernel-patches 0010) before its devices resume, as its own
+# hibernation would; a --platform hibernation that failed in the helper
+# and jumped back does not.  With S3 and S4 taken out of the firmware,
+# kacpi refuses to suspend and khibernate --platform says it powers off
+# instead.
 
 # Watch QEMU's QMP socket in the background; events into $WORK/STEP.events.
 qmp_watch() {
@@ -42,21 +44,47 @@ echo "$events" | grep -q '"event": "SUSPEND"' || fail "no SUSPEND event"
 echo "$events" | grep -q '"status": "suspended"' || fail "not suspended"
 echo "$events" | grep -q '"event": "WAKEUP"' || fail "no WAKEUP event"
 
+# Where the wake path runs among the devices' restore callbacks: the
+# kernel names each callback it calls (/sys/power/pm_print_times).
+# "Waking up from system sleep state S4" comes before the first of them.
+wakes_before_devices() {
+	awk '/ACPI: PM: Waking up from system sleep state S4$/ { if (!dev) ok = 1 }
+		/ calling [a-z0-9_]*restore[a-z0-9_]* @/ { dev = 1 }
+		END { exit !(ok && dev) }' "$LAST_LOG"
+}
+
 truncate -s 512M "$WORK/disk.img"
+truncate -s 16M "$WORK/small.img"
 qmp_watch s4
 VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run s4 \
-	"$(hib_script 'khibernate --platform')" \
+	"$(hib_script 'echo 1 >/sys/power/pm_print_times &&
+	{ khibernate --platform --to=/dev/vdb --compress=none
+	  echo "too small: $?"; } && khibernate --platform')" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio" \
+	-drive "file=$WORK/small.img,format=raw,if=virtio" \
 	-qmp "unix:$QMP_SOCK,server=on,wait=off"
 events=$(qmp_events s4)
 echo "$events"
+expect '^khibernate: hibernation failed in the helper: .*no space left'
+expect '^too small: 1$'
+# back from a helper that failed: the devices resume, and no S4 wake
+grep -q ' calling [a-z0-9_]*restore[a-z0-9_]* @' "$LAST_LOG" ||
+	fail "no restore callbacks named: pm_print_times does not work"
+grep -q 'Waking up from system sleep state' "$LAST_LOG" &&
+	fail "the kernel woke from S4 after a failed hibernation"
 expect '^ksave: image complete, entering ACPI S4$'
 echo "$events" | grep -q '"event": "SUSPEND_DISK"' ||
 	fail "no SUSPEND_DISK event: not ACPI S4"
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
-# the resumed kernel runs the S4 wake path (kernel-patches 0008)
+"$TOP/build/bin/krestore" --info "$WORK/disk.img" |
+	grep -q '^wakes from ACPI S4: wake word at 0x[0-9a-f]*[048c]$' ||
+	fail "the image does not carry the kernel's wake word"
+# the same machine: the second disk changes its memory map
+VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img" \
+	-drive "file=$WORK/small.img,format=raw,if=virtio"
+# the resumed kernel wakes from S4 before its devices resume (0010)
 expect 'ACPI: PM: Waking up from system sleep state S4$'
-expect "^khibernate: woke from ACPI S4, the firmware's wake methods run$"
+wakes_before_devices ||
+	fail "the S4 wake path did not run before the devices' restore"
 expect '^khibernate: resumed from /dev/vda after'
 expect '^resumed system ok'
 expect_success

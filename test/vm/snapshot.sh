@@ -27,7 +27,7 @@ sed -n '/^piped:$/,$p' "$LAST_LOG" | grep -q 'ksave: .* pages, ' &&
 expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, 0 excluded'
 expect '^ksnapshot: /dev/vda: [0-9]+ MiB, [0-9]+ pages written, [1-9][0-9]* excluded \(zero [1-9]'
 expect '^ok 2 16 MiB intact'
-# the borrowed low memory found through the KEXEC_JUMP note (0009)
+# the borrowed low memory found through the KEXEC_JUMP note (0008)
 expect_not 'the memory below 1 MiB that the helper borrowed is not in'
 full=$(sed -n 's/^ksnapshot: .*: \([0-9]*\) MiB, .* 0 excluded.*/\1/p' "$LAST_LOG")
 small=$(sed -n 's/^ksnapshot: .*: \([0-9]*\) MiB, .* [1-9][0-9]* excluded.*/\1/p' "$LAST_LOG")

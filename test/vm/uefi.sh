@@ -10,7 +10,8 @@
 #    firmware (QMP SUSPEND_DISK); a new boot resumes the system, whose
 #    pattern and counter carry on, and whose EFI runtime services still
 #    answer (an EFI variable read through efivarfs), since the restore
-#    kernel mapped them where the hibernated kernel had them.
+#    kernel mapped them where the hibernated kernel had them; it ran the
+#    firmware's S4 wake path on its way back.
 VM_FIRMWARE=uefi
 
 truncate -s 1200M "$WORK/snap.img"
@@ -73,6 +74,7 @@ grep -q '"event": "SUSPEND_DISK"' "$WORK/s4.events" ||
 	fail "no SUSPEND_DISK event: not ACPI S4"
 VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
 expect '^krestore: memory restored in'
+expect 'ACPI: PM: Waking up from system sleep state S4$'
 expect '^khibernate: resumed from /dev/vda after'
 expect '^resumed system ok'
 expect '^EFI runtime services answer$'
