@@ -155,6 +155,8 @@ struct pageclass {
 	uint64_t page_size;	/* sizeof(struct page) */
 	uint64_t off_flags, off_mapping, off_private, off_mapcount, off_head;
 	uint32_t buddy_type;	/* page_type's top byte for a free block */
+	uint32_t hugetlb_type;	/* ... for a hugetlbfs folio (user data) */
+	uint64_t lru_mask;	/* PG_lru in page->flags */
 	uint64_t free_until;	/* pfns below this are in a free block */
 	uint64_t next_pfn;	/* where the last call ended */
 	uint64_t cached_section;

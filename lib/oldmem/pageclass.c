@@ -3,8 +3,11 @@
  * Which pages a snapshot or an image may leave out, read from the original
  * kernel's struct pages the way makedumpfile does, for Linux 6.12 x86_64:
  * free blocks carry PGTY_buddy in page_type's top byte and their order in
- * private; anonymous pages have bit 0 of mapping set; other pages with a
- * mapping are page cache.
+ * private.  Pages with another type (slab, page tables, ...) overlay
+ * struct page with their own fields, where mapping would be: they are
+ * kernel data whatever those hold, except hugetlbfs folios, which are
+ * user data.  Of the untyped ones, anonymous pages have bit 0 of mapping
+ * set, and pages on an LRU list with an address_space are page cache.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,11 +22,13 @@
 #define MAPPING_ANON 0x1
 #define MAPPING_FLAGS 0x3
 #define MAX_ORDER_SANE 20
+/* include/linux/page-flags.h: page_type below this has a type */
+#define PAGE_TYPE_NONE 0xff000000u
 
 int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 {
 	const struct vmcore *v = vc;
-	uint64_t bits, buddy, off_map;
+	uint64_t bits, buddy, hugetlb, lru, off_map;
 	int err;
 
 	memset(pc, 0, sizeof(*pc));
@@ -55,6 +60,9 @@ int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 				     &pc->off_head);
 	err = err ?: vmcore_info_u64(v, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)",
 				     10, &buddy);
+	err = err ?: vmcore_info_u64(v, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)",
+				     10, &hugetlb);
+	err = err ?: vmcore_info_u64(v, "NUMBER(PG_lru)", 10, &lru);
 	if (err)
 		return err;
 	if (bits <= 12 || bits >= 40 || pc->page_size < 32 ||
@@ -65,7 +73,7 @@ int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 	    pc->off_mapping + 8 > pc->page_size ||
 	    pc->off_private + 8 > pc->page_size ||
 	    pc->off_mapcount + 4 > pc->page_size ||
-	    pc->off_head + 8 > pc->page_size) {
+	    pc->off_head + 8 > pc->page_size || lru >= 64) {
 		kj_seterr("%s: VMCOREINFO describes a memory model this "
 			  "version does not know (struct page %" PRIu64
 			  " bytes, mem_section %" PRIu64 ")", vc->path,
@@ -75,6 +83,8 @@ int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 	pc->off_section_map = off_map;
 	pc->section_shift = bits - 12;
 	pc->buddy_type = (uint32_t)buddy >> 24;
+	pc->hugetlb_type = (uint32_t)hugetlb >> 24;
+	pc->lru_mask = 1ULL << lru;
 	return 0;
 }
 
@@ -98,9 +108,29 @@ static uint64_t section_map(struct pageclass *pc, uint64_t section)
 	return pc->cached_map;
 }
 
+/* A page that is not free, or its folio's head page for a tail. */
+static int classify_used(const struct pageclass *pc, const uint8_t *page)
+{
+	uint64_t mapping, flags;
+	uint32_t type;
+
+	memcpy(&type, page + pc->off_mapcount, 4);
+	if (type < PAGE_TYPE_NONE)
+		return type >> 24 == pc->hugetlb_type ? PAGE_USER : PAGE_KEEP;
+	memcpy(&mapping, page + pc->off_mapping, 8);
+	if ((mapping & MAPPING_FLAGS) == MAPPING_ANON)
+		return PAGE_USER;
+	memcpy(&flags, page + pc->off_flags, 8);
+	/* an address_space, in the kernel's half of the address space */
+	if ((flags & pc->lru_mask) && mapping && !(mapping & MAPPING_FLAGS) &&
+	    (int64_t)mapping < 0)
+		return PAGE_CACHE;
+	return PAGE_KEEP;
+}
+
 static int classify(struct pageclass *pc, uint64_t pfn, const uint8_t *page)
 {
-	uint64_t mapping, head, private;
+	uint64_t head, private;
 	uint32_t type;
 	uint8_t headpage[PAGECLASS_MAX_PAGE_SIZE];
 
@@ -120,13 +150,7 @@ static int classify(struct pageclass *pc, uint64_t pfn, const uint8_t *page)
 			return PAGE_KEEP;
 		page = headpage;
 	}
-	memcpy(&mapping, page + pc->off_mapping, 8);
-	if ((mapping & MAPPING_FLAGS) == MAPPING_ANON)
-		return PAGE_USER;
-	/* an address_space, in the kernel's half of the address space */
-	if (mapping && !(mapping & MAPPING_FLAGS) && (int64_t)mapping < 0)
-		return PAGE_CACHE;
-	return PAGE_KEEP;
+	return classify_used(pc, page);
 }
 
 int pageclass_get(struct pageclass *pc, uint64_t pfn0, unsigned int n,

@@ -31,6 +31,10 @@
 #define SECTION_BITS 27		/* 128 MiB sections: 32768 pages */
 #define SECTION_PAGES (1ULL << (SECTION_BITS - 12))
 #define BUDDY 0xf0000000u	/* PGTY_buddy << 24 */
+#define TABLE 0xf2000000u
+#define HUGETLB 0xf4000000u
+#define SLAB 0xf5000000u
+#define PG_LRU 5
 #define PTE_P 0x1ULL
 #define PTE_RW 0x2ULL
 #define PTE_PSE 0x80ULL
@@ -106,8 +110,12 @@ static void set_page(struct fake *f, uint64_t pfn, uint32_t type,
 		     uint64_t private, uint64_t mapping, uint64_t head)
 {
 	uint8_t *p = page_struct(f, pfn);
+	uint64_t flags = 0;
 
 	/* flags 0, compound_head 8, mapping 24, private 40, _mapcount 48 */
+	if (type == 0xffffffff && mapping && !(mapping & 1))
+		flags = 1ULL << PG_LRU;	/* page cache is on an LRU list */
+	memcpy(p, &flags, 8);
 	memcpy(p + 8, &head, 8);
 	memcpy(p + 24, &mapping, 8);
 	memcpy(p + 40, &private, 8);
@@ -201,10 +209,13 @@ static void build(struct fake *f, const struct layout *l, uint64_t *entry)
 		       "OFFSET(page.flags)=0\nOFFSET(page.compound_head)=8\n"
 		       "OFFSET(page.mapping)=24\nOFFSET(page.private)=40\n"
 		       "OFFSET(page._mapcount)=48\n"
-		       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\n",
+		       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\n"
+		       "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=%d\n"
+		       "NUMBER(PG_lru)=%d\n",
 		       (unsigned long long)top_va, (long long)phys_base,
 		       l->levels == 5, (unsigned long long)roots_va, 64,
-		       l->section_size, SECTION_BITS, PAGE_SZ, (int)BUDDY);
+		       l->section_size, SECTION_BITS, PAGE_SZ, (int)BUDDY,
+		       (int)HUGETLB, PG_LRU);
 	assert_true(nsz < sizeof(info));
 	nsz = put_note(notes, "VMCOREINFO", info);
 
@@ -247,10 +258,21 @@ static void fill_pages(struct fake *f)
 	set_page(f, 21, 0xffffffff, 0, file, 0);	/* cache */
 	set_page(f, 22, 0xffffffff, 0, anon, 0);	/* compound head */
 	set_page(f, 23, 0xffffffff, 0, 0, page_va(f, 22) | 1);
+	/* a slab: its list pointer (or, on a CPU's partial list, a count)
+	 * where mapping would be; kernel data */
+	set_page(f, 24, SLAB, 0, page_va(f, 40) + 16, 0);
+	set_page(f, 25, SLAB, 0, 1, 0);
 	set_page(f, 26, BUDDY, 2, 0, 0);		/* misaligned: kept */
 	set_page(f, 27, 0xffffffff, 0, 0x1234000, 0);	/* not a kernel va */
+	set_page(f, 28, HUGETLB, 0, file, 0);		/* user data */
+	set_page(f, 29, 0xffffffff, 0, 0, page_va(f, 28) | 1);
+	set_page(f, 30, TABLE, 0, 1, 0);		/* a page table */
+	set_page(f, 31, 0xffffffff, 0, 0, page_va(f, 24) | 1);
 	set_page(f, SECTION_PAGES + 5, BUDDY, 0, 0, 0);	/* free, section 1 */
 	set_page(f, SECTION_PAGES + 6, 0xffffffff, 0, anon, 0);
+	/* an address_space but on no LRU list: not page cache */
+	set_page(f, SECTION_PAGES + 7, 0xffffffff, 0, file, 0);
+	memset(page_struct(f, SECTION_PAGES + 7), 0, 8);
 }
 
 static void check_classes(const struct layout *l)
@@ -267,7 +289,7 @@ static void check_classes(const struct layout *l)
 	assert_int_equal(vmcore_open(&vc, f.path), 0);
 	assert_int_equal(pageclass_init(&pc, &vc), 0);
 
-	assert_int_equal(pageclass_get(&pc, 14, 14, cls), 0);
+	assert_int_equal(pageclass_get(&pc, 14, 18, cls), 0);
 	assert_int_equal(cls[0], PAGE_KEEP);	/* 14 */
 	assert_int_equal(cls[1], PAGE_KEEP);
 	for (int i = 2; i < 6; i++)		/* 16-19 */
@@ -276,15 +298,21 @@ static void check_classes(const struct layout *l)
 	assert_int_equal(cls[7], PAGE_CACHE);	/* 21 */
 	assert_int_equal(cls[8], PAGE_USER);	/* 22 */
 	assert_int_equal(cls[9], PAGE_USER);	/* 23: by its head */
+	assert_int_equal(cls[10], PAGE_KEEP);	/* 24: slab */
+	assert_int_equal(cls[11], PAGE_KEEP);	/* 25: slab */
 	assert_int_equal(cls[12], PAGE_KEEP);	/* 26: misaligned block */
 	assert_int_equal(cls[13], PAGE_KEEP);	/* 27 */
+	assert_int_equal(cls[14], PAGE_USER);	/* 28: hugetlb */
+	assert_int_equal(cls[15], PAGE_USER);	/* 29: by its head */
+	assert_int_equal(cls[16], PAGE_KEEP);	/* 30: page table */
+	assert_int_equal(cls[17], PAGE_KEEP);	/* 31: slab, by its head */
 
 	/* the second section: found through mem_section's own size */
 	assert_int_equal(pageclass_get(&pc, SECTION_PAGES + 4, 4, cls), 0);
 	assert_int_equal(cls[0], PAGE_KEEP);
 	assert_int_equal(cls[1], PAGE_FREE);
 	assert_int_equal(cls[2], PAGE_USER);
-	assert_int_equal(cls[3], PAGE_KEEP);
+	assert_int_equal(cls[3], PAGE_KEEP);	/* not on an LRU list */
 
 	/* a section without a map, and one beyond the roots: kept */
 	assert_int_equal(pageclass_get(&pc, 2 * SECTION_PAGES, 8, cls), 0);
