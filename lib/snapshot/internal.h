@@ -22,6 +22,9 @@ struct format_ops {
 		    uint64_t off_in_load, const uint8_t *data, size_t len);
 	int (*skip)(struct writer *w, const struct vmcore_load *l,
 		    uint64_t off_in_load, size_t len);
+	/* a page of zeros left out: as skip if not given */
+	int (*zero)(struct writer *w, const struct vmcore_load *l,
+		    uint64_t off_in_load, size_t len);
 	bool (*may_skip)(const struct writer *w);
 };
 

@@ -25,6 +25,11 @@
  * then the sub-header blocks, the two bitmaps, and room for a descriptor
  * per input page.  Bitmap and descriptor blocks are written as the pass
  * leaves them (page frames only grow); the header goes in last.
+ *
+ * A page left out is an error to crash when it reads it (a kdump file
+ * says which pages it left out, and crash will not guess their
+ * contents), so zero pages are not left out: as makedumpfile does, they
+ * are dumped, every one with a descriptor of the same page of zeros.
  */
 #define KDUMP_SIGNATURE "KDUMP   "
 #define KDUMP_VERSION 6
@@ -82,8 +87,10 @@ struct kdump_state {
 	 * the lanes too.
 	 */
 	uint64_t pend_pfn[SNAP_CHUNK / KJ_PAGE_SIZE];
+	bool pend_zero[SNAP_CHUNK / KJ_PAGE_SIZE];
 	uint8_t *pend;
 	unsigned int npend;
+	uint64_t zero_off;	/* the shared page of zeros; 0: none yet */
 };
 
 struct page_desc {
@@ -268,7 +275,7 @@ static void *zlane_run(void *arg)
  * the data in one write.
  */
 static int kdump_pages(struct writer *w, const uint64_t *pfns,
-		       const uint8_t *data, unsigned int n)
+		       const bool *zero, const uint8_t *data, unsigned int n)
 {
 	struct kdump_state *kd = w->kd;
 	unsigned int half = n >= 16 ? n / 2 : n;
@@ -311,9 +318,19 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 			break;
 		set_bit_in(kd->bm1, pfn);
 		set_bit_in(kd->bm2, pfn);
-		memcpy(kd->stage + staged, src, size);
-		staged += size;
-		w->st->pages_written++;
+		if (zero && zero[i]) {
+			if (!kd->zero_off) {	/* its own slot holds it */
+				kd->zero_off = start + staged;
+				memset(kd->stage + staged, 0, KJ_PAGE_SIZE);
+				staged += KJ_PAGE_SIZE;
+			}
+			d = (struct page_desc){ .offset = kd->zero_off,
+						.size = KJ_PAGE_SIZE };
+		} else {
+			memcpy(kd->stage + staged, src, size);
+			staged += size;
+			w->st->pages_written++;
+		}
 		err = kdump_add_desc(w, &d);
 	}
 	if (!err)
@@ -364,10 +381,14 @@ static int kdump_flush_pending(struct writer *w)
 	unsigned int n = kd->npend;
 
 	kd->npend = 0;
-	return n ? kdump_pages(w, kd->pend_pfn, kd->pend, n) : 0;
+	return n ? kdump_pages(w, kd->pend_pfn, kd->pend_zero, kd->pend, n)
+		 : 0;
 }
 
-/* Whole pages into the batch, which goes out when full. */
+/*
+ * Whole pages into the batch, which goes out when full; data NULL: pages
+ * of zeros.
+ */
 static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
 		       unsigned int n)
 {
@@ -375,9 +396,15 @@ static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
 	int err = 0;
 
 	for (unsigned int i = 0; !err && i < n; i++) {
+		uint8_t *slot = kd->pend + (size_t)kd->npend * KJ_PAGE_SIZE;
+
 		kd->pend_pfn[kd->npend] = pfn + i;
-		memcpy(kd->pend + (size_t)kd->npend * KJ_PAGE_SIZE,
-		       data + (size_t)i * KJ_PAGE_SIZE, KJ_PAGE_SIZE);
+		kd->pend_zero[kd->npend] = !data;
+		if (data)
+			memcpy(slot, data + (size_t)i * KJ_PAGE_SIZE,
+			       KJ_PAGE_SIZE);
+		else
+			memset(slot, 0, KJ_PAGE_SIZE);
 		if (++kd->npend == ARRAY_SIZE(kd->pend_pfn))
 			err = kdump_flush_pending(w);
 	}
@@ -388,11 +415,15 @@ static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
 static int kdump_direct(struct writer *w, uint64_t pfn, const uint8_t *data,
 			unsigned int n)
 {
+	static const uint8_t zeros[KJ_PAGE_SIZE];
+	static const bool is_zero = true;
 	uint64_t *pfns = w->kd->pend_pfn;	/* a run is at most a chunk */
 
+	if (!data)
+		return kdump_pages(w, &pfn, &is_zero, zeros, 1);
 	for (unsigned int i = 0; i < n; i++)
 		pfns[i] = pfn + i;
-	return n ? kdump_pages(w, pfns, data, n) : 0;
+	return n ? kdump_pages(w, pfns, NULL, data, n) : 0;
 }
 
 static int kdump_keep(struct writer *w, const struct vmcore_load *l,
@@ -412,6 +443,20 @@ static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 					len % KJ_PAGE_SIZE);
 	}
 	w->st->bytes = kd->data_off;
+	return err;
+}
+
+/* A page of zeros (or the short zero tail of a load): dumped, shared. */
+static int kdump_zero(struct writer *w, const struct vmcore_load *l,
+		      uint64_t off_in_load, size_t len)
+{
+	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
+	int err;
+
+	(void)len;
+	err = w->o->compress ? kdump_batch(w, pfn, NULL, 1)
+			     : kdump_direct(w, pfn, NULL, 1);
+	w->st->bytes = w->kd->data_off;
 	return err;
 }
 
@@ -441,12 +486,14 @@ static bool kdump_may_skip(const struct writer *w)
 static const struct format_ops kdump_ops = {
 	.keep = kdump_keep,
 	.skip = kdump_skip,
+	.zero = kdump_zero,
 	.may_skip = kdump_may_skip,
 };
 
 /*
  * The input's loads in page-frame order, each page once, page-aligned
- * starts: the kernel image's load repeats RAM and goes.
+ * starts: the kernel image's load repeats RAM and goes.  A load's memory
+ * beyond its file part (zero pages an ELF snapshot left out) counts.
  */
 static struct vmcore_load *unique_loads(const struct vmcore *in, int *nr,
 					uint64_t *npages)
@@ -462,18 +509,20 @@ static struct vmcore_load *unique_loads(const struct vmcore *in, int *nr,
 	*npages = 0;
 	for (int i = 0; i < in->nr_loads; i++) {
 		struct vmcore_load cur = l[i];
-		uint64_t end = cur.paddr + cur.filesz;
+		uint64_t end = cur.paddr + cur.memsz, cut;
 
 		if (cur.paddr % KJ_PAGE_SIZE || end <= high)
 			continue;
 		if (cur.paddr < high) {
-			cur.offset += high - cur.paddr;
-			cur.filesz = end - high;
+			cut = high - cur.paddr;
+			cur.offset += cut;
+			cur.filesz = cur.filesz > cut ? cur.filesz - cut : 0;
+			cur.memsz -= cut;
 			cur.paddr = high;
 		}
 		l[n++] = cur;
 		high = ALIGN_UP(end, KJ_PAGE_SIZE);
-		*npages += DIV_ROUND_UP(cur.filesz, KJ_PAGE_SIZE);
+		*npages += DIV_ROUND_UP(cur.memsz, KJ_PAGE_SIZE);
 	}
 	*nr = n;
 	return l;
@@ -494,6 +543,35 @@ static int kdump_dump_level(const struct snap_opts *o)
 	       (o->exclude_classes & (1U << PAGE_FREE) ? 16 : 0);
 }
 
+/*
+ * The header's new_utsname (at 12, six fields of 65 bytes) is the
+ * kernel's own, init_uts_ns.name, as makedumpfile copies it: readers
+ * check it (libkdumpfile takes the architecture from it only if release,
+ * version and machine are all there).  Without it, what VMCOREINFO says.
+ */
+#define UTS_FIELD 65
+
+static void kdump_utsname(const struct vmcore *in, uint8_t *uts)
+{
+	uint64_t sym, off;
+	struct vtop vt;
+
+	if (!vmcore_info_u64(in, "SYMBOL(init_uts_ns)", 16, &sym) &&
+	    !vmcore_info_u64(in, "OFFSET(uts_namespace.name)", 10, &off) &&
+	    !vtop_init(&vt, in) &&
+	    !vtop_read(&vt, sym + off, uts, 6 * UTS_FIELD)) {
+		for (int i = 0; i < 6; i++)
+			uts[i * UTS_FIELD + UTS_FIELD - 1] = '\0';
+		if (!strcmp((char *)uts, "Linux"))
+			return;
+	}
+	memset(uts, 0, 6 * UTS_FIELD);
+	memcpy(uts, "Linux", 5);
+	vmcore_info(in, "OSRELEASE", (char *)uts + 2 * UTS_FIELD, UTS_FIELD);
+	memcpy(uts + 3 * UTS_FIELD, "#1", 2);	/* unknown */
+	memcpy(uts + 4 * UTS_FIELD, "x86_64", 6);
+}
+
 /* Header (block 0) and sub-header with VMCOREINFO and the notes. */
 static int kdump_write_headers(struct writer *w)
 {
@@ -502,7 +580,6 @@ static int kdump_write_headers(struct writer *w)
 	const char *info = vmcore_find_note(w->in, "VMCOREINFO", 0, &info_len);
 	uint8_t *hdr = calloc(1, size), *sub = hdr + KJ_PAGE_SIZE;
 	uint64_t v, sub_off = 104;	/* after struct kdump_sub_header */
-	char release[65] = "";
 	struct timeval tv;
 	int32_t i32;
 	uint32_t u32;
@@ -513,11 +590,7 @@ static int kdump_write_headers(struct writer *w)
 	memcpy(hdr, KDUMP_SIGNATURE, 8);
 	i32 = KDUMP_VERSION;
 	memcpy(hdr + 8, &i32, 4);
-	/* new_utsname at 12: sysname, nodename, release, version, machine */
-	memcpy(hdr + 12, "Linux", 5);
-	vmcore_info(w->in, "OSRELEASE", release, sizeof(release));
-	memcpy(hdr + 12 + 2 * 65, release, strlen(release));
-	memcpy(hdr + 12 + 4 * 65, "x86_64", 6);
+	kdump_utsname(w->in, hdr + 12);
 	gettimeofday(&tv, NULL);
 	v = tv.tv_sec;
 	memcpy(hdr + 408, &v, 8);
@@ -650,7 +723,7 @@ int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
 		err = -ENOMEM;
 		goto out;
 	}
-	kd->max_mapnr = nr ? (loads[nr - 1].paddr + loads[nr - 1].filesz +
+	kd->max_mapnr = nr ? (loads[nr - 1].paddr + loads[nr - 1].memsz +
 			      KJ_PAGE_SIZE - 1) / KJ_PAGE_SIZE : 0;
 	err = o->pc && o->exclude_classes ?
 		      count_candidates(o, loads, nr, &npages) : 0;

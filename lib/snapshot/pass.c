@@ -75,6 +75,14 @@ static bool class_excluded(const struct writer *w, uint8_t cls)
 	return (w->o->exclude_classes & (1U << cls)) && w->ops->may_skip(w);
 }
 
+static int zero_page(struct writer *w, const struct vmcore_load *l,
+		     uint64_t pos, size_t len)
+{
+	w->st->pages_zero++;
+	return w->ops->zero ? w->ops->zero(w, l, pos, len)
+			    : w->ops->skip(w, l, pos, len);
+}
+
 /*
  * Write the pages read into buf[off, end), one write per stretch between
  * zero pages (which are left out when asked).
@@ -96,8 +104,7 @@ static int write_run(struct writer *w, const struct vmcore_load *l,
 		if (off > start)
 			err = w->ops->keep(w, l, pos + start, w->buf + start,
 					   off - start);
-		err = err ?: w->ops->skip(w, l, pos + off, plen);
-		w->st->pages_zero++;
+		err = err ?: zero_page(w, l, pos + off, plen);
 		start = off + plen;
 	}
 	if (!err && end > start)
@@ -152,6 +159,23 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 	return 0;
 }
 
+/*
+ * The part of a load that is only in memory (p_memsz beyond p_filesz, as
+ * an ELF snapshot leaves out zero pages): zeros, page by page.
+ */
+static int copy_memsz_tail(struct writer *w, const struct vmcore_load *l)
+{
+	uint64_t pos = ALIGN_UP(l->filesz, KJ_PAGE_SIZE);
+	int err = 0;
+
+	for (; pos < l->memsz && !err; pos += KJ_PAGE_SIZE) {
+		w->st->pages_total++;
+		err = zero_page(w, l, pos, l->memsz - pos < KJ_PAGE_SIZE ?
+					       l->memsz - pos : KJ_PAGE_SIZE);
+	}
+	return err;
+}
+
 int snap_copy_load(struct writer *w, const struct vmcore_load *l)
 {
 	if (w->ops->load_start)
@@ -166,5 +190,5 @@ int snap_copy_load(struct writer *w, const struct vmcore_load *l)
 		if (w->o->progress)
 			w->o->progress(w->st, w->o->progress_arg);
 	}
-	return 0;
+	return copy_memsz_tail(w, l);
 }
