@@ -115,6 +115,65 @@ snapshot_gdb() {
 		-ex "core-file $snap" "$@"
 }
 
+# crash 8.0.6 (Debian 13's, through scripts/readers.sh) on a snapshot or
+# dump: the commands the crash test suites start with, none of which may
+# print an error, a warning or a "cannot".  bt -a comes first, so that
+# the first VM_SMP tasks it prints are every CPU's.  The output goes to
+# $WORK/crash-LABEL.out, which becomes LAST_LOG.
+# usage: crash_check DUMP LABEL
+CRASH_COMMANDS=(
+	'bt -a' sys log ps 'foreach bt' 'foreach files'
+	'foreach kpattern vm' 'foreach kpattern files' 'kmem -i' 'kmem -s'
+	'mach -m' irq mod dev mount net runq swap task 'rd -d jiffies'
+	'list -o task_struct.tasks -h init_task'
+)
+CRASH_ERRORS='warning|cannot|invalid|excluded|seek error|read error|failed|not found|do not exist|no such|^crash: |^[a-z]+: .*(not|no) '
+
+crash_check() {
+	local dump=$1 out=$WORK/crash-$2.out cpu
+	printf '%s\n' "${CRASH_COMMANDS[@]}" exit >"$WORK/crash.cmds"
+	timeout 600 "$TOP/scripts/readers.sh" run trixie crash -s \
+		"$(readlink -f "$KERNEL_DIR/vmlinux")" "$dump" \
+		-i "$WORK/crash.cmds" >"$out" 2>&1 ||
+		fail "crash on $dump: exit status $? (see $out)"
+	LAST_LOG=$out
+	# the kernel's own log lines and structure members say what they like
+	grep -n -i -E "$CRASH_ERRORS" "$out" |
+		grep -v -E '^[0-9]+:\[ *[0-9]+\.[0-9]+\]| = ' >"$out.errors" &&
+		fail "crash on $dump: $(head -n 3 "$out.errors")"
+	expect '^ +RELEASE: 6\.12\.'
+	for ((cpu = 0; cpu < VM_SMP; cpu++)); do
+		grep -m "$VM_SMP" '^PID: ' "$out" | grep -q " CPU: $cpu " ||
+			fail "crash on $dump: bt -a shows no task on CPU $cpu"
+	done
+	expect ' kpattern$'
+	expect '^ +VMA +START +END'
+	expect '^ +NET_DEVICE +NAME'
+	expect '^ +TOTAL MEM '
+	expect '^[0-9a-f]+:[[:space:]]+[0-9]+[[:space:]]*$'
+}
+
+# drgn 0.0.31 (Debian 13's) on a snapshot or dump: test/vm/drgn-check.py
+# with kpattern's SEED and MIB; the output goes to $WORK/drgn-LABEL.out,
+# which becomes LAST_LOG, for the caller's expects.
+# usage: drgn_check DUMP LABEL SEED MIB
+drgn_check() {
+	local dump=$1 out=$WORK/drgn-$2.out
+	timeout 600 "$TOP/scripts/readers.sh" run trixie drgn -q -c "$dump" \
+		-s "$(readlink -f "$KERNEL_DIR/vmlinux")" \
+		"$TOP/test/vm/drgn-check.py" "$3" "$4" >"$out" 2>&1 ||
+		fail "drgn on $dump: exit status $? (see $out)"
+	LAST_LOG=$out
+	expect '^release 6\.12\.'
+	expect '^log: \[ *0\.000000\] Linux version 6\.12\.'
+	expect '^task 1 init '
+	# where each CPU left its registers (kernel-patches 0004)
+	expect '^cpu 0: .*kexec_jump_save_cpu_regs kernel_kexec'
+	for ((cpu = 1; cpu < VM_SMP; cpu++)); do
+		expect "^cpu $cpu: .*kexec_jump_save_cpu_regs arch_cpu_idle_dead"
+	done
+}
+
 # Check that the last guest log has a line matching the extended regex.
 expect() {
 	grep -Eq -- "$1" "$LAST_LOG" ||

@@ -2,10 +2,7 @@
 # that gdb reads: the task list shows the marker process, whose string is
 # in the snapshot; the system carries on and a second snapshot, without
 # zero pages, works too and is smaller.
-#
-# crash 8.0.2, Debian 12's, predates Linux 6.12: its ps fails on 6.12's
-# mm_struct, and sys, log and even start-up crash at random, so it is not
-# used here (see docs/snapshot.md).
+# crash and drgn read snapshots in vm/snapshot-exclude.
 VM_APPEND='memmap=256M$0x10000000'
 snap=$WORK/snap.img
 truncate -s 1200M "$snap"
