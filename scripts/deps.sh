@@ -13,6 +13,8 @@ pkgs=(
 	# tests and diagnostics
 	qemu-system-x86 ovmf libcmocka-dev crash makedumpfile gdb acpica-tools
 	e2fsprogs python3 perl man-db groff-base
+	# crash, drgn and makedumpfile that know 6.12 (scripts/readers.sh)
+	debootstrap
 	# fuzzing (make fuzz)
 	clang libclang-rt-14-dev
 )
