@@ -19,8 +19,8 @@
 #include "oldmem/oldmem.h"
 #include "util.h"
 
-enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_HELPER, ACT_EXEC,
-	      ACT_UNLOAD, ACT_STATUS, ACT_SWITCH };
+enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_LOAD_PANIC, ACT_HELPER,
+	      ACT_EXEC, ACT_UNLOAD, ACT_UNLOAD_PANIC, ACT_STATUS, ACT_SWITCH };
 
 struct opts {
 	enum action action;
@@ -35,10 +35,12 @@ struct opts {
 };
 
 enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
-       OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL };
+       OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL, OPT_UNLOAD_PANIC };
 
 static const struct option long_opts[] = {
 	{ "load", required_argument, NULL, 'l' },
+	{ "load-panic", required_argument, NULL, 'p' },
+	{ "unload-panic", no_argument, NULL, OPT_UNLOAD_PANIC },
 	{ "load-jump-back", required_argument, NULL, OPT_LOAD_JUMP },
 	{ "load-preserve-context", required_argument, NULL, OPT_LOAD_JUMP },
 	{ "load-jump-back-helper", no_argument, NULL, OPT_HELPER },
@@ -67,6 +69,8 @@ static void usage(FILE *out)
 	      " kjump switch NAME [--kernel=KERNEL --initrd=FILE --window=SIZE@START\n"
 	      "                    [--append=STRING]]\n"
 	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      " kjump -p KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      " kjump --unload-panic\n"
 	      "\n"
 	      "Load a kernel for kexec jump, jump to it and back.\n"
 	      "\n"
@@ -77,6 +81,9 @@ static void usage(FILE *out)
 	      "     --entry=ADDR             where to jump back to (default: the\n"
 	      "                              kexec_jump_back_entry= on /proc/cmdline)\n"
 	      " -l, --load KERNEL            load a bzImage for a plain kexec reboot\n"
+	      " -p, --load-panic KERNEL      load a capture kernel to start on a panic,\n"
+	      "                              in the crashkernel= reservation (kdump)\n"
+	      "     --unload-panic           unload the capture kernel\n"
 	      "     --initrd=FILE            initrd for the loaded kernel\n"
 	      "     --append=STRING          its command line (alias --command-line)\n"
 	      "     --reuse-cmdline          start from this kernel's command line\n"
@@ -99,12 +106,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:euhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:p:euhV", long_opts, NULL)) != -1) {
 		enum action a = ACT_NONE;
 
 		switch (c) {
 		case 'l': a = ACT_LOAD; o->kernel = optarg; break;
 		case OPT_LOAD_JUMP: a = ACT_LOAD_JUMP; o->kernel = optarg; break;
+		case 'p': a = ACT_LOAD_PANIC; o->kernel = optarg; break;
+		case OPT_UNLOAD_PANIC: a = ACT_UNLOAD_PANIC; break;
 		case OPT_HELPER: a = ACT_HELPER; break;
 		case 'e': a = ACT_EXEC; break;
 		case 'u': a = ACT_UNLOAD; break;
@@ -122,8 +131,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		if (a == ACT_NONE)
 			continue;
 		if (o->action != ACT_NONE) {
-			kj_error("give one of --load-jump-back, -l, "
-				 "--load-jump-back-helper, -e, -u, --status");
+			kj_error("give one of --load-jump-back, -l, -p, "
+				 "--load-jump-back-helper, -e, -u, "
+				 "--unload-panic, --status");
 			return -EINVAL;
 		}
 		o->action = a;
@@ -139,7 +149,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -EINVAL;
 	}
 	if (o->kernel && o->action != ACT_SWITCH && o->action != ACT_LOAD &&
-	    o->action != ACT_LOAD_JUMP) {
+	    o->action != ACT_LOAD_JUMP && o->action != ACT_LOAD_PANIC) {
 		kj_error("--kernel goes with switch");
 		return -EINVAL;
 	}
@@ -164,7 +174,7 @@ static char *read_cmdline(void)
 static bool is_local_param(const char *tok, size_t len)
 {
 	static const char *const drop[] = { "BOOT_IMAGE=", "initrd=",
-					    "elfcorehdr=",
+					    "elfcorehdr=", "crashkernel=",
 					    "kexec_jump_back_entry=",
 					    "kexec_jump_back_status=" };
 
@@ -281,6 +291,47 @@ static int do_load(const struct opts *o, bool jump)
 	free(cmdline);
 	free(own_cmdline);
 	return err;
+}
+
+/* kdump: a capture kernel for when this one panics. */
+static int do_load_panic(const struct opts *o)
+{
+	struct load_request req = {
+		.kernel_path = o->kernel,
+		.initrd_path = o->initrd,
+		.crash = true,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	struct memmap iomem;
+	char *cmdline = NULL;
+	int err;
+
+	if (o->entry || o->window) {
+		kj_error("%s goes with --load-jump-back",
+			 o->entry ? "--entry" : "--window");
+		return -EINVAL;
+	}
+	err = memmap_read_iomem(&iomem);
+	err = err ?: crash_region_read(&req.win_start, &req.win_end);
+	if (!err) {
+		cmdline = build_cmdline(o);
+		err = cmdline ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		req.cmdline = cmdline;
+		err = loader_load(&req, &iomem, &layout);
+	}
+	free(cmdline);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	printf("kjump: capture kernel loaded in the crashkernel= reservation "
+	       "0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " MiB, %" PRIu64
+	       " MiB free for it)\n", req.win_start, req.win_end - 1,
+	       (req.win_end - req.win_start) >> 20, layout.free_bytes >> 20);
+	return 0;
 }
 
 static int do_helper(const struct opts *o)
@@ -405,6 +456,15 @@ static int do_switch(const struct opts *o)
 	return err;
 }
 
+static int do_unload_panic(void)
+{
+	int err = kexec_unload_crash();
+
+	if (err)
+		kj_error("%s", kj_errmsg());
+	return err;
+}
+
 static int do_unload(void)
 {
 	int err = kexec_unload();
@@ -448,6 +508,9 @@ static int do_status(void)
 	}
 	print_layout();
 	printf("loaded: %s\n", loaded ? "yes" : "no");
+	if (kexec_crash_loaded() >= 0)
+		printf("capture kernel loaded: %s\n",
+		       kexec_crash_loaded() ? "yes" : "no");
 	if (loaded && !kj_read_file(JUMP_STATE_FILE, &buf, &size)) {
 		fwrite(buf, 1, size, stdout);
 		free(buf);
@@ -469,6 +532,8 @@ int main(int argc, char **argv)
 	switch (o.action) {
 	case ACT_LOAD: err = do_load(&o, false); break;
 	case ACT_LOAD_JUMP: err = do_load(&o, true); break;
+	case ACT_LOAD_PANIC: err = do_load_panic(&o); break;
+	case ACT_UNLOAD_PANIC: err = do_unload_panic(); break;
 	case ACT_HELPER: err = do_helper(&o); break;
 	case ACT_EXEC: err = do_exec(); break;
 	case ACT_UNLOAD: err = do_unload(); break;

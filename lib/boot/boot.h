@@ -44,6 +44,12 @@ struct memmap {
  */
 int memmap_parse_iomem(struct memmap *map, const char *text);
 int memmap_read_iomem(struct memmap *map);
+/*
+ * The crashkernel= reservation, [start, end), from /proc/iomem text (its
+ * "Crash kernel" entry; the larger if there are two).  -ENOENT if none.
+ */
+int crash_region_parse(const char *text, uint64_t *start, uint64_t *end);
+int crash_region_read(uint64_t *start, uint64_t *end);
 
 int memmap_add(struct memmap *map, uint64_t start, uint64_t end,
 	       uint32_t type);
@@ -176,18 +182,23 @@ int kexec_plan_add(struct kexec_plan *plan, void *buf, size_t bufsz,
 void kexec_plan_sort(struct kexec_plan *plan);
 void kexec_plan_free(struct kexec_plan *plan);
 
-/* kexec_load(2) the plan; preserve sets KEXEC_PRESERVE_CONTEXT. */
-int kexec_plan_load(struct kexec_plan *plan, bool preserve);
+/*
+ * kexec_load(2) the plan with flags KEXEC_PRESERVE_CONTEXT (a jump),
+ * KEXEC_ON_CRASH (a capture kernel) or 0.
+ */
+int kexec_plan_load(struct kexec_plan *plan, unsigned long flags);
 /* The jump-back image: entry only, one empty segment. */
 int kexec_load_jump_back(uint64_t entry);
 int kexec_unload(void);
+int kexec_unload_crash(void);
 /* 1 if an image is loaded, 0 if not, negative errno if unknown. */
 int kexec_loaded(void);
+int kexec_crash_loaded(void);
 /* Jump (or reboot) into the loaded image; returns 0 after a jump back. */
 int kexec_exec(void);
 
-/* Why kexec_load failed, in words: missing config, privileges, ... */
-const char *kexec_explain(int err, bool preserve);
+/* Why kexec_load with flags failed, in words: config, privileges, ... */
+const char *kexec_explain(int err, unsigned long flags);
 
 /* The purgatory segment's alignment; its size is a multiple of it. */
 #define PURGATORY_ALIGN		4096UL
@@ -281,11 +292,11 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 			 size_t *size);
 
 /*
- * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo), the
- * jump image's KEXEC_JUMP note (/sys/kernel/kexec_jump_note) and the
+ * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo), for a
+ * jump the image's KEXEC_JUMP note (/sys/kernel/kexec_jump_note), and the
  * per-CPU crash notes.  Returns how many were found.
  */
-int elfcore_read_notes(struct elfcore_note *notes, int max);
+int elfcore_read_notes(struct elfcore_note *notes, int max, bool jump);
 
 /*
  * Minimum memory a helper kernel needs in its window beyond its kernel's
@@ -298,7 +309,9 @@ struct load_request {
 	const char *initrd_path;	/* NULL: no initrd */
 	const char *cmdline;		/* the new kernel's command line */
 	bool jump;			/* kexec jump: KEXEC_PRESERVE_CONTEXT */
-	uint64_t win_start;		/* jump: the reserved window */
+	bool crash;			/* a capture kernel: KEXEC_ON_CRASH */
+	uint64_t win_start;		/* jump: the reserved window; crash:
+					 * the crashkernel= reservation */
 	uint64_t win_end;
 	uint16_t serial_port;		/* purgatory messages, 0: none */
 	/*
@@ -326,7 +339,10 @@ struct load_layout {
  * Load a bzImage with kexec_load(2).  With req->jump, everything goes in
  * the window, the new kernel's memory map is the window plus the low
  * memory it borrows (backed up by the kernel's page swap), and an ELF core
- * header describing this kernel's memory is passed as elfcorehdr=.
+ * header describing this kernel's memory is passed as elfcorehdr=.  With
+ * req->crash, the same in the crashkernel= reservation, for the kernel
+ * to start when this one panics: its memory map is the reservation and
+ * the low memory (which this kernel keeps free), and no page swap.
  * Otherwise the image goes at the top of RAM below 4 GiB and the new
  * kernel gets the whole memory map.
  */
@@ -360,5 +376,9 @@ int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 /* This kernel's RAM as the helper's /proc/vmcore shows it. */
 int original_ram(const struct memmap *iomem, uint64_t low_start,
 		 uint64_t low_end, struct memmap *out);
+/* The same for a crash: nor the crashkernel= reservation. */
+int crashed_ram(const struct memmap *iomem, uint64_t low_start,
+		uint64_t low_end, uint64_t crash_start, uint64_t crash_end,
+		struct memmap *out);
 
 #endif

@@ -125,7 +125,7 @@ static uint64_t read_number(const char *path)
 	return v;
 }
 
-int elfcore_read_notes(struct elfcore_note *notes, int max)
+int elfcore_read_notes(struct elfcore_note *notes, int max, bool jump)
 {
 	char path[128];
 	uint64_t addr, size;
@@ -135,7 +135,7 @@ int elfcore_read_notes(struct elfcore_note *notes, int max)
 	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
 	/* where the jump image keeps displaced pages (kernel-patches 0008) */
-	if (n < max &&
+	if (jump && n < max &&
 	    read_hex_pair("/sys/kernel/kexec_jump_note", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
 	for (int cpu = 0; n < max; cpu++) {

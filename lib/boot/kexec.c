@@ -127,8 +127,17 @@ static const char *explain_eperm(void)
 	return "not permitted: the kernel wants CAP_SYS_BOOT (run as root)";
 }
 
-const char *kexec_explain(int err, bool preserve)
+const char *kexec_explain(int err, unsigned long flags)
 {
+	bool preserve = flags & KEXEC_PRESERVE_CONTEXT;
+
+	if (flags & KEXEC_ON_CRASH) {
+		if (err == -EADDRNOTAVAIL)
+			return "a segment lies outside the crashkernel= "
+			       "reservation";
+		if (err == -EBUSY)
+			return "a crash kernel is running";
+	}
 	switch (err) {
 	case -EPERM:
 		return explain_eperm();
@@ -152,17 +161,14 @@ const char *kexec_explain(int err, bool preserve)
 	}
 }
 
-int kexec_plan_load(struct kexec_plan *plan, bool preserve)
+int kexec_plan_load(struct kexec_plan *plan, unsigned long flags)
 {
-	unsigned long flags = KEXEC_ARCH_X86_64;
-
-	if (preserve)
-		flags |= KEXEC_PRESERVE_CONTEXT;
 	kexec_plan_sort(plan);
-	if (sys_kexec_load(plan->entry, plan->nr, plan->seg, flags)) {
+	if (sys_kexec_load(plan->entry, plan->nr, plan->seg,
+			   flags | KEXEC_ARCH_X86_64)) {
 		int err = -errno;
 
-		kj_seterr("kexec_load: %s", kexec_explain(err, preserve));
+		kj_seterr("kexec_load: %s", kexec_explain(err, flags));
 		return err;
 	}
 	return 0;
@@ -177,7 +183,18 @@ int kexec_load_jump_back(uint64_t entry)
 		int err = -errno;
 
 		kj_seterr("kexec_load of the jump-back image: %s",
-			  kexec_explain(err, true));
+			  kexec_explain(err, flags));
+		return err;
+	}
+	return 0;
+}
+
+static int unload(unsigned long flags)
+{
+	if (sys_kexec_load(0, 0, NULL, flags | KEXEC_ARCH_X86_64)) {
+		int err = -errno;
+
+		kj_seterr("kexec unload: %s", kexec_explain(err, flags));
 		return err;
 	}
 	return 0;
@@ -185,19 +202,18 @@ int kexec_load_jump_back(uint64_t entry)
 
 int kexec_unload(void)
 {
-	if (sys_kexec_load(0, 0, NULL, KEXEC_ARCH_X86_64)) {
-		int err = -errno;
-
-		kj_seterr("kexec unload: %s", kexec_explain(err, false));
-		return err;
-	}
-	return 0;
+	return unload(0);
 }
 
-int kexec_loaded(void)
+int kexec_unload_crash(void)
+{
+	return unload(KEXEC_ON_CRASH);
+}
+
+static int read_flag(const char *path)
 {
 	char buf[8] = "";
-	FILE *f = fopen("/sys/kernel/kexec_loaded", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -errno;
@@ -205,6 +221,16 @@ int kexec_loaded(void)
 		buf[0] = '\0';
 	fclose(f);
 	return buf[0] == '1';
+}
+
+int kexec_loaded(void)
+{
+	return read_flag("/sys/kernel/kexec_loaded");
+}
+
+int kexec_crash_loaded(void)
+{
+	return read_flag("/sys/kernel/kexec_crash_loaded");
 }
 
 int kexec_exec(void)

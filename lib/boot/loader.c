@@ -148,6 +148,16 @@ int original_ram(const struct memmap *iomem, uint64_t low_start,
 	return memmap_cut(out, low_start, low_end);
 }
 
+int crashed_ram(const struct memmap *iomem, uint64_t low_start,
+		uint64_t low_end, uint64_t crash_start, uint64_t crash_end,
+		struct memmap *out)
+{
+	int err = original_ram(iomem, low_start, low_end, out);
+
+	/* the capture kernel's own memory, not the crashed system's */
+	return err ?: memmap_cut(out, crash_start, crash_end);
+}
+
 /* Top-down allocator inside [lo, hi). */
 struct placer {
 	uint64_t lo, hi;
@@ -282,7 +292,11 @@ static int add_elfcorehdr(struct load_ctx *c)
 	void *hdr;
 	int err;
 
-	err = original_ram(c->iomem, o->low_start, o->low_end, &ram);
+	if (c->req->crash)
+		err = crashed_ram(c->iomem, o->low_start, o->low_end,
+				  c->req->win_start, c->req->win_end, &ram);
+	else
+		err = original_ram(c->iomem, o->low_start, o->low_end, &ram);
 	if (err)
 		return err;
 	spec.ram = &ram;
@@ -291,7 +305,8 @@ static int add_elfcorehdr(struct load_ctx *c)
 	spec.text_paddr = c->own.text_paddr;
 	spec.text_size = c->own.text_size;
 	spec.notes = notes;
-	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX);
+	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX,
+					   c->req->jump);
 	err = elfcore_header_build(&spec, &hdr, &size);
 	if (err)
 		return err;
@@ -341,6 +356,10 @@ static char *next_cmdline(struct load_ctx *c)
 			 c->no5lvl ? "no5lvl " : "",
 			 o->elfcorehdr_size, o->elfcorehdr_addr,
 			 o->status_addr);
+	else if (c->req->crash)
+		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64,
+			 c->req->cmdline, *c->req->cmdline ? " " : "",
+			 o->elfcorehdr_size, o->elfcorehdr_addr);
 	else
 		snprintf(s, len, "%s", c->req->cmdline);
 	return s;
@@ -406,12 +425,13 @@ static int add_kernel(struct load_ctx *c)
 	o->kernel_addr = ALIGN_UP(c->pl.lo, c->bz.alignment);
 	o->kernel_init_size = ALIGN_UP(c->bz.init_size, KJ_PAGE_SIZE);
 	need = o->kernel_init_size;
-	if (c->req->jump)
+	if (c->req->jump || c->req->crash)
 		need += LOADER_HELPER_FREE_MIN + 2 * c->initrd_size;
 	if (o->kernel_addr + need > c->pl.hi) {
-		kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+		kj_seterr("%s 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
 			  " MiB) too small: this kernel and initrd need at "
 			  "least %" PRIu64 " MiB",
+			  c->req->crash ? "crashkernel= reservation" : "window",
 			  c->req->win_start, c->req->win_end,
 			  (c->req->win_end - c->req->win_start) >> 20,
 			  (need + (c->req->win_end - c->pl.hi) +
@@ -487,6 +507,30 @@ static int plan_jump(struct load_ctx *c)
 				    KJ_PAGE_SIZE);
 }
 
+/*
+ * A capture kernel: everything in the crashkernel= reservation, which the
+ * kernel takes segments into only there.  It runs in the reservation and
+ * the low memory, which this kernel never allocates from (x86 keeps the
+ * first MiB reserved), so no segment backs that up.
+ */
+static int plan_crash(struct load_ctx *c)
+{
+	struct load_layout *o = c->out;
+	int err;
+
+	err = kernel_layout_read(&c->own);
+	err = err ?: low_memory_range(c->iomem, &o->low_start, &o->low_end);
+	if (err)
+		return err;
+	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
+	err = add_initrd(c);
+	err = err ?: add_elfcorehdr(c);
+	return err ?: helper_memmap(c->iomem, o->low_start, o->low_end,
+				    c->req->win_start, c->req->win_end,
+				    o->elfcorehdr_addr, o->elfcorehdr_size,
+				    &c->next_map);
+}
+
 static int plan_normal(struct load_ctx *c)
 {
 	int err = normal_region(c->iomem, &c->pl.lo, &c->pl.hi);
@@ -502,12 +546,15 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 {
 	struct load_ctx c = { .req = req, .iomem = iomem, .out = out };
 	uint64_t cmdline_end = 0, purgatory_addr = 0;
+	unsigned long flags = req->jump ? KEXEC_PRESERVE_CONTEXT :
+			      req->crash ? KEXEC_ON_CRASH : 0;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	err = read_inputs(&c);
 	if (!err)
-		err = req->jump ? plan_jump(&c) : plan_normal(&c);
+		err = req->jump ? plan_jump(&c) :
+		      req->crash ? plan_crash(&c) : plan_normal(&c);
 	err = err ?: add_boot_params(&c, &cmdline_end);
 	err = err ?: place_top(&c.pl, purgatory_memsz(), &purgatory_addr,
 			       "purgatory");
@@ -516,7 +563,7 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 	if (!err) {
 		c.plan.entry = out->entry;
 		out->nr_segments = c.plan.nr;
-		err = kexec_plan_load(&c.plan, req->jump);
+		err = kexec_plan_load(&c.plan, flags);
 	}
 	kexec_plan_free(&c.plan);
 	free(c.kernel_file);

@@ -98,6 +98,57 @@ int memmap_read_iomem(struct memmap *map)
 	return err;
 }
 
+/*
+ * The crashkernel= reservation is a child of a System RAM entry.  A
+ * crashkernel=X,low reservation is a second, smaller one: the capture
+ * kernel goes in the larger.
+ */
+int crash_region_parse(const char *text, uint64_t *start, uint64_t *end)
+{
+	const char *line = text;
+	uint64_t best = 0;
+
+	while (*line) {
+		const char *eol = strchrnul(line, '\n');
+		unsigned long long s, e;
+		int consumed = 0;
+
+		if (sscanf(line, " %llx-%llx : Crash kernel%n", &s, &e,
+			   &consumed) == 2 && consumed && line + consumed == eol &&
+		    e >= s && e + 1 - s > best) {
+			best = e + 1 - s;
+			*start = s;
+			*end = e + 1;
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	if (!best) {
+		kj_seterr("no crashkernel= reservation (/proc/iomem has no "
+			  "\"Crash kernel\"): boot this kernel with "
+			  "crashkernel=256M");
+		return -ENOENT;
+	}
+	if (!*start) {
+		/* without CAP_SYS_ADMIN every range reads 0-0 */
+		kj_seterr("/proc/iomem: the crashkernel= reservation's address "
+			  "is shown only with CAP_SYS_ADMIN: not root?");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int crash_region_read(uint64_t *start, uint64_t *end)
+{
+	char *text;
+	int err = kj_read_text("/proc/iomem", &text);
+
+	if (err)
+		return err;
+	err = crash_region_parse(text, start, end);
+	free(text);
+	return err;
+}
+
 static int range_cmp(const void *a, const void *b)
 {
 	const struct mem_range *x = a, *y = b;

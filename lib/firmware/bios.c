@@ -102,7 +102,7 @@ int bios_call(unsigned int req, struct bios_result *res)
 		return err;
 	}
 	plan.entry = BIOS_STUB_BASE;
-	err = kexec_plan_load(&plan, true);
+	err = kexec_plan_load(&plan, KEXEC_PRESERVE_CONTEXT);
 	kexec_plan_free(&plan);
 	if (err)
 		return err;

@@ -324,6 +324,68 @@ static void original_ram_minus_low(void **state)
 	assert_false(overlaps_type(&out, LOW_START, LOW_END, E820_RAM));
 }
 
+/* /proc/iomem of a 1 GiB guest booted with crashkernel=192M (,low too) */
+static const char crash_iomem[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"0009fc00-0009ffff : Reserved\n"
+	"00100000-3ffdffff : System RAM\n"
+	"  04000000-047fffff : Crash kernel\n"
+	"  2d000000-38ffffff : Crash kernel\n"
+	"  39200000-3a1fffff : Kernel code\n"
+	"3ffe0000-3fffffff : Reserved\n";
+
+static void crash_region_largest(void **state)
+{
+	uint64_t start = 0, end = 0;
+
+	(void)state;
+	assert_int_equal(crash_region_parse(crash_iomem, &start, &end), 0);
+	assert_int_equal(start, 0x2d000000);
+	assert_int_equal(end, 0x39000000);
+}
+
+static void crash_region_refuses(void **state)
+{
+	static const char unprivileged[] =
+		"00000000-00000000 : System RAM\n"
+		"  00000000-00000000 : Crash kernel\n";
+	uint64_t start = 0, end = 0;
+
+	(void)state;
+	assert_int_equal(crash_region_parse(qemu_iomem, &start, &end),
+			 -ENOENT);
+	assert_non_null(strstr(kj_errmsg(), "crashkernel=256M"));
+	assert_int_equal(crash_region_parse(unprivileged, &start, &end),
+			 -EPERM);
+	assert_non_null(strstr(kj_errmsg(), "not root"));
+	/* a name that only starts like it is not it */
+	assert_int_equal(crash_region_parse("  2d000000-38ffffff : Crash "
+					    "kernel low\n", &start, &end),
+			 -ENOENT);
+}
+
+/* A capture kernel's core: the crashed system's RAM, not its own. */
+static void crashed_ram_minus_reservation(void **state)
+{
+	struct memmap iomem, out;
+	uint64_t start, end;
+
+	(void)state;
+	parse(&iomem, crash_iomem);
+	assert_int_equal(crash_region_parse(crash_iomem, &start, &end), 0);
+	assert_int_equal(crashed_ram(&iomem, LOW_START, LOW_END, start, end,
+				     &out), 0);
+	assert_well_formed(&out);
+	assert_false(overlaps_type(&out, start, end, E820_RAM));
+	assert_false(overlaps_type(&out, LOW_START, LOW_END, E820_RAM));
+	assert_true(memmap_find(&out, 0x100000, start, E820_RAM) >= 0);
+	assert_true(memmap_find(&out, end, 0x3ffe0000, E820_RAM) >= 0);
+	assert_int_equal(memmap_total(&out, E820_RAM),
+			 (0x9fc00 - LOW_END) + (0x3ffe0000 - 0x100000) -
+				 (end - start));
+}
+
 static void plan_add_refuses(void **state)
 {
 	struct kexec_plan plan = { .nr = 0 };
@@ -550,6 +612,9 @@ int main(void)
 		cmocka_unit_test(helper_memmap_is_window_and_low),
 		cmocka_unit_test(helper_memmap_from_parsed_iomem),
 		cmocka_unit_test(original_ram_minus_low),
+		cmocka_unit_test(crash_region_largest),
+		cmocka_unit_test(crash_region_refuses),
+		cmocka_unit_test(crashed_ram_minus_reservation),
 		cmocka_unit_test(plan_add_refuses),
 		cmocka_unit_test(plan_holds_sixteen),
 		cmocka_unit_test(plan_sort_keeps_ownership),

@@ -74,7 +74,7 @@ def main():
     for cpu in for_each_possible_cpu(prog):
         try:
             trace = prog.stack_trace(cpu_curr(prog, cpu))
-            names = " ".join(str(f.name) for f in list(trace)[:4])
+            names = " ".join(str(f.name) for f in list(trace)[:8])
             print(f"cpu {cpu}: {names}")
         except Exception as e:
             print(f"cpu {cpu}: no registers ({e})")

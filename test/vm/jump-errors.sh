@@ -43,6 +43,7 @@ refused bad-window "expected SIZE" kjump --load-jump-back /boot/bzImage $helper 
 	--window=lots
 refused exec-unloaded "no image loaded" kjump -e
 refused not-helper "no kexec_jump_back_entry" kjump --load-jump-back-helper
+refused no-crashkernel "no crashkernel= reservation" kjump -p /boot/bzImage $helper
 refused bad-option "unrecognized option" kjump --jump-sideways
 # after all that, a real round trip
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
@@ -71,7 +72,8 @@ expect '^kimgcore without CAP_SYS_BOOT: 1$'
 expect_not 'a save was left'
 expect '^kjump-helper: visit 2$'
 for c in not-root no-sys-boot not-bzimage truncated corrupt no-kernel no-initrd \
-	small-window ram-window bad-window exec-unloaded not-helper bad-option; do
+	small-window ram-window bad-window exec-unloaded not-helper no-crashkernel \
+	bad-option; do
 	expect "^case $c: refused: kjump: "
 	expect "^case $c: system intact\$"
 done

@@ -155,7 +155,8 @@ crash_check() {
 
 # drgn 0.0.31 (Debian 13's) on a snapshot or dump: test/vm/drgn-check.py
 # with kpattern's SEED and MIB; the output goes to $WORK/drgn-LABEL.out,
-# which becomes LAST_LOG, for the caller's expects.
+# which becomes LAST_LOG, for the caller's expects (expect_jump_registers
+# for a snapshot's).
 # usage: drgn_check DUMP LABEL SEED MIB
 drgn_check() {
 	local dump=$1 out=$WORK/drgn-$2.out
@@ -167,7 +168,12 @@ drgn_check() {
 	expect '^release 6\.12\.'
 	expect '^log: \[ *0\.000000\] Linux version 6\.12\.'
 	expect '^task 1 init '
-	# where each CPU left its registers (kernel-patches 0004)
+}
+
+# After drgn_check on a snapshot: where each CPU left its registers
+# (kernel-patches 0004), the jumping one and the others parked.
+expect_jump_registers() {
+	local cpu
 	expect '^cpu 0: .*kexec_jump_save_cpu_regs kernel_kexec'
 	for ((cpu = 1; cpu < VM_SMP; cpu++)); do
 		expect "^cpu $cpu: .*kexec_jump_save_cpu_regs arch_cpu_idle_dead"

@@ -67,8 +67,11 @@ crash_check "$WORK/snap-d.img" kdump-all
 crash_check "$WORK/snap-e.img" kdump-zero
 crash_check "$WORK/snap-f.kdump" kdump-zero-free
 drgn_check "$WORK/snap-e.img" kdump-zero 0x5eed 16
+expect_jump_registers
 expect '^pattern: 4096 of 4096 pages$'
 drgn_check "$WORK/snap-b.img" elf-zero-free 0x5eed 16
+expect_jump_registers
 expect '^pattern: 4096 of 4096 pages$'
 drgn_check "$WORK/snap-d.img" kdump-all 0x5eed 16
+expect_jump_registers
 expect '^pattern: 0 of 4096 pages$'

@@ -1,0 +1,88 @@
+# kdump: the test system, booted with crashkernel=, refuses a capture
+# kernel that is too big and a user that is not root, with nothing
+# loaded; then loads the helper kernel with kjump -p and panics (sysrq
+# c).  The capture kernel writes the crashed system's memory with the
+# ksnapshot writer to a file on an ext4 disk and reboots.  On the host,
+# crash 8.0.6 shows the panicking task in sysrq_handle_crash and reads
+# the rest like a snapshot, and drgn reads the workload's pattern.
+VM_APPEND='crashkernel=192M'
+truncate -s 512M "$WORK/disk.img"
+mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
+capture="console=ttyS0,115200 nr_cpus=1 reset_devices kjump.job=capture"
+capture="$capture kjump.capture=/dev/vda:/crash kjump.capture_exclude=zero,free"
+VM_TIMEOUT=600 vm_run panic "
+kpattern start /tmp/kp 0x5eed 16 || exit 1
+helper='--initrd=/boot/helper.cpio.gz --append=kjump.job=capture'
+# refused NAME EXPECTED-MESSAGE COMMAND...
+refused() {
+	name=\$1 want=\$2
+	shift 2
+	if \"\$@\" >/tmp/out 2>/tmp/err; then
+		echo \"case \$name: accepted\"
+		return
+	fi
+	if grep -q \"\$want\" /tmp/err && [ ! -s /tmp/out ]; then
+		echo \"case \$name: refused: \$(cat /tmp/err)\"
+	else
+		echo \"case \$name: wrong message: \$(cat /tmp/err)\"
+	fi
+	kjump --status | grep -q '^capture kernel loaded: no' ||
+		echo \"case \$name: a capture kernel left loaded\"
+}
+dd if=/dev/urandom of=/tmp/big bs=1M count=100 2>/dev/null
+refused too-big 'crashkernel= reservation .* too small' \
+	kjump -p /boot/bzImage --initrd=/tmp/big --append=kjump.job=capture
+rm -f /tmp/big
+refused not-root 'not root' su -s /bin/sh nobody -c \"kjump -p /boot/bzImage \$helper\"
+refused no-sys-boot 'kexec_load: not permitted' \
+	kdropcap sys_boot kjump -p /boot/bzImage \$helper
+refused window 'goes with --load-jump-back' \
+	kjump -p /boot/bzImage \$helper --window=64M@0x10000000
+kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
+kjump --status | grep '^capture kernel loaded:'
+kjump --unload-panic || exit 1
+kjump --status | grep '^capture kernel loaded:'
+kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
+kpattern check /tmp/kp || exit 1
+echo 'kjump-test: panicking'
+echo c >/proc/sysrq-trigger
+echo 'kjump-test: still running after the panic'
+" -drive "file=$WORK/disk.img,format=raw,if=virtio"
+for c in too-big not-root no-sys-boot window; do
+	expect "^case $c: refused: kjump: "
+done
+expect_not '^case .*(accepted|wrong message|left loaded)'
+expect '^kjump: capture kernel loaded in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB, [0-9]+ MiB free for it\)$'
+expect '^capture kernel loaded: yes$'
+expect '^capture kernel loaded: no$'
+expect '^kjump-test: panicking$'
+expect_not 'still running after the panic'
+expect 'Kernel panic - not syncing: sysrq triggered crash'
+expect '^kjump-init: helper kernel .* up, job capture$'
+expect '^kjump-capture: writing the crashed system.s memory to /mnt/capture/crash/vmcore-[0-9-]+ \(kdump, without zero,free pages\)$'
+expect '^ksave: /mnt/capture/crash/vmcore-[0-9-]+: [0-9]+ MiB, [0-9]+ of [0-9]+ pages written'
+expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
+expect '^kjump-capture: rebooting$'
+
+e2fsck -fn "$WORK/disk.img" >"$WORK/e2fsck.out" 2>&1 ||
+	fail "the capture disk's file system is not clean: $(tail -n 3 "$WORK/e2fsck.out")"
+name=$(debugfs -R 'ls -l /crash' "$WORK/disk.img" 2>/dev/null |
+	grep -o 'vmcore-[0-9-]*' | head -n 1)
+[ -n "$name" ] || fail "no vmcore-DATE in /crash on the capture disk"
+dump=$WORK/vmcore.kdump
+debugfs -R "dump /crash/$name $dump" "$WORK/disk.img" >/dev/null 2>&1
+[ -s "$dump" ] || fail "cannot copy /crash/$name out of the capture disk"
+head -c 8 "$dump" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
+
+crash_check "$dump" kdump-capture
+expect '^PID: [0-9]+ +TASK: [0-9a-f]+ +CPU: [0-9]+ +COMMAND: "(sh|run.sh)"'
+# sysrq_handle_crash calls panic() as its last instruction: the return
+# address is its end, which crash names after the next function's padding
+# and leaves out (any dump of this kernel shows the same: the stack is
+# the kernel's); drgn, which looks up return addresses less one, shows it
+expect '^ #[0-9]+ \[[0-9a-f]+\] panic at '
+expect '^ #[0-9]+ \[[0-9a-f]+\] __handle_sysrq at '
+expect '^ +PANIC: "Kernel panic - not syncing: sysrq triggered crash"'
+drgn_check "$dump" kdump-capture 0x5eed 16
+expect '^cpu [0-9]+: .*sysrq_handle_crash'
+expect '^pattern: 4096 of 4096 pages$'
