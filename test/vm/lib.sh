@@ -130,21 +130,33 @@ CRASH_COMMANDS=(
 CRASH_ERRORS='warning|cannot|invalid|excluded|seek error|read error|failed|not found|do not exist|no such|^crash: |^[a-z]+: .*(not|no) '
 
 crash_check() {
-	local dump=$1 out=$WORK/crash-$2.out cpu
-	printf '%s\n' "${CRASH_COMMANDS[@]}" exit >"$WORK/crash.cmds"
+	local dump=$1 out=$WORK/crash-$2.out
+	crash_commands >"$WORK/crash.cmds"
 	timeout 600 "$TOP/scripts/readers.sh" run trixie crash -s \
 		"$(readlink -f "$KERNEL_DIR/vmlinux")" "$dump" \
 		-i "$WORK/crash.cmds" >"$out" 2>&1 ||
 		fail "crash on $dump: exit status $? (see $out)"
+	crash_check_output "$out" "$dump"
+}
+
+# The commands, one a line, ending with exit.
+crash_commands() {
+	printf '%s\n' "${CRASH_COMMANDS[@]}" exit
+}
+
+# Check crash's output OUT (on WHAT) for errors and what every command
+# must show.
+crash_check_output() {
+	local out=$1 what=$2 cpu
 	LAST_LOG=$out
 	# the kernel's own log lines and structure members say what they like
 	grep -n -i -E "$CRASH_ERRORS" "$out" |
 		grep -v -E '^[0-9]+:\[ *[0-9]+\.[0-9]+\]| = ' >"$out.errors" &&
-		fail "crash on $dump: $(head -n 3 "$out.errors")"
+		fail "crash on $what: $(head -n 3 "$out.errors")"
 	expect '^ +RELEASE: 6\.12\.'
 	for ((cpu = 0; cpu < VM_SMP; cpu++)); do
 		grep -m "$VM_SMP" '^PID: ' "$out" | grep -q " CPU: $cpu " ||
-			fail "crash on $dump: bt -a shows no task on CPU $cpu"
+			fail "crash on $what: bt -a shows no task on CPU $cpu"
 	done
 	expect ' kpattern$'
 	expect '^ +VMA +START +END'
