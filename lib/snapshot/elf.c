@@ -23,19 +23,39 @@
 #include "snapshot/internal.h"
 #include "util.h"
 
-static Elf64_Phdr *new_load(struct writer *w, const struct vmcore_load *l,
-			    uint64_t off_in_load)
+/*
+ * Make the last PT_LOAD the one for the pages at off_in_load of l: it
+ * already is if they continue it in both address spaces and on disk (a
+ * helper's borrowed low memory comes a page at a time), else a new one.
+ */
+static void new_load(struct writer *w, const struct vmcore_load *l,
+		     uint64_t off_in_load)
 {
-	Elf64_Phdr *ph = &w->loads[w->st->nr_loads++];
+	uint64_t paddr = l->paddr + off_in_load;
+	uint64_t vaddr = l->vaddr ? l->vaddr + off_in_load : 0;
+	Elf64_Phdr *ph = w->st->nr_loads ? &w->loads[w->st->nr_loads - 1]
+					 : NULL;
 
+	if (ph && ph->p_filesz == ph->p_memsz &&
+	    ph->p_paddr + ph->p_memsz == paddr &&
+	    ph->p_offset + ph->p_filesz == w->out_off &&
+	    (ph->p_vaddr ? ph->p_vaddr + ph->p_memsz == vaddr : !vaddr))
+		return;
+	/*
+	 * Readers map the file a page at a time (makedumpfile's mmap reads
+	 * fault on anything else): a page of memory must be a page of the
+	 * file, as in the kernel's /proc/vmcore, so the data after a short
+	 * range starts at the next offset congruent to its address.
+	 */
+	w->out_off += (paddr - w->out_off) & (KJ_PAGE_SIZE - 1);
+	ph = &w->loads[w->st->nr_loads++];
 	*ph = (Elf64_Phdr){
 		.p_type = PT_LOAD,
 		.p_flags = PF_R | PF_W | PF_X,
 		.p_offset = w->out_off,
-		.p_paddr = l->paddr + off_in_load,
-		.p_vaddr = l->vaddr ? l->vaddr + off_in_load : 0,
+		.p_paddr = paddr,
+		.p_vaddr = vaddr,
 	};
-	return ph;
 }
 
 /* Keep pages (the last may be the short tail of a load) on disk. */

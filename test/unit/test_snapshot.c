@@ -488,6 +488,100 @@ static void elf_zero_tails_become_kdump_zero_pages(void **state)
 	free(in_path);
 }
 
+/*
+ * Low memory as a helper's /proc/vmcore gives it once its borrowed pages
+ * are added back: a page per PT_LOAD, then the short end of the range
+ * below 640 KiB; then RAM at 1 MiB.
+ */
+static char *make_low_input(void)
+{
+	static const struct { uint64_t paddr, size; } r[] = {
+		{ 0x1000, KJ_PAGE_SIZE }, { 0x2000, KJ_PAGE_SIZE },
+		{ 0x3000, KJ_PAGE_SIZE }, { 0x4000, 0xc00 },
+		{ MiB(1), 2 * KJ_PAGE_SIZE },
+	};
+	char *path = strdup("/tmp/kjump-test-lowXXXXXX");
+	uint8_t notes[256], page[KJ_PAGE_SIZE];
+	Elf64_Phdr ph[1 + ARRAY_SIZE(r)] = { { 0 } };
+	size_t nsz = put_note(notes, "VMCOREINFO", 0, info, strlen(info));
+	uint64_t off = 0x2000;
+	Elf64_Ehdr eh = { 0 };
+	int fd, idx = 0;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	elfcore_init_ehdr(&eh, ARRAY_SIZE(ph));
+	ph[0] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = 0x1000,
+			      .p_filesz = nsz };
+	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
+		ph[i + 1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = off,
+					  .p_paddr = r[i].paddr,
+					  .p_vaddr = 0xffff888000000000ULL +
+						     r[i].paddr,
+					  .p_filesz = r[i].size,
+					  .p_memsz = r[i].size };
+		for (uint64_t o = 0; o < r[i].size; o += KJ_PAGE_SIZE) {
+			fake_page(page, idx++);
+			assert_int_equal(pwrite(fd, page, KJ_PAGE_SIZE,
+						off + o), KJ_PAGE_SIZE);
+		}
+		off += ALIGN_UP(r[i].size, KJ_PAGE_SIZE);
+	}
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, notes, nsz, 0x1000), nsz);
+	close(fd);
+	return path;
+}
+
+/*
+ * Contiguous ranges become one PT_LOAD, and a page of memory is a page
+ * of the file (offset and address agree modulo the page size) even after
+ * a short range: makedumpfile's mmap reads fault otherwise.
+ */
+static void elf_loads_merge_and_stay_page_aligned(void **state)
+{
+	char *in_path = make_low_input(), out[] = "/tmp/kjump-test-elfXXXXXX";
+	struct snap_opts none = { 0 };
+	uint8_t want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	struct snap_stats st;
+	struct vmcore in, o;
+	int fd, idx = 0;
+
+	(void)state;
+	assert_int_equal(vmcore_open(&in, in_path), 0);
+	fd = mkstemp(out);
+	assert_int_equal(snap_write_elf(&in, fd, out, &none, &st), 0);
+	close(fd);
+	vmcore_close(&in);
+	assert_int_equal(st.nr_loads, 2);
+	assert_int_equal(vmcore_open(&o, out), 0);
+	assert_int_equal(o.nr_loads, 2);
+	assert_int_equal(o.loads[0].paddr, 0x1000);
+	assert_int_equal(o.loads[0].memsz, 3 * KJ_PAGE_SIZE + 0xc00);
+	assert_int_equal(o.loads[1].paddr, MiB(1));
+	for (int i = 0; i < o.nr_loads; i++) {
+		const struct vmcore_load *l = &o.loads[i];
+
+		assert_int_equal(l->offset % KJ_PAGE_SIZE,
+				 l->paddr % KJ_PAGE_SIZE);
+		for (uint64_t off = 0; off < l->filesz; off += KJ_PAGE_SIZE) {
+			size_t len = l->filesz - off < KJ_PAGE_SIZE ?
+					     l->filesz - off : KJ_PAGE_SIZE;
+
+			fake_page(want, idx++);
+			assert_int_equal(pread(o.fd, got, len, l->offset + off),
+					 len);
+			assert_memory_equal(got, want, len);
+		}
+	}
+	vmcore_close(&o);
+	unlink(in_path);
+	unlink(out);
+	free(in_path);
+}
+
 static void not_a_core_is_refused(void **state)
 {
 	struct vmcore in;
@@ -559,6 +653,7 @@ int main(void)
 		cmocka_unit_test(interrupted_write_leaves_no_header),
 		cmocka_unit_test(kdump_format_reads_back),
 		cmocka_unit_test(elf_zero_tails_become_kdump_zero_pages),
+		cmocka_unit_test(elf_loads_merge_and_stay_page_aligned),
 		cmocka_unit_test(not_a_core_is_refused),
 		cmocka_unit_test(physical_reads_follow_the_loads),
 	};

@@ -47,12 +47,17 @@ kp=$TOP/build/bin/kpattern
 "$kp" find "$WORK/snap-c.img" 0x5eed 16 >>"$WORK/find.out" 2>&1 || true
 snapshot_gdb "$WORK/snap-b.img" -x "$TOP/test/vm/gdb-ps.py" \
 	>>"$WORK/find.out" 2>&1 || true
-rm -f "$WORK/refiltered"
+rm -f "$WORK/refiltered" "$WORK/refiltered.elf"
 makedumpfile -c -d 31 "$WORK/snap-d.img" "$WORK/refiltered" 2>&1 |
 	tr '\r' '\n' | tail -n 2 >>"$WORK/find.out" || true
+# makedumpfile 1.7.8 maps the ELF input a page at a time
+"$TOP/scripts/readers.sh" run sid makedumpfile -E -d 17 "$WORK/snap-a.img" \
+	"$WORK/refiltered.elf" 2>&1 | tr '\r' '\n' | tail -n 2 |
+	sed 's/^/1.7.8: /' >>"$WORK/find.out" || true
 LAST_LOG=$WORK/find.out
 cat "$LAST_LOG"
 expect '^makedumpfile Completed\.$'
+expect '^1\.7\.8: makedumpfile Completed\.$'
 expect "^kpattern: found 4096 of 4096 pattern pages in .*snap-b.img\$"
 expect "^kpattern: found 0 of 4096 pattern pages in .*snap-c.img\$"
 expect '^task [0-9]+ kpattern$'
