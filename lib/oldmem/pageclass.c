@@ -22,8 +22,12 @@
 #define MAPPING_ANON 0x1
 #define MAPPING_FLAGS 0x3
 #define MAX_ORDER_SANE 20
-/* include/linux/page-flags.h: page_type below this has a type */
-#define PAGE_TYPE_NONE 0xff000000u
+/*
+ * include/linux/page-flags.h: page_type shares its place with _mapcount;
+ * as a signed number, below this it is a type (0xf0... buddy, 0xf5...
+ * slab), above it a mapcount (-1: not mapped, 0: mapped once, ...).
+ */
+#define PAGE_TYPE_NONE ((int32_t)0xff000000)
 
 int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 {
@@ -115,7 +119,7 @@ static int classify_used(const struct pageclass *pc, const uint8_t *page)
 	uint32_t type;
 
 	memcpy(&type, page + pc->off_mapcount, 4);
-	if (type < PAGE_TYPE_NONE)
+	if ((int32_t)type < PAGE_TYPE_NONE)
 		return type >> 24 == pc->hugetlb_type ? PAGE_USER : PAGE_KEEP;
 	memcpy(&mapping, page + pc->off_mapping, 8);
 	if ((mapping & MAPPING_FLAGS) == MAPPING_ANON)

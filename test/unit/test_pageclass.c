@@ -113,7 +113,7 @@ static void set_page(struct fake *f, uint64_t pfn, uint32_t type,
 	uint64_t flags = 0;
 
 	/* flags 0, compound_head 8, mapping 24, private 40, _mapcount 48 */
-	if (type == 0xffffffff && mapping && !(mapping & 1))
+	if ((int32_t)type >= -1 && mapping && !(mapping & 1))
 		flags = 1ULL << PG_LRU;	/* page cache is on an LRU list */
 	memcpy(p, &flags, 8);
 	memcpy(p + 8, &head, 8);
@@ -254,8 +254,10 @@ static void fill_pages(struct fake *f)
 	uint64_t file = f->l->page_offset + 0x456000;	/* address_space */
 
 	set_page(f, 16, BUDDY, 2, 0, 0);		/* 16-19 free */
-	set_page(f, 20, 0xffffffff, 0, anon, 0);	/* user */
-	set_page(f, 21, 0xffffffff, 0, file, 0);	/* cache */
+	/* _mapcount shares page_type's place: mapped once, twice; the
+	 * same as a number below 0x80000000 is no type */
+	set_page(f, 20, 0, 0, anon, 0);			/* user */
+	set_page(f, 21, 1, 0, file, 0);			/* cache */
 	set_page(f, 22, 0xffffffff, 0, anon, 0);	/* compound head */
 	set_page(f, 23, 0xffffffff, 0, 0, page_va(f, 22) | 1);
 	/* a slab: its list pointer (or, on a CPU's partial list, a count)
