@@ -1,6 +1,7 @@
 #!/bin/bash
-# ksnapshot's writer (ksave --convert) against makedumpfile on the same
-# vmcore: throughput and output size.
+# ksnapshot's writer (ksave --convert) against makedumpfile 1.7.8 (Debian
+# unstable's, through scripts/readers.sh) on the same vmcore: throughput
+# and output size, and how close each is to a plain copy of its bytes.
 #
 # The vmcore is a full snapshot of the 1 GiB test guest, taken once with
 # ksnapshot --exclude=none (a copy of the helper's /proc/vmcore with its
@@ -70,75 +71,95 @@ PY
 
 [ -s "$VMCORE" ] || make_vmcore
 
-# Best of RUNS wall-clock seconds of "CMD... IN OUT" (OUT removed first),
-# or "failed N" with the exit status.
-# ksave flushes its output to the disk before it ends (a snapshot must be
-# there before the helper jumps back); makedumpfile leaves it in the page
-# cache.  Timed the same way, makedumpfile's output is flushed too.
-makedumpfile_synced() {
-	makedumpfile "$@" && sync "${@: -1}"
-}
-
+# Best of RUNS wall-clock seconds of "CMD... IN OUT" (OUT removed first
+# and flushed to the disk before the clock stops), or "failed N" with the
+# exit status.  ksave flushes its output before it ends (a snapshot must
+# be there before the helper jumps back); makedumpfile leaves it in the
+# page cache, so its output is flushed the same way, and so is a copy.
+# The function runs in this shell and in the sid chroot alike.
+best_time_body='
 best_time() {
-	local out=${*: -1} best= t0 t1 t rc
+	local out=${*: -1} best= t0 t1 rc
 	for _ in $(seq "$RUNS"); do
 		rm -f "$out"
-		t0=$(date +%s.%N)
+		t0=$(date +%s%N)
 		rc=0
-		"$@" >/dev/null 2>&1 || rc=$?
-		t1=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 && sync "$out" || rc=$?
+		t1=$(date +%s%N)
 		if [ $rc != 0 ]; then
 			echo "failed $rc"
 			return
 		fi
-		t=$(echo "$t1 - $t0" | bc)
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then
-			best=$t
-		fi
+		[ -n "$best" ] && [ $((t1 - t0)) -ge "$best" ] || best=$((t1 - t0))
 	done
-	echo "$best"
+	printf "%d.%09d\n" $((best / 1000000000)) $((best % 1000000000))
+}'
+eval "$best_time_body"
+
+# makedumpfile 1.7.8 from Debian unstable, the first that knows 6.12's
+# page types (scripts/readers.sh), timed inside its chroot so that
+# entering it costs nothing.
+MAKEDUMPFILE_VERSION=$("$TOP/scripts/readers.sh" run sid makedumpfile -v |
+	sed -n 's/^makedumpfile: version \([^ ]*\).*/\1/p')
+md_time() {
+	"$TOP/scripts/readers.sh" run sid bash -c \
+		"RUNS=$RUNS; $best_time_body; best_time makedumpfile \"\$@\"" \
+		- "$@"
+}
+
+# The plain copy of BYTES of the input, flushed: what a writer that only
+# copies cannot beat.
+copy_bytes() {
+	dd if="$VMCORE" of="$3" bs=1M count="$2"
+}
+copy_time() {
+	best_time copy_bytes "$VMCORE" $((($1 + 1048575) >> 20)) "$OUT/copy.out"
 }
 
 in_mib=$(( $(stat -c %s "$VMCORE") >> 20 ))
 cat "$VMCORE" >/dev/null	# all runs read it from the page cache
 
 # One comparison: our writer with EXCLUDE and FORMAT against makedumpfile
-# with ARGS.
+# with ARGS, and against a plain copy of as many bytes as ours wrote.
 compare() {
 	local what=$1 exclude=$2 format=$3 md_args=$4
-	local ours=$OUT/ksave.out md=$OUT/md.out t_ours t_md s_ours s_md
+	local ours=$OUT/ksave.out md=$OUT/md.out t_ours t_md t_cp s_ours s_md
 	t_ours=$(best_time "$TOP/build/bin/ksave" --convert --format="$format" \
 		--exclude="$exclude" "$VMCORE" "$ours")
 	# shellcheck disable=SC2086
-	t_md=$(best_time makedumpfile_synced $md_args "$VMCORE" "$md")
+	t_md=$(md_time $md_args "$VMCORE" "$md")
 	s_ours=$(stat -c %s "$ours")
-	printf '| %s | ksave --format=%s | %.3f s, %.0f MiB/s, %.1f MiB |' \
-		"$what" "$format" "$t_ours" "$(echo "$in_mib / $t_ours" | bc -l)" \
+	t_cp=$(copy_time "$s_ours")
+	printf '| %s | %.3f s, %.0f MiB/s, %.1f MiB |' \
+		"$what" "$t_ours" "$(echo "$in_mib / $t_ours" | bc -l)" \
 		"$(echo "$s_ours / 1048576" | bc -l)"
 	case "$t_md" in
 	failed*)
-		printf ' makedumpfile %s: %s |  |\n' "$md_args" "$t_md" ;;
+		printf ' `%s`: %s |  |' "$md_args" "$t_md" ;;
 	*)
 		s_md=$(stat -c %s "$md")
-		printf ' makedumpfile %s: %.3f s, %.0f MiB/s, %.1f MiB | %.2fx, %.2fx |\n' \
+		printf ' `%s`: %.3f s, %.0f MiB/s, %.1f MiB | %.2fx, %.2fx |' \
 			"$md_args" "$t_md" "$(echo "$in_mib / $t_md" | bc -l)" \
 			"$(echo "$s_md / 1048576" | bc -l)" \
 			"$(echo "$t_md / $t_ours" | bc -l)" \
 			"$(echo "$s_ours / $s_md" | bc -l)" ;;
 	esac
-	rm -f "$ours" "$md"
+	printf ' %.3f s, %.2fx |\n' "$t_cp" "$(echo "$t_ours / $t_cp" | bc -l)"
+	rm -f "$ours" "$md" "$OUT/copy.out"
 }
 
 {
-	echo "input: $VMCORE, $in_mib MiB; best of $RUNS runs; ratios are"
-	echo "ksave's throughput and size relative to makedumpfile's"
+	echo "input: $VMCORE, $in_mib MiB; best of $RUNS runs; makedumpfile"
+	echo "$MAKEDUMPFILE_VERSION; ratios are ksave's throughput and size"
+	echo "relative to makedumpfile's; copy: dd of as many bytes as ksave"
+	echo "wrote, flushed, and ksave's time relative to it"
 	echo
-	echo "| pages left out | ours | makedumpfile | throughput, size |"
-	echo "| --- | --- | --- | --- |"
-	compare "zero" zero elf "-E -d 1"
-	compare "free" free elf "-E -d 16"
-	compare "zero, free" zero,free elf "-E -d 17"
-	compare "zero, free, cache, user" zero,free,cache,user elf "-E -d 31"
-	compare "zero, free (zlib)" zero,free kdump "-c -d 17"
-	compare "zero, free, cache, user (zlib)" zero,free,cache,user kdump "-c -d 31"
+	echo "| pages left out | ksave --convert | makedumpfile | throughput, size | copy, ksave/copy |"
+	echo "| --- | --- | --- | --- | --- |"
+	compare "zero (ELF)" zero elf "-E -d 1"
+	compare "free (ELF)" free elf "-E -d 16"
+	compare "zero, free (ELF)" zero,free elf "-E -d 17"
+	compare "zero, free, cache, user (ELF)" zero,free,cache,user elf "-E -d 31"
+	compare "zero, free (kdump, zlib)" zero,free kdump "-c -d 17"
+	compare "zero, free, cache, user (kdump, zlib)" zero,free,cache,user kdump "-c -d 31"
 } | tee "$OUT/snapshot-writer.txt"
