@@ -67,7 +67,7 @@ printf 'sys\nps\nbt -a\nexit\n' >"$WORK/crash.cmd"
 if timeout 300 "$TOP/scripts/readers.sh" run trixie crash -s \
 	"$(readlink -f "$TOP/build/kernel/vmlinux")" "$snap" \
 	-i "$WORK/crash.cmd" >"$WORK/crash.out" 2>&1; then
-	sed 's/^/   | /' "$WORK/crash.out" | head -60
+	sed -n '1,60s/^/   | /p' "$WORK/crash.out"
 else
 	echo "   crash could not read the snapshot:"
 	tail -n 3 "$WORK/crash.out" | sed 's/^/   | /'
@@ -79,6 +79,6 @@ step "4. the same snapshot with gdb: kernel banner and task list"
 t=$SECONDS
 snapshot_gdb "$snap" -ex 'p linux_banner' -x "$TOP/test/vm/gdb-ps.py" \
 	2>/dev/null |
-	grep -E '^\$1|^task' | sed 's/^/   | /' | head -30
+	grep -E '^\$1|^task' | sed 's/^/   | /' | awk 'NR <= 30'
 took $t
 printf '\ndemo: done; consoles and files in %s\n' "$WORK"

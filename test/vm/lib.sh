@@ -108,8 +108,9 @@ vm_run() {
 snapshot_gdb() {
 	local snap=$1 off
 	shift
+	# grep stops at the first: head may die of SIGPIPE (under pipefail)
 	off=$(head -c 64M "$snap" | grep -a -m 1 -o 'KERNELOFFSET=[0-9a-f]*' |
-		cut -d= -f2)
+		cut -d= -f2) || true
 	[ -n "$off" ] || echo "snapshot_gdb: no KERNELOFFSET in $snap"
 	timeout 300 gdb -batch -ex "symbol-file -o 0x${off:-0} $KERNEL_DIR/vmlinux" \
 		-ex "core-file $snap" "$@"
