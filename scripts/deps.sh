@@ -11,7 +11,7 @@ pkgs=(
 	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)
 	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl
 	# tests and diagnostics
-	qemu-system-x86 ovmf libcmocka-dev crash makedumpfile gdb acpica-tools
+	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools
 	e2fsprogs python3 perl man-db groff-base
 	# crash, drgn and makedumpfile that know 6.12 (scripts/readers.sh)
 	debootstrap
