@@ -6,15 +6,53 @@
 #include "boot/boot.h"
 #include "util.h"
 
-/* The build appends the one's complement of a CRC-32 of all that precedes. */
-static int check_crc(const uint8_t *p, size_t size, const char *name)
+/*
+ * Where signing (sbsign, pesign) wrote into the PE/COFF header of an EFI
+ * stub kernel: the optional header's CheckSum and the certificate table's
+ * entry.  The build left both zero, under the CRC; -1 if not signed.
+ */
+static long pe_signed_fields(const uint8_t *p, size_t size, size_t *cert)
 {
+	uint32_t pe, cert_size;
+	uint16_t magic;
+	size_t opt;
+
+	if (size < 0x40 || p[0] != 'M' || p[1] != 'Z')
+		return -1;
+	memcpy(&pe, p + 0x3c, 4);
+	opt = (size_t)pe + 24;
+	if (pe > size || opt + 152 > size || memcmp(p + pe, "PE\0\0", 4))
+		return -1;
+	memcpy(&magic, p + opt, 2);
+	memcpy(&cert_size, p + opt + 144 + 4, 4);
+	if (magic != 0x20b || !cert_size)	/* PE32+, a certificate */
+		return -1;
+	*cert = opt + 144;
+	return opt + 64;
+}
+
+/* The build appends the one's complement of a CRC-32 of all that precedes. */
+static int check_crc(const uint8_t *p, size_t size, size_t file_size,
+		     const char *name)
+{
+	static const uint8_t zero[8];
 	uint32_t stored, crc;
+	size_t cert = 0;
+	long sum;
 
 	if (size < 4)
 		return -ENOEXEC;
 	memcpy(&stored, p + size - 4, 4);
 	crc = ~crc32(0, p, size - 4);
+	sum = pe_signed_fields(p, file_size, &cert);
+	if (crc != stored && sum > 0 && cert + 8 <= size - 4) {
+		/* a signed kernel: the CRC as it was before signing */
+		crc = crc32(0, p, sum);
+		crc = crc32(crc, zero, 4);
+		crc = crc32(crc, p + sum + 4, cert - sum - 4);
+		crc = crc32(crc, zero, 8);
+		crc = ~crc32(crc, p + cert + 8, size - 4 - cert - 8);
+	}
 	if (crc != stored) {
 		kj_seterr("%s: corrupt bzImage (CRC 0x%08x, expected 0x%08x)",
 			  name, crc, stored);
@@ -78,7 +116,7 @@ int bzimage_parse(struct bzimage *bz, const void *data, size_t size,
 			  name);
 		return -ENOEXEC;
 	}
-	if (check_crc(p, bz->setup_size + bz->kernel_size, name))
+	if (check_crc(p, bz->setup_size + bz->kernel_size, size, name))
 		return -ENOEXEC;
 	bz->kernel = p + bz->setup_size;
 	bz->alignment = h->kernel_alignment;

@@ -242,6 +242,32 @@ static void bad_alignment_refused(void **state)
 	assert_refused(IMAGE_SIZE, "alignment");
 }
 
+/*
+ * An EFI stub kernel signed after the build: signing wrote the PE
+ * header's CheckSum and certificate table entry, which the CRC covers
+ * as zeros.  Still accepted, and still checked.
+ */
+static void signed_kernel_parses(void **state)
+{
+	const size_t pe = 0x80, opt = pe + 24;
+	uint32_t sum = 0x12345678, cert[2] = { IMAGE_SIZE, 0x800 };
+	uint16_t magic = 0x20b;
+	struct bzimage bz;
+
+	(void)state;
+	build_image();
+	memcpy(img, "MZ", 2);
+	img[0x3c] = pe;
+	memcpy(img + pe, "PE\0\0", 4);
+	memcpy(img + opt, &magic, 2);
+	seal();
+	memcpy(img + opt + 64, &sum, 4);
+	memcpy(img + opt + 144, cert, 8);
+	assert_int_equal(bzimage_parse(&bz, img, IMAGE_SIZE, "test.bz"), 0);
+	img[SETUP_SIZE + 100] ^= 1;
+	assert_refused(IMAGE_SIZE, "corrupt");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +283,7 @@ int main(void)
 		cmocka_unit_test(truncated_refused),
 		cmocka_unit_test(flipped_byte_refused),
 		cmocka_unit_test(bad_alignment_refused),
+		cmocka_unit_test(signed_kernel_parses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
