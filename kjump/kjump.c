@@ -31,11 +31,13 @@ struct opts {
 	const char *window;
 	const char *entry;
 	bool exec_after;
+	bool force;
 	const char *name;	/* switch: the resident kernel */
 };
 
 enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
-       OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL, OPT_UNLOAD_PANIC };
+       OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL, OPT_UNLOAD_PANIC,
+       OPT_FORCE };
 
 static const struct option long_opts[] = {
 	{ "load", required_argument, NULL, 'l' },
@@ -50,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "command-line", required_argument, NULL, OPT_APPEND },
 	{ "reuse-cmdline", no_argument, NULL, OPT_REUSE },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "exec", no_argument, NULL, 'e' },
 	{ "unload", no_argument, NULL, 'u' },
@@ -63,7 +66,7 @@ static void usage(FILE *out)
 {
 	fputs("Usage:\n"
 	      " kjump --load-jump-back KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
-	      "                         [--window=SIZE[@START]]\n"
+	      "                         [--window=SIZE[@START]] [--force]\n"
 	      " kjump --load-jump-back-helper [--entry=ADDR]\n"
 	      " kjump -e | -u | --status\n"
 	      " kjump switch NAME [--kernel=KERNEL --initrd=FILE --window=SIZE@START\n"
@@ -90,6 +93,8 @@ static void usage(FILE *out)
 	      "     --window=SIZE[@START]    the memory the jumped-to kernel runs in\n"
 	      "                              (default: the largest memmap=SIZE$START\n"
 	      "                              on this kernel's command line)\n"
+	      "     --force                  load a kernel to jump to even if it\n"
+	      "                              may not jump back\n"
 	      " -e, --exec                   jump; returns when the other kernel jumps back\n"
 	      " -u, --unload                 unload the loaded image\n"
 	      "     --status                 show what is loaded, and the resident kernels\n"
@@ -123,6 +128,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_APPEND: o->append = optarg; break;
 		case OPT_REUSE: o->reuse_cmdline = true; break;
 		case OPT_WINDOW: o->window = optarg; break;
+		case OPT_FORCE: o->force = true; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kjump %s\n", KJUMP_VERSION); exit(0);
@@ -251,6 +257,7 @@ static int do_load(const struct opts *o, bool jump)
 	struct load_request req = {
 		.kernel_path = o->kernel,
 		.initrd_path = o->initrd,
+		.force = o->force,
 		.serial_port = 0x3f8,
 	};
 	struct load_layout layout;
@@ -286,7 +293,9 @@ static int do_load(const struct opts *o, bool jump)
 			}
 		}
 	}
-	if (err)
+	if (err == -EOPNOTSUPP)
+		kj_error("%s; --force jumps anyway", kj_errmsg());
+	else if (err)
 		kj_error("%s", kj_errmsg());
 	free(cmdline);
 	free(own_cmdline);

@@ -135,6 +135,27 @@ struct bzimage {
 int bzimage_parse(struct bzimage *bz, const void *data, size_t size,
 		  const char *name);
 
+/* What a bzImage says of itself. */
+struct kernel_caps {
+	char version[64];	/* its release, from the setup header */
+	bool config;		/* an embedded .config (CONFIG_IKCONFIG) */
+	int kexec_jump;		/* CONFIG_KEXEC_JUMP: 1, 0, or -1 unknown */
+	bool jump_patches;	/* knows kexec_jump_back_status= (0003) */
+};
+
+/*
+ * Read them from the decompressed kernel (gzip, xz or zstd): its
+ * embedded config and the parameters it knows.
+ */
+int kernel_caps_read(struct kernel_caps *caps, const struct bzimage *bz,
+		     const void *file, size_t size);
+/*
+ * Can the kernel in file jump back?  -EOPNOTSUPP, with the reason, if
+ * it cannot or if that cannot be established.
+ */
+int kernel_caps_check_jump(const struct bzimage *bz, const void *file,
+			   size_t size, const char *name);
+
 #define BOOT_PARAMS_SIZE 4096
 #define BP_E820_MAX 128
 
@@ -310,6 +331,8 @@ struct load_request {
 	const char *cmdline;		/* the new kernel's command line */
 	bool jump;			/* kexec jump: KEXEC_PRESERVE_CONTEXT */
 	bool crash;			/* a capture kernel: KEXEC_ON_CRASH */
+	bool force;			/* jump: even into a kernel that may
+					 * not jump back */
 	uint64_t win_start;		/* jump: the reserved window; crash:
 					 * the crashkernel= reservation */
 	uint64_t win_end;

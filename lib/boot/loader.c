@@ -226,6 +226,10 @@ static int read_inputs(struct load_ctx *c)
 		return err;
 	err = bzimage_parse(&c->bz, c->kernel_file, c->kernel_file_size,
 			    c->req->kernel_path);
+	if (!err && c->req->jump && !c->req->force)
+		err = kernel_caps_check_jump(&c->bz, c->kernel_file,
+					     c->kernel_file_size,
+					     c->req->kernel_path);
 	if (err)
 		return err;
 	if (c->req->initrd_path) {

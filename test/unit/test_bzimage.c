@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -268,6 +270,108 @@ static void signed_kernel_parses(void **state)
 	assert_refused(IMAGE_SIZE, "corrupt");
 }
 
+/* A payload: gzip of a fake kernel holding what kcaps.c looks for. */
+static size_t put_payload(bool config, bool jump, bool patches)
+{
+	char cfg[128], blob[2048];
+	uint8_t cfg_gz[512];
+	uLongf gz_len = sizeof(cfg_gz);
+	size_t n = 0, len = KERNEL_SIZE - 0x100 - 4;
+	z_stream zs = { 0 };
+
+	snprintf(cfg, sizeof(cfg), "#\n# comment\nCONFIG_KEXEC=y\n%s\n",
+		 jump ? "CONFIG_KEXEC_JUMP=y" : "# CONFIG_KEXEC_JUMP is not set");
+	memset(blob, 0x90, sizeof(blob));
+	if (config) {
+		assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 31, 8,
+					      Z_DEFAULT_STRATEGY), Z_OK);
+		zs.next_in = (Bytef *)cfg;
+		zs.avail_in = strlen(cfg);
+		zs.next_out = cfg_gz;
+		zs.avail_out = gz_len;
+		assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		gz_len = zs.total_out;
+		deflateEnd(&zs);
+		memcpy(blob + 100, "IKCFG_ST", 8);
+		memcpy(blob + 108, cfg_gz, gz_len);
+		memcpy(blob + 108 + gz_len, "IKCFG_ED", 8);
+	}
+	if (patches)
+		memcpy(blob + 1500, "kexec_jump_back_status", 22);
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 31, 8,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)blob;
+	zs.avail_in = sizeof(blob);
+	zs.next_out = img + SETUP_SIZE + 0x100;
+	zs.avail_out = len;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	n = zs.total_out;
+	deflateEnd(&zs);
+	hdr()->payload_offset = 0x100;
+	hdr()->payload_length = n;
+	seal();
+	return n;
+}
+
+/* kernel_caps_check_jump() on the image: 0, or refused with WORD. */
+static void assert_jump(const char *word)
+{
+	struct bzimage bz;
+	int err;
+
+	assert_int_equal(bzimage_parse(&bz, img, IMAGE_SIZE, "test.bz"), 0);
+	kj_seterr("%s", "");
+	err = kernel_caps_check_jump(&bz, img, IMAGE_SIZE, "test.bz");
+	if (!word) {
+		assert_int_equal(err, 0);
+		return;
+	}
+	assert_int_equal(err, -EOPNOTSUPP);
+	if (!strstr(kj_errmsg(), word) || !strstr(kj_errmsg(), "test.bz"))
+		fail_msg("message \"%s\" lacks \"%s\" or the file name",
+			 kj_errmsg(), word);
+}
+
+static void helper_that_cannot_jump_back_refused(void **state)
+{
+	(void)state;
+	build_image();
+	put_payload(true, true, true);
+	assert_jump(NULL);
+	put_payload(true, false, true);
+	assert_jump("without CONFIG_KEXEC_JUMP");
+	put_payload(true, true, false);
+	assert_jump("lacks the suite's kernel patches");
+	put_payload(false, true, true);
+	assert_jump("no embedded config");
+	/* a payload it cannot decompress: no way to tell */
+	put_payload(true, true, true);
+	img[SETUP_SIZE + 0x100] = 0x5d;
+	seal();
+	assert_jump("cannot tell whether it can jump back");
+}
+
+/* The test kernels themselves, where built. */
+static void real_kernels_checked(void **state)
+{
+	static const char *const k[] = { TEST_KERNEL,
+					  "build/kernel-nojump/bzImage" };
+	struct bzimage bz;
+	size_t size;
+	void *data;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		if (kj_read_file(k[i], &data, &size) == -ENOENT)
+			skip();
+		assert_int_equal(bzimage_parse(&bz, data, size, k[i]), 0);
+		assert_int_equal(kernel_caps_check_jump(&bz, data, size, k[i]),
+				 i ? -EOPNOTSUPP : 0);
+		free(data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +388,8 @@ int main(void)
 		cmocka_unit_test(flipped_byte_refused),
 		cmocka_unit_test(bad_alignment_refused),
 		cmocka_unit_test(signed_kernel_parses),
+		cmocka_unit_test(helper_that_cannot_jump_back_refused),
+		cmocka_unit_test(real_kernels_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,12 @@ refused bad-window "expected SIZE" kjump --load-jump-back /boot/bzImage $helper 
 refused exec-unloaded "no image loaded" kjump -e
 refused not-helper "no kexec_jump_back_entry" kjump --load-jump-back-helper
 refused no-crashkernel "no crashkernel= reservation" kjump -p /boot/bzImage $helper
+# a helper built without kexec jump would never come back
+refused no-jump-helper "built without CONFIG_KEXEC_JUMP (its embedded config says so).*--force jumps anyway" \
+	kjump --load-jump-back /boot/bzImage-other $helper
+kjump --load-jump-back /boot/bzImage-other $helper --force &&
+	kjump --status | grep -q "^loaded: yes" && echo "forced: loaded"
+kjump -u || exit 1
 refused bad-option "unrecognized option" kjump --jump-sideways
 # after all that, a real round trip
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
@@ -73,11 +79,12 @@ expect_not 'a save was left'
 expect '^kjump-helper: visit 2$'
 for c in not-root no-sys-boot not-bzimage truncated corrupt no-kernel no-initrd \
 	small-window ram-window bad-window exec-unloaded not-helper no-crashkernel \
-	bad-option; do
+	no-jump-helper bad-option; do
 	expect "^case $c: refused: kjump: "
 	expect "^case $c: system intact\$"
 done
 expect_not 'accepted|wrong message|image left loaded'
+expect '^forced: loaded$'
 expect '^kjump-helper: visit 1$'
 expect '^ok [0-9]+ 16 MiB intact'
 

@@ -45,7 +45,7 @@ kimgcore load /dev/vda; echo \"other window: \$?\"
 head -c 8192 /dev/zero >/tmp/junk
 kimgcore load /tmp/junk; echo \"junk: \$?\"
 kjump --load-jump-back /boot/bzImage-other --initrd=/boot/helper.cpio.gz \
-	--append=\"console=ttyS0,115200 kjump.job=jumpback\" || exit 1
+	--append=\"console=ttyS0,115200 kjump.job=jumpback\" --force || exit 1
 kimgcore load /dev/vda; echo \"other kernel: \$?\"
 $load || exit 1
 kimgcore load /dev/vda || exit 1
