@@ -53,7 +53,7 @@ static int check_crc(const uint8_t *p, size_t size, size_t file_size,
 		crc = crc32(crc, zero, 8);
 		crc = ~crc32(crc, p + cert + 8, size - 4 - cert - 8);
 	}
-	if (crc != stored) {
+	if (crc != stored && CHECKS_ENFORCED) {
 		kj_seterr("%s: corrupt bzImage (CRC 0x%08x, expected 0x%08x)",
 			  name, crc, stored);
 		return -ENOEXEC;

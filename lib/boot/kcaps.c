@@ -23,12 +23,12 @@
 #define IKCFG_END "IKCFG_ED"
 /* kernel-patches 0003: the early parameter a jump helper is started with */
 #define JUMP_PATCH_MARK "kexec_jump_back_status"
-/* the decompressed kernel, at most */
-#define PAYLOAD_MAX MiB(512)
+/* the decompressed kernel, at most (a fuzzer's bombs stop sooner) */
+#define PAYLOAD_MAX (CHECKS_ENFORCED ? MiB(512) : MiB(64))
 
 static int grow(uint8_t **buf, size_t *cap, size_t used)
 {
-	size_t ncap = *cap ? *cap * 2 : MiB(32);
+	size_t ncap = *cap ? *cap * 2 : MiB(1);
 	uint8_t *n;
 
 	if (used < *cap)
@@ -41,6 +41,16 @@ static int grow(uint8_t **buf, size_t *cap, size_t used)
 	*buf = n;
 	*cap = ncap;
 	return 0;
+}
+
+/* A decoder's end: what it made is the caller's, unless it failed. */
+static int done(uint8_t **out, int err)
+{
+	if (err) {
+		free(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 /* A gzip stream: the payload, or the config inside it. */
@@ -69,7 +79,7 @@ static int inflate_all(const uint8_t *in, size_t len, uint8_t **out,
 			err = -EBADMSG;
 	} while (!err && ret != Z_STREAM_END);
 	inflateEnd(&zs);
-	return err;
+	return done(out, err);
 }
 
 static int unxz_all(const uint8_t *in, size_t len, uint8_t **out,
@@ -96,7 +106,7 @@ static int unxz_all(const uint8_t *in, size_t len, uint8_t **out,
 		*out_len = cap - xs.avail_out;
 	}
 	lzma_end(&xs);
-	return err ?: ret == LZMA_STREAM_END ? 0 : -EBADMSG;
+	return done(out, err ?: ret == LZMA_STREAM_END ? 0 : -EBADMSG);
 }
 
 static int unzstd_all(const uint8_t *in, size_t len, uint8_t **out,
@@ -127,7 +137,7 @@ static int unzstd_all(const uint8_t *in, size_t len, uint8_t **out,
 		}
 	}
 	ZSTD_freeDStream(zs);
-	return err;
+	return done(out, err);
 }
 
 /* The decompressed kernel (vmlinux.bin) from the payload. */
@@ -154,10 +164,6 @@ static int payload(const struct bzimage *bz, uint8_t **out, size_t *out_len)
 			  "not read (gzip, xz and zstd only)");
 	else if (err)
 		kj_seterr("cannot decompress its kernel (%s)", strerror(-err));
-	if (err) {
-		free(*out);
-		*out = NULL;
-	}
 	return err;
 }
 
@@ -171,6 +177,7 @@ static char *embedded_config(const uint8_t *img, size_t len)
 {
 	const uint8_t *st = find(img, len, IKCFG_START), *ed;
 	uint8_t *text;
+	char *config;
 	size_t n;
 
 	if (!st)
@@ -179,10 +186,13 @@ static char *embedded_config(const uint8_t *img, size_t len)
 	ed = find(st, img + len - st, IKCFG_END);
 	if (!ed || inflate_all(st, ed - st, &text, &n))
 		return NULL;
-	text = realloc(text, n + 1);
-	if (text)
-		text[n] = '\0';
-	return (char *)text;
+	config = realloc(text, n + 1);
+	if (!config) {
+		free(text);
+		return NULL;
+	}
+	config[n] = '\0';
+	return config;
 }
 
 static void version_string(const struct bzimage *bz, const void *file,
