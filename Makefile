@@ -109,39 +109,57 @@ bench: all kernel initramfs
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/fuzz/obj -name '*.d' 2>/dev/null)
 
-# Fuzzing the image reader (lib/image/) with libFuzzer, ASan and UBSan:
-#   make fuzz [FUZZ_SECONDS=60]
-# Seeds are a few valid images (fuzz/image_seeds.c); what the fuzzer finds
-# goes to build/fuzz/corpus, a crashing input to build/fuzz/crash-*.
+# Fuzzing the readers of untrusted bytes with libFuzzer, ASan and UBSan:
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="image kernel core text"]
+# image: a hibernation image and an image file's block map; kernel: a
+# bzImage and the config inside its compressed kernel; core: ELF cores,
+# their page tables and struct pages; text: the mailbox, notes, command
+# lines and a saved helper's header.  Seeds come from fuzz/NAME_seeds.c
+# and fuzz/seeds/NAME-*; what the fuzzer finds goes to
+# build/fuzz/NAME/corpus, a crashing input to build/fuzz/NAME-crash-*.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= image kernel core text
 FUZZ_CC := clang
-FUZZ_SRCS := lib/image/format.c lib/image/writer.c lib/image/reader.c \
-	lib/image/blockmap.c lib/util.c
-FUZZ_DEPS := $(FUZZ_SRCS) lib/image/image.h lib/image/internal.h lib/util.h \
-	fuzz/image_fuzz.h
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
-FUZZ_LIBS := -lz -lgcrypt -lgpg-error
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib \
+	-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(B)/fuzz/obj/%.o) $(filter %/blob.o,$(LIB_OBJS))
 
 .PHONY: fuzz
-fuzz: deps $(B)/fuzz/image_fuzz $(B)/fuzz/image_seeds
-	@rm -rf $(B)/fuzz/seeds
-	@mkdir -p $(B)/fuzz/seeds $(B)/fuzz/corpus
-	$(B)/fuzz/image_seeds $(B)/fuzz/seeds
-	$(B)/fuzz/image_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-		-timeout=10 -print_final_stats=1 -artifact_prefix=$(B)/fuzz/ \
-		$(B)/fuzz/corpus $(B)/fuzz/seeds
+fuzz: deps $(FUZZ_TARGETS:%=$(B)/fuzz/%_fuzz) $(B)/fuzz/image_seeds \
+		$(B)/fuzz/kernel_seeds $(B)/fuzz/core_seeds
+	@for t in $(FUZZ_TARGETS); do \
+		rm -rf $(B)/fuzz/$$t/seeds; \
+		mkdir -p $(B)/fuzz/$$t/seeds $(B)/fuzz/$$t/corpus; \
+		if [ -x $(B)/fuzz/$${t}_seeds ]; then \
+			$(B)/fuzz/$${t}_seeds $(B)/fuzz/$$t/seeds || exit 1; fi; \
+		for f in fuzz/seeds/$$t-*; do \
+			[ ! -e "$$f" ] || cp "$$f" $(B)/fuzz/$$t/seeds/; done; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(B)/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/$$t- \
+			$(B)/fuzz/$$t/corpus $(B)/fuzz/$$t/seeds || exit 1; \
+	done
 
-$(B)/fuzz/image_fuzz: fuzz/image_fuzz.c $(FUZZ_DEPS)
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-		-fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(B)/fuzz/image_seeds: fuzz/image_seeds.c $(FUZZ_DEPS)
+$(B)/fuzz/libkjump.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/image_fuzz.h $(B)/fuzz/libkjump.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(B)/fuzz/libkjump.a $(LDLIBS)
+
+$(B)/fuzz/%_seeds: fuzz/%_seeds.c fuzz/image_fuzz.h $(B)/libkjump.a
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS) $(FUZZ_LIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libkjump.a $(LDLIBS)
 
 # Throughput of the image format, writing and reading 256 MiB of memory:
 #   make bench-image [BENCH_IMAGE_ARGS="MIB [PATH [LANES]]"]

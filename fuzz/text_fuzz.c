@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for the texts that pass between kernels and runs: the
+ * mailbox (lib/jump/mailbox.c) a helper reads from the original system
+ * and the original reads back, the key=value lines of VMCOREINFO and the
+ * KEXEC_JUMP note (lib/util.c), command lines, sizes, and the header of
+ * a saved helper (lib/jump/helper_save.c).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "jump/jump.h"
+#include "util.h"
+
+static void lookups(const char *text, size_t len)
+{
+	static const char *const keys[] = { "job", "status", "message",
+					    "PAGE_LIST", "OSRELEASE", "" };
+	char out[64];
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int err = kj_kv_get(text, len, keys[i], out, sizeof(out));
+
+		if (!err && strlen(out) >= sizeof(out))
+			abort();
+		if (!mailbox_get(text, keys[i], out, sizeof(out)) &&
+		    strlen(out) >= sizeof(out))
+			abort();
+		if (!kj_cmdline_param(text, keys[i], out, sizeof(out)) &&
+		    strlen(out) >= sizeof(out))
+			abort();
+	}
+	kj_parse_size(text, &v);
+}
+
+static void saved_header(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	struct kimg_header h;
+	char path[64];
+
+	if (fd < 0)
+		fd = memfd_create("text-fuzz", 0);
+	if (fd < 0 || ftruncate(fd, 0) ||
+	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	kimg_peek(path, &h);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	lookups(text, size);
+	saved_header(data, size);
+	free(text);
+	return 0;
+}
