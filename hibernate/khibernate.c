@@ -189,12 +189,18 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 {
 	uint8_t machine[MACHINE_ID_SIZE];
 	char machine_hex[2 * MACHINE_ID_SIZE + 1], *cmdline;
+	char fs_text[IMG_MAX_FS * 64];
+	struct img_fs fs[IMG_MAX_FS];
+	unsigned int nr_fs;
 	uint64_t start, end;
 	bool poison;
 	int err;
 
 	err = machine_identity(machine);
 	err = err ?: loaded_window(&start, &end);
+	/* what the resume checks, so that a stale image is refused */
+	err = err ?: fs_state_collect(fs, IMG_MAX_FS, &nr_fs);
+	err = err ?: fs_state_format(fs, nr_fs, fs_text, sizeof(fs_text));
 	if (err)
 		return err;
 	kj_hex(machine, sizeof(machine), machine_hex);
@@ -207,10 +213,11 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 	snprintf(req, len,
 		 "%s\njob=hibernate\ntarget=%s\ncompress=%s\nencrypt=%d\n"
 		 "machine=%s\nwindow=0x%" PRIx64 "-0x%" PRIx64 "\n"
-		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\nfree=%s\n",
+		 "status=0x%" PRIx64 "\nafter=%s\nprogress=%d\nfree=%s\n"
+		 "fs=%s\n",
 		 MAILBOX_REQUEST, *o->dev ? o->dev : o->target, o->compress ? "zlib" : "none",
 		 o->encrypt, machine_hex, start, end, mailbox, o->after,
-		 isatty(STDOUT_FILENO), poison ? "poison" : "clear");
+		 isatty(STDOUT_FILENO), poison ? "poison" : "clear", fs_text);
 	if (o->dev_offset) {
 		char map_hex[2 * sizeof(o->map_digest) + 1];
 

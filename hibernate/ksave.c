@@ -270,7 +270,7 @@ static int parse_crypto(const char *req, struct hib_request *h)
 
 static int parse_hibernate(const char *req, struct hib_request *h)
 {
-	char v[256];
+	char v[256], fs[IMG_MAX_FS * 64];
 	struct img_info *i = &h->info;
 
 	memset(h, 0, sizeof(*h));
@@ -296,6 +296,11 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 	}
 	if (mailbox_get(req, "after", h->after, sizeof(h->after)))
 		strcpy(h->after, "poweroff");
+	if (!mailbox_get(req, "fs", fs, sizeof(fs)) &&
+	    fs_state_parse(fs, i->fs, IMG_MAX_FS, &i->nr_fs)) {
+		kj_seterr("hibernation request with a bad fs=");
+		return -EINVAL;
+	}
 	if (!mailbox_get(req, "compress", v, sizeof(v)) && !strcmp(v, "zlib"))
 		i->flags |= IMG_F_ZLIB;
 	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "poison"))

@@ -223,6 +223,31 @@ static int check_identity(const char *source, const struct img_info *info)
 	return err;
 }
 
+/*
+ * Would the image hand back memory older than a file system it recorded?
+ * A stale image is invalidated: it can never be resumed again, since its
+ * file systems have moved on without it.
+ */
+static int check_fs(const char *source, uint64_t offset,
+		    const struct img_info *info)
+{
+	struct image_place w;
+	int err = fs_state_check(info, source);
+
+	if (err != -ESTALE)
+		return err;
+	if (image_place_open(&w, source, offset, O_RDWR)) {
+		kj_preferr("%s", source);
+		return -ESTALE;
+	}
+	if (img_invalidate_map(w.fd, image_place_map(&w), source))
+		kj_preferr("cannot invalidate the stale image");
+	else
+		kj_seterr("%s; invalidated", kj_errmsg());
+	image_place_close(&w);
+	return -ESTALE;
+}
+
 static void show_info(const char *source, const struct img_info *i)
 {
 	char id[2 * sizeof(i->image_id) + 1], build[2 * BUILD_ID_SIZE + 1];
@@ -251,6 +276,14 @@ static void show_info(const char *source, const struct img_info *i)
 	if (i->hibernation_wake)
 		printf("wakes from ACPI S4: wake word at 0x%" PRIx64 "\n",
 		       i->hibernation_wake);
+	for (uint32_t n = 0; n < i->nr_fs && n < IMG_MAX_FS; n++) {
+		char uuid[33];
+
+		kj_hex(i->fs[n].uuid, sizeof(i->fs[n].uuid), uuid);
+		printf("file system %s: mounted %u times, last at %u%s\n",
+		       uuid, i->fs[n].mnt_count, i->fs[n].mtime,
+		       i->fs[n].flags & IMG_FS_RECOVER ? ", journal live" : "");
+	}
 }
 
 /* Progress lines of long reads go to stderr when it is a terminal. */
@@ -383,8 +416,10 @@ static int resume_or_check(const struct opts *o)
 		show_info(o->source, &info);
 		goto out;
 	}
-	if (o->mode == RESUME)
+	if (o->mode == RESUME) {
 		err = check_identity(o->source, &info);
+		err = err ?: check_fs(o->source, o->offset, &info);
+	}
 	err = err ?: unlock(r, &info, o->pass_file, &key);
 	err = err ?: verify(r, &info);
 	if (!err && o->mode == CHECK)

@@ -149,6 +149,8 @@ const char *img_bad_info(const struct img_info *info)
 	}
 	if (info->hibernation_wake && !img_wake_word_ok(info))
 		return "a wake word outside the image's memory";
+	if (info->nr_fs > IMG_MAX_FS)
+		return "too many file systems";
 	return NULL;
 }
 
@@ -352,6 +354,13 @@ void img_put_header(struct img_disk_header *d, const struct img_info *in)
 	d->kdf_p = htole32(in->kdf_p);
 	d->paging_levels = htole32(in->paging_levels);
 	d->hibernation_wake = htole64(in->hibernation_wake);
+	d->nr_fs = htole32(in->nr_fs);
+	for (uint32_t i = 0; i < in->nr_fs && i < IMG_MAX_FS; i++) {
+		d->fs[i] = in->fs[i];
+		d->fs[i].mtime = htole32(in->fs[i].mtime);
+		d->fs[i].mnt_count = htole16(in->fs[i].mnt_count);
+		d->fs[i].flags = htole16(in->fs[i].flags);
+	}
 	memcpy(d->salt, in->salt, sizeof(d->salt));
 	d->nr_chunks = htole64(in->nr_chunks);
 	d->trailer_offset = htole64(in->trailer_offset);
@@ -385,6 +394,13 @@ void img_get_header(const struct img_disk_header *d, struct img_info *out)
 	out->kdf_p = le32toh(d->kdf_p);
 	out->paging_levels = le32toh(d->paging_levels);
 	out->hibernation_wake = le64toh(d->hibernation_wake);
+	out->nr_fs = le32toh(d->nr_fs);
+	for (uint32_t i = 0; i < out->nr_fs && i < IMG_MAX_FS; i++) {
+		out->fs[i] = d->fs[i];
+		out->fs[i].mtime = le32toh(d->fs[i].mtime);
+		out->fs[i].mnt_count = le16toh(d->fs[i].mnt_count);
+		out->fs[i].flags = le16toh(d->fs[i].flags);
+	}
 	memcpy(out->salt, d->salt, sizeof(out->salt));
 	out->nr_chunks = le64toh(d->nr_chunks);
 	out->trailer_offset = le64toh(d->trailer_offset);

@@ -46,6 +46,20 @@
 /* physical bytes [start, end) */
 struct img_range { uint64_t start, end; };
 
+/*
+ * A file system the hibernated system had mounted read-write, as its
+ * superblock stood: if it is mounted or checked before the resume, the
+ * image's memory no longer matches it (lib/image/fsstate.c).
+ */
+#define IMG_MAX_FS 8
+#define IMG_FS_RECOVER (1u << 0)	/* its journal needed recovery */
+struct img_fs {
+	uint8_t uuid[16];
+	uint32_t mtime;			/* s_mtime: when it was last mounted */
+	uint16_t mnt_count;		/* s_mnt_count */
+	uint16_t flags;			/* IMG_FS_* */
+};
+
 /* What the header records. */
 struct img_info {
 	uint32_t version;	/* filled by the library */
@@ -65,6 +79,8 @@ struct img_info {
 	 * so that the kernel wakes from S4 on its return; 0 otherwise.
 	 */
 	uint64_t hibernation_wake;
+	uint32_t nr_fs;
+	struct img_fs fs[IMG_MAX_FS];
 	uint32_t nr_ranges;
 	/* the system's RAM, restored */
 	struct img_range ranges[IMG_MAX_RANGES];
@@ -222,7 +238,9 @@ struct img_disk_header {
 	uint64_t pages_skipped;
 	struct img_range ranges[IMG_MAX_RANGES];
 	uint64_t hibernation_wake;	/* 0: not taken to enter S4 */
-	uint8_t reserved1[2712];
+	uint32_t nr_fs;			/* 0 in older images */
+	struct img_fs fs[IMG_MAX_FS];	/* little-endian fields */
+	uint8_t reserved1[2708 - IMG_MAX_FS * 24];
 	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
 	uint8_t reserved2[16];
 	uint8_t checksum[32];		/* SHA-256 */
@@ -267,6 +285,9 @@ _Static_assert(offsetof(struct img_disk_header, ranges) == 288,
 	       "image header layout");
 _Static_assert(offsetof(struct img_disk_header, tag) == 4032,
 	       "image header layout");
+_Static_assert(sizeof(struct img_fs) == 24, "file system record layout");
+_Static_assert(offsetof(struct img_disk_header, nr_fs) == 1320,
+	       "header layout");
 _Static_assert(sizeof(struct img_disk_chunk) == 192, "chunk header layout");
 _Static_assert(offsetof(struct img_disk_chunk, data_map) == 64,
 	       "chunk header layout");
@@ -383,6 +404,25 @@ int build_id_running(uint8_t id[BUILD_ID_SIZE]);
  * machine with the same firmware and memory gives the same value.
  */
 int machine_identity(uint8_t id[MACHINE_ID_SIZE]);
+
+/*
+ * The file systems the running system has mounted read-write (ext2/3/4),
+ * as their superblocks stand; -E2BIG if more than max.
+ */
+int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr);
+/* The same from a superblock's first bytes; -ENOENT if not ext2/3/4. */
+int fs_parse_superblock(const uint8_t *sb, size_t len, struct img_fs *fs);
+/*
+ * Resuming info would hand back memory older than a file system it
+ * recorded: -ESTALE if one was mounted or recovered since, -ENODEV if
+ * one cannot be found; source names the image in the message.
+ */
+int fs_state_check(const struct img_info *info, const char *source);
+/* As text for a request: UUID:COUNT:MTIME:FLAGS, comma-separated. */
+int fs_state_format(const struct img_fs *fs, unsigned int nr, char *out,
+		    size_t len);
+int fs_state_parse(const char *text, struct img_fs *fs, unsigned int max,
+		   unsigned int *nr);
 
 #define PASSPHRASE_MAX 1024
 
