@@ -7,6 +7,7 @@
  * usage: kernel_seeds DIR
  */
 #include <lzma.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,13 @@ static size_t zst(const void *in, size_t len, uint8_t *out, size_t room)
 	return n;
 }
 
-/* The fake kernel: filler, the config between its markers, the mark. */
+/*
+ * The fake kernel: filler, the config between its markers, the mark.
+ * With cut, the config's gzip data breaks off halfway (a decoder once
+ * leaked its buffer there).
+ */
+static bool cut;
+
 static size_t fake_kernel(uint8_t *k, size_t room)
 {
 	static const char cfg[] = "#\n# Linux/x86 6.12.117 Kernel Configuration\n"
@@ -63,7 +70,7 @@ static size_t fake_kernel(uint8_t *k, size_t room)
 	n = 64;
 	memcpy(k + n, "IKCFG_ST", 8);
 	n += 8;
-	n += gzip(cfg, sizeof(cfg) - 1, k + n, room - n);
+	n += gzip(cfg, sizeof(cfg) - 1, k + n, room - n) / (cut ? 2 : 1);
 	memcpy(k + n, "IKCFG_ED", 8);
 	n += 8 + 64;
 	memcpy(k + n, "kexec_jump_back_status", 22);
@@ -118,7 +125,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: kernel_seeds DIR\n");
 		return 2;
 	}
-	return write_seed(argv[1], "kernel-gzip", gzip) |
-	       write_seed(argv[1], "kernel-xz", xz) |
-	       write_seed(argv[1], "kernel-zstd", zst);
+	if (write_seed(argv[1], "kernel-gzip", gzip) |
+	    write_seed(argv[1], "kernel-xz", xz) |
+	    write_seed(argv[1], "kernel-zstd", zst))
+		return 1;
+	cut = true;
+	return write_seed(argv[1], "kernel-config-cut", gzip);
 }
