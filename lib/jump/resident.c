@@ -228,11 +228,13 @@ int resident_switch(const char *name, double *secs, int *first, char *next,
 	req.cmdline = r.cmdline;
 	req.win_start = r.win_start;
 	req.win_end = r.win_end;
+	path_of(name, ".img", path, sizeof(path));
+	*first = access(path, F_OK) != 0;
+	/* saved: it jumped back before, no need to read its config again */
+	req.force = !*first;
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err)
 		return err;
-	path_of(name, ".img", path, sizeof(path));
-	*first = access(path, F_OK) != 0;
 	if (!*first) {
 		err = kimg_load(path);
 		if (err) {
