@@ -28,8 +28,9 @@
  *
  * A page left out is an error to crash when it reads it (a kdump file
  * says which pages it left out, and crash will not guess their
- * contents), so zero pages are not left out: as makedumpfile does, they
- * are dumped, every one with a descriptor of the same page of zeros.
+ * contents), so no page is left out: zero pages, as makedumpfile does,
+ * and pages of an excluded class are dumped, every one with a descriptor
+ * of the same page of zeros (see kdump_ops).
  */
 #define KDUMP_SIGNATURE "KDUMP   "
 #define KDUMP_VERSION 6
@@ -76,6 +77,7 @@ struct kdump_state {
 		struct kdump_state *kd;
 		struct page_zlib pz;
 		const uint8_t *in;
+		const bool *zero;	/* pages of zeros: nothing to do */
 		unsigned int n;
 		uint8_t *out;		/* n slots of zbuf_size bytes */
 		uint32_t size[SNAP_CHUNK / KJ_PAGE_SIZE];
@@ -261,9 +263,11 @@ static void *zlane_run(void *arg)
 	uLong slot = z->kd->zbuf_size;
 
 	for (unsigned int i = 0; i < z->n; i++) {
-		size_t n = zlib_page(&z->pz, z->in + (size_t)i * KJ_PAGE_SIZE,
-				     z->out + i * slot);
+		size_t n = 0;
 
+		if (!z->zero || !z->zero[i])
+			n = zlib_page(&z->pz, z->in + (size_t)i * KJ_PAGE_SIZE,
+				      z->out + i * slot);
 		z->size[i] = n ? n : KJ_PAGE_SIZE;
 	}
 	return NULL;
@@ -287,8 +291,10 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 
 	if (w->o->compress) {
 		kd->lane[0].in = data;
+		kd->lane[0].zero = zero;
 		kd->lane[0].n = half;
 		kd->lane[1].in = data + (size_t)half * KJ_PAGE_SIZE;
+		kd->lane[1].zero = zero ? zero + half : NULL;
 		kd->lane[1].n = n - half;
 		if (n > half)
 			threaded = !pthread_create(&thread, NULL, zlane_run,
@@ -403,8 +409,6 @@ static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
 		if (data)
 			memcpy(slot, data + (size_t)i * KJ_PAGE_SIZE,
 			       KJ_PAGE_SIZE);
-		else
-			memset(slot, 0, KJ_PAGE_SIZE);
 		if (++kd->npend == ARRAY_SIZE(kd->pend_pfn))
 			err = kdump_flush_pending(w);
 	}
@@ -461,31 +465,23 @@ static int kdump_zero(struct writer *w, const struct vmcore_load *l,
 }
 
 /* Left out: present in memory (first bitmap), not dumped (second). */
-static int kdump_skip(struct writer *w, const struct vmcore_load *l,
-		      uint64_t off_in_load, size_t len)
-{
-	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
-	int err = 0;
-
-	(void)len;
-	/* the batch's pages go in before the bitmap window moves on */
-	if (pfn / BITS_PER_BLOCK != w->kd->bm_block)
-		err = kdump_flush_pending(w);
-	err = err ?: kdump_bitmap_at(w, pfn);
-	if (!err)
-		set_bit_in(w->kd->bm1, pfn);
-	return err;
-}
-
 static bool kdump_may_skip(const struct writer *w)
 {
 	(void)w;
 	return true;
 }
 
+/*
+ * A page left out, zero or of an excluded class, reads as zeros: crash
+ * takes an excluded page as an error, and reads some structures whole
+ * where the kernel allocated only their start (mach -m reads all of
+ * struct e820_table, the kernel only the entries in use), running into
+ * whatever page follows.  A descriptor of the shared zero page costs 24
+ * bytes; the ELF format leaves such pages to p_memsz the same way.
+ */
 static const struct format_ops kdump_ops = {
 	.keep = kdump_keep,
-	.skip = kdump_skip,
+	.skip = kdump_zero,
 	.zero = kdump_zero,
 	.may_skip = kdump_may_skip,
 };
@@ -669,37 +665,6 @@ static int kdump_finish(struct writer *w)
 	       kdump_flush_bitmaps(w, w->kd->bitmap_blocks / 2);
 }
 
-/*
- * How many pages may be dumped, at most: all but the kinds excluded, which
- * struct pages tell without reading the pages themselves.  It sizes the
- * descriptor array, so that the data follows it closely.
- */
-static int count_candidates(const struct snap_opts *o,
-			    const struct vmcore_load *loads, int nr,
-			    uint64_t *count)
-{
-	uint8_t cls[SNAP_CHUNK / KJ_PAGE_SIZE];
-
-	for (int i = 0; i < nr; i++) {
-		uint64_t pfn = loads[i].paddr / KJ_PAGE_SIZE;
-		uint64_t left = DIV_ROUND_UP(loads[i].filesz, KJ_PAGE_SIZE);
-
-		while (left) {
-			unsigned int n = left < ARRAY_SIZE(cls) ? left
-							       : ARRAY_SIZE(cls);
-
-			if (pageclass_get(o->pc, pfn, n, cls))
-				return -ENOMEM;
-			for (unsigned int j = 0; j < n; j++)
-				if (o->exclude_classes & (1U << cls[j]))
-					(*count)--;
-			pfn += n;
-			left -= n;
-		}
-	}
-	return 0;
-}
-
 int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
 		     const struct snap_opts *o, struct snap_stats *st)
 {
@@ -725,9 +690,8 @@ int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
 	}
 	kd->max_mapnr = nr ? (loads[nr - 1].paddr + loads[nr - 1].memsz +
 			      KJ_PAGE_SIZE - 1) / KJ_PAGE_SIZE : 0;
-	err = o->pc && o->exclude_classes ?
-		      count_candidates(o, loads, nr, &npages) : 0;
-	err = err ?: kdump_layout(&w, npages);
+	/* every page is described: the array's size is known now */
+	err = kdump_layout(&w, npages);
 	/* as for ELF: no valid header until the end */
 	if (!err) {
 		memset(w.buf, 0, KJ_PAGE_SIZE);

@@ -60,7 +60,8 @@ int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
  * makedumpfile writes and crash reads): header, sub-header with VMCOREINFO
  * and the notes, the bitmaps of present and of dumped pages, one
  * descriptor per dumped page, then the pages, each compressed with zlib if
- * that makes it smaller.  Pages left out are clear in the second bitmap.
+ * that makes it smaller.  Pages left out (zero, or of an excluded class)
+ * are described with one shared page of zeros.
  * Overlapping input ranges (the kernel image's) are written once.
  */
 int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
