@@ -492,6 +492,20 @@ static void make_unfree(const struct snap_stats *st, void *arg)
  * will keep, then writes them in a second pass: more pages in the second
  * pass than counted must fail, not overwrite page data.
  */
+/* Is pfn in a kdump file's second bitmap (readable, not an error)? */
+static bool kdump_dumped(int fd, uint64_t pfn)
+{
+	uint8_t hdr[KJ_PAGE_SIZE], byte;
+	uint32_t sub, blocks;
+
+	assert_int_equal(pread(fd, hdr, sizeof(hdr), 0), sizeof(hdr));
+	memcpy(&sub, hdr + 432, 4);
+	memcpy(&blocks, hdr + 436, 4);
+	assert_int_equal(pread(fd, &byte, 1, (1 + sub + blocks / 2) *
+					      KJ_PAGE_SIZE + pfn / 8), 1);
+	return byte >> (pfn % 8) & 1;
+}
+
 static void test_kdump_memory_changing(void **state)
 {
 	const struct layout l = { 4, 0xffff9c4d80000000ULL,
@@ -525,6 +539,8 @@ static void test_kdump_memory_changing(void **state)
 	assert_int_equal(snap_write_kdump(&vc, ofd, out, &o, &st), 0);
 	assert_int_equal(st.pages_class[PAGE_FREE], 8);
 	vmcore_close(&vc);
+	assert_true(kdump_dumped(ofd, 2048));	/* free: reads as zeros */
+	assert_true(kdump_dumped(ofd, 16));
 
 	/*
 	 * Changed while it is written (a live system's memory does): every
