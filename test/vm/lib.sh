@@ -150,9 +150,15 @@ crash_commands() {
 crash_check_output() {
 	local out=$1 what=$2 cpu
 	LAST_LOG=$out
-	# the kernel's own log lines and structure members say what they like
+	# the kernel's own log lines and structure members say what they like;
+	# and crash's mach -m reads all of struct e820_table (x86_64.c,
+	# x86_64_display_memmap: SIZE(e820map)) where the kernel allocated
+	# only the entries in use: placed at the end of RAM, the read runs
+	# into memory no dump has (seen in one boot of about eight)
 	grep -n -i -E "$CRASH_ERRORS" "$out" |
-		grep -v -E '^[0-9]+:\[ *[0-9]+\.[0-9]+\]| = ' >"$out.errors" &&
+		grep -v -E '^[0-9]+:\[ *[0-9]+\.[0-9]+\]| = ' |
+		grep -v -E '^[0-9]+:mach: (read|seek) error: kernel virtual address: [0-9a-f]+ +type: "e820map"$' \
+		>"$out.errors" &&
 		fail "crash on $what: $(head -n 3 "$out.errors")"
 	expect '^ +RELEASE: 6\.12\.'
 	for ((cpu = 0; cpu < VM_SMP; cpu++)); do
