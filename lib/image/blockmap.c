@@ -317,6 +317,24 @@ static int fiemap_file(int fd, const char *name, struct blockmap *m)
 	return err;
 }
 
+int block_dev_node(dev_t devno, char *out, size_t len)
+{
+	char path[64], name[64], *uevent;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent",
+		 major(devno), minor(devno));
+	err = kj_read_text(path, &uevent);
+	if (err)
+		return -ENODEV;
+	err = kj_kv_get(uevent, strlen(uevent), "DEVNAME", name, sizeof(name));
+	free(uevent);
+	if (err)
+		return -ENODEV;
+	snprintf(out, len, "/dev/%s", name);
+	return 0;
+}
+
 /*
  * The disk the file's blocks are on, as /dev/NAME; only a disk or a
  * partition, whose offsets the helper sees as this system does.
@@ -325,7 +343,7 @@ static int file_device(const char *name, dev_t devno, char *dev,
 		       size_t dev_len)
 {
 	static const char *const layered[] = { "loop", "dm", "md" };
-	char path[128], *uevent, devname[64];
+	char path[128];
 	struct stat st;
 	int err;
 
@@ -339,21 +357,11 @@ static int file_device(const char *name, dev_t devno, char *dev,
 			return -EINVAL;
 		}
 	}
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent",
-		 major(devno), minor(devno));
-	err = kj_read_text(path, &uevent);
-	if (!err)
-		err = kj_kv_get(uevent, strlen(uevent), "DEVNAME", devname,
-				sizeof(devname));
-	if (!err)
-		free(uevent);
-	if (err) {
+	err = block_dev_node(devno, dev, dev_len);
+	if (err)
 		kj_seterr("%s: on device %u:%u, which is not a disk", name,
 			  major(devno), minor(devno));
-		return -ENODEV;
-	}
-	snprintf(dev, dev_len, "/dev/%s", devname);
-	return 0;
+	return err;
 }
 
 static bool fs_keeps_blocks(const struct statfs *sf)

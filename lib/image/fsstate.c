@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "image/image.h"
@@ -62,38 +63,22 @@ static int read_superblock(const char *dev, struct img_fs *fs)
 }
 
 /* A mountinfo line: its device number, type, source and super options. */
-static int parse_mountinfo(const char *line, unsigned int *dev, char *type,
+static int parse_mountinfo(const char *line, dev_t *dev, char *type,
 			   char *source, char *opts)
 {
-	unsigned int major, minor;
+	unsigned int maj, min;
 	const char *sep = strstr(line, " - ");
 
-	if (!sep || sscanf(line, "%*u %*u %u:%u", &major, &minor) != 2 ||
+	if (!sep || sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2 ||
 	    sscanf(sep + 3, "%31s %255s %255s", type, source, opts) != 3)
 		return -EINVAL;
-	*dev = major << 20 | minor;
+	*dev = makedev(maj, min);
 	return 0;
-}
-
-/* /dev/NAME of a block device number (the source may say /dev/root). */
-static void dev_node(unsigned int dev, const char *source, char *out,
-		     size_t len)
-{
-	char path[64], name[64], *uevent;
-
-	snprintf(out, len, "%s", source);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", dev >> 20,
-		 dev & 0xfffff);
-	if (kj_read_text(path, &uevent))
-		return;
-	if (!kj_kv_get(uevent, strlen(uevent), "DEVNAME", name, sizeof(name)))
-		snprintf(out, len, "/dev/%s", name);
-	free(uevent);
 }
 
 int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr)
 {
-	unsigned int devs[IMG_MAX_FS], dev;
+	dev_t devs[IMG_MAX_FS], dev;
 	char *text, *line, *next, type[32], source[256], opts[256], node[300];
 	int err = kj_read_text("/proc/self/mountinfo", &text);
 
@@ -119,7 +104,9 @@ int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr)
 			err = -E2BIG;
 			break;
 		}
-		dev_node(dev, source, node, sizeof(node));
+		/* the source may say /dev/root */
+		if (block_dev_node(dev, node, sizeof(node)))
+			snprintf(node, sizeof(node), "%s", source);
 		err = read_superblock(node, &fs[*nr]);
 		if (err) {
 			kj_seterr("%s: cannot read the superblock of the file "

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "oldmem/oldmem.h"
 
@@ -347,6 +348,8 @@ int blockmap_prepare(const char *path, uint64_t size, struct blockmap *m,
  */
 int blockmap_store(struct blockmap *m, int fd, const char *name);
 /* The map of an existing image file, checked against what it stores. */
+/* /dev/NAME of a block device number, from sysfs; -ENODEV if none. */
+int block_dev_node(dev_t devno, char *out, size_t len);
 int blockmap_of_file(const char *path, struct blockmap *m, char *dev,
 		     size_t dev_len, uint64_t *dev_offset);
 /*
