@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "failpoint.h"
 #include "firmware/firmware.h"
 #include "image/image.h"
 #include "jump/jump.h"
@@ -481,6 +482,7 @@ static int power_down(const struct hib_request *h)
 	int cmd = !strcmp(h->after, "reboot") ? RB_AUTOBOOT : RB_POWER_OFF;
 	struct image_place t;
 
+	kj_failpoint("hibernate-poweroff");
 	if (!strcmp(h->after, "platform"))
 		enter_s4();
 	printf("ksave: image complete, %s\n",

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "failpoint.h"
 #include "image/image.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
@@ -311,7 +312,7 @@ static int verify(struct img_reader *r, const struct img_info *info)
 static int load_helper(const struct opts *o, const struct img_info *info,
 		       uint64_t *mailbox)
 {
-	char cmdline[4096], console[128] = "", *own;
+	char cmdline[4096], console[128] = "", failpoint[128] = "", *own;
 	struct load_request req = {
 		.kernel_path = o->kernel,
 		.initrd_path = o->initrd,
@@ -326,12 +327,15 @@ static int load_helper(const struct opts *o, const struct img_info *info,
 
 	if (!kj_read_text("/proc/cmdline", &own)) {
 		kj_cmdline_param(own, "console", console, sizeof(console));
+		kj_cmdline_param(own, "kjump.failpoint", failpoint,
+				 sizeof(failpoint));
 		free(own);
 	}
 	/* quiet: its boot messages would only slow the way back down */
-	snprintf(cmdline, sizeof(cmdline), "kjump.job=restore quiet%s%s%s%s",
-		 *console ? " console=" : "", console, o->append ? " " : "",
-		 o->append ? o->append : "");
+	snprintf(cmdline, sizeof(cmdline), "kjump.job=restore quiet%s%s%s%s%s%s",
+		 *console ? " console=" : "", console,
+		 *failpoint ? " kjump.failpoint=" : "", failpoint,
+		 o->append ? " " : "", o->append ? o->append : "");
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err) {
 		kj_preferr("loading the restore helper into the image's "
@@ -567,6 +571,7 @@ static int serve(void)
 		       st.pages_data + st.pages_zero, st.pages_free,
 		       info.flags & IMG_F_POISON_FREE ? "poisoned" : "cleared");
 		fflush(stdout);
+		kj_failpoint("restore-jump");
 		err = err ?: kexec_load_jump_back(info.entry);
 		err = err ?: jump_exec(0, &secs);
 		if (err)

@@ -20,6 +20,7 @@
 
 #include "image/image.h"
 #include "image/internal.h"
+#include "failpoint.h"
 #include "util.h"
 
 /*
@@ -540,6 +541,8 @@ int img_writer_commit(struct img_writer *w, struct img_info *info)
 	err = err ?: put_trailer(w);
 	err = err ?: out_flush(w);
 	err = err ?: img_sync_fd(w->fd, w->name);
+	if (!err)
+		kj_failpoint("image-commit");
 	err = err ?: put_header_block(w);
 	err = err ?: img_sync_fd(w->fd, w->name);
 	if (!err) {
