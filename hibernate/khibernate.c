@@ -15,6 +15,7 @@
 #include <string.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -34,6 +35,8 @@ struct opts {
 	bool encrypt;
 	bool compress;
 	const char *after;	/* poweroff, reboot, platform */
+	bool ledger;		/* the image is in the machine's ledger */
+	struct img_ledger led;
 	const char *kernel, *initrd, *append;
 };
 
@@ -184,7 +187,38 @@ static int add_key(const struct opts *o, char *req, size_t len)
 	return 0;
 }
 
-static int build_request(const struct opts *o, uint64_t mailbox, char *req,
+/*
+ * The image's id goes into the machine's ledger before the jump, so that
+ * the restore can tell this image from a copy of it written back later
+ * (docs/image.md, "Replays").  Without EFI variables it goes unrecorded.
+ */
+static void add_ledger(struct opts *o, char *req, size_t len)
+{
+	char id[2 * sizeof(o->led.image_id) + 1];
+	int err = ledger_read(&o->led);
+
+	if (err == -EOPNOTSUPP)
+		return;
+	o->led.state = LEDGER_PENDING;
+	if (getrandom(o->led.image_id, sizeof(o->led.image_id), 0) !=
+	    sizeof(o->led.image_id)) {
+		kj_seterr("getrandom: %s", strerror(errno));
+		err = -EIO;
+	} else {
+		err = ledger_write(&o->led);
+	}
+	if (err) {
+		fprintf(stderr, "khibernate: %s; the image goes unrecorded, so "
+			"a copy of it could be resumed again\n", kj_errmsg());
+		return;
+	}
+	o->ledger = true;
+	kj_hex(o->led.image_id, sizeof(o->led.image_id), id);
+	snprintf(req + strlen(req), len - strlen(req),
+		 "image_id=%s\nledger=1\n", id);
+}
+
+static int build_request(struct opts *o, uint64_t mailbox, char *req,
 			 size_t len)
 {
 	uint8_t machine[MACHINE_ID_SIZE];
@@ -226,6 +260,7 @@ static int build_request(const struct opts *o, uint64_t mailbox, char *req,
 			 "target_offset=%" PRIu64 "\ntarget_map=%s\n",
 			 o->dev_offset, map_hex);
 	}
+	add_ledger(o, req, len);
 	return o->encrypt ? add_key(o, req, len) : 0;
 }
 
@@ -284,7 +319,7 @@ static int prepare_target(struct opts *o)
  * Back from the jump: either the helper failed and jumped back, or the
  * machine was powered off and a restore kernel brought this system back.
  */
-static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
+static int after_jump(struct opts *o, uint64_t mailbox, double secs)
 {
 	char *res = malloc(MAILBOX_SIZE);
 	char job[32] = "", status[32] = "", msg[512] = "", took[32] = "?";
@@ -315,6 +350,10 @@ static int after_jump(const struct opts *o, uint64_t mailbox, double secs)
 		printf("khibernate: resumed from %s after %.1f s (restore "
 		       "took %s s)\n", o->target, secs, took);
 		err = 0;
+		o->led.state = LEDGER_RESUMED;
+		if (o->ledger && ledger_write(&o->led))
+			fprintf(stderr, "khibernate: %s; a copy of the image "
+				"could be resumed again\n", kj_errmsg());
 	} else if (!strcmp(status, "error")) {
 		kj_error("hibernation failed in the helper: %s; the system "
 			 "carries on", msg);

@@ -302,6 +302,14 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 		kj_seterr("hibernation request with a bad fs=");
 		return -EINVAL;
 	}
+	/* the id the original system put in the machine's ledger */
+	if (!mailbox_get(req, "image_id", v, sizeof(v)) &&
+	    kj_unhex(v, i->image_id, sizeof(i->image_id))) {
+		kj_seterr("hibernation request with a bad image_id=");
+		return -EINVAL;
+	}
+	if (!mailbox_get(req, "ledger", v, sizeof(v)) && !strcmp(v, "1"))
+		i->flags |= IMG_F_LEDGER;
 	if (!mailbox_get(req, "compress", v, sizeof(v)) && !strcmp(v, "zlib"))
 		i->flags |= IMG_F_ZLIB;
 	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "poison"))

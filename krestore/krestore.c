@@ -225,18 +225,13 @@ static int check_identity(const char *source, const struct img_info *info)
 }
 
 /*
- * Would the image hand back memory older than a file system it recorded?
- * A stale image is invalidated: it can never be resumed again, since its
- * file systems have moved on without it.
+ * A stale image is invalidated: it can never be resumed again, since the
+ * system or its file systems have moved on without it.
  */
-static int check_fs(const char *source, uint64_t offset,
-		    const struct img_info *info)
+static int refuse_stale(const char *source, uint64_t offset)
 {
 	struct image_place w;
-	int err = fs_state_check(info, source);
 
-	if (err != -ESTALE)
-		return err;
 	if (image_place_open(&w, source, offset, O_RDWR)) {
 		kj_preferr("%s", source);
 		return -ESTALE;
@@ -247,6 +242,28 @@ static int check_fs(const char *source, uint64_t offset,
 		kj_seterr("%s; invalidated", kj_errmsg());
 	image_place_close(&w);
 	return -ESTALE;
+}
+
+/* Would the image hand back memory older than a file system it recorded? */
+static int check_fs(const char *source, uint64_t offset,
+		    const struct img_info *info)
+{
+	int err = fs_state_check(info, source);
+
+	return err == -ESTALE ? refuse_stale(source, offset) : err;
+}
+
+/* Is it a copy of an image resumed already, or an older one? */
+static int check_ledger(const char *source, uint64_t offset,
+			const struct img_info *info)
+{
+	struct img_ledger l;
+	int err;
+
+	if (!(info->flags & IMG_F_LEDGER))
+		return 0;
+	err = ledger_check(info, ledger_read(&l), &l, source);
+	return err == -ESTALE ? refuse_stale(source, offset) : err;
 }
 
 static void show_info(const char *source, const struct img_info *i)
@@ -261,7 +278,7 @@ static void show_info(const char *source, const struct img_info *i)
 	       "kernel: %s build %s\n"
 	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 ", "
 	       "%u-level paging\n"
-	       "flags:%s%s%s\n"
+	       "flags:%s%s%s%s\n"
 	       "RAM ranges: %u\n"
 	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
 	       " left out\n"
@@ -271,6 +288,7 @@ static void show_info(const char *source, const struct img_info *i)
 	       i->flags & IMG_F_ZLIB ? " zlib" : "",
 	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "",
 	       i->flags & IMG_F_POISON_FREE ? " free-pages-poisoned" : "",
+	       i->flags & IMG_F_LEDGER ? " ledger" : "",
 	       i->nr_ranges,
 	       i->pages_data, i->pages_zero, i->pages_skipped, i->nr_chunks,
 	       i->image_bytes);
@@ -423,6 +441,7 @@ static int resume_or_check(const struct opts *o)
 	if (o->mode == RESUME) {
 		err = check_identity(o->source, &info);
 		err = err ?: check_fs(o->source, o->offset, &info);
+		err = err ?: check_ledger(o->source, o->offset, &info);
 	}
 	err = err ?: unlock(r, &info, o->pass_file, &key);
 	err = err ?: verify(r, &info);

@@ -29,7 +29,10 @@
 #define IMG_F_ENCRYPTED (1u << 1)
 /* the hibernated kernel poisons free pages (page_poison=1) */
 #define IMG_F_POISON_FREE (1u << 2)
-#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED | IMG_F_POISON_FREE)
+/* the image's id is in the machine's ledger (lib/image/ledger.c) */
+#define IMG_F_LEDGER (1u << 3)
+#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED | IMG_F_POISON_FREE | \
+		   IMG_F_LEDGER)
 
 #define IMG_VERSION 1
 #define IMG_MAGIC "KJHIBIMG"		/* a complete image, not yet resumed */
@@ -65,7 +68,7 @@ struct img_fs {
 struct img_info {
 	uint32_t version;	/* filled by the library */
 	uint32_t flags;		/* IMG_F_* */
-	uint8_t image_id[16];	/* random, filled by img_writer_open */
+	uint8_t image_id[16];	/* random: by img_writer_open if zero */
 	uint64_t created;	/* unix time, filled by img_writer_open */
 	char release[65];	/* kernel release of the hibernated system */
 	uint8_t build_id[20];	/* its kernel build id (GNU build-id, sha1) */
@@ -124,7 +127,7 @@ struct blockmap;
  * offset 0): first invalidate whatever image was there (block 0 zeroed and
  * flushed), so a stale image can never be resumed after a failed write.
  * key: NULL unless info->flags has IMG_F_ENCRYPTED.  name: for messages.
- * Fills info's version, image_id and created.
+ * Fills info's version and created, and its image_id unless set.
  */
 int img_writer_open(struct img_writer **w, int fd, const char *name,
 		    struct img_info *info, const struct img_key *key);
@@ -426,6 +429,30 @@ int fs_state_format(const struct img_fs *fs, unsigned int nr, char *out,
 		    size_t len);
 int fs_state_parse(const char *text, struct img_fs *fs, unsigned int max,
 		   unsigned int *nr);
+
+/*
+ * The machine's ledger: the last image it wrote, and whether it was
+ * resumed; in the EFI variable LEDGER_VAR (lib/image/ledger.c).
+ */
+#define LEDGER_VAR "KjumpImage-b05b07cd-b618-43cf-8a1f-41d0b132fc60"
+enum { LEDGER_PENDING = 1, LEDGER_RESUMED = 2 };
+struct img_ledger {
+	uint32_t state;			/* LEDGER_* */
+	uint8_t image_id[16];
+};
+
+/* -EOPNOTSUPP without EFI variables, -ENOENT if there is no ledger yet. */
+int ledger_read(struct img_ledger *l);
+int ledger_write(const struct img_ledger *l);
+/*
+ * May info be resumed, by the ledger (read with read_err)?  Images not
+ * in the ledger may.  -ESTALE for a replay or an older image, -ENOKEY if
+ * the ledger it is in cannot be read; source names it in the message.
+ */
+int ledger_check(const struct img_info *info, int read_err,
+		 const struct img_ledger *l, const char *source);
+/* Tests: keep the variable as a file in dir (NULL: efivarfs again). */
+void ledger_set_dir(const char *dir);
 
 #define PASSPHRASE_MAX 1024
 

@@ -445,7 +445,9 @@ int img_writer_open_map(struct img_writer **wp, int fd,
 	if (!w)
 		return -ENOMEM;
 	info->version = IMG_VERSION;
-	gcry_create_nonce(info->image_id, sizeof(info->image_id));
+	/* the caller's, if it put the id in the machine's ledger */
+	if (kj_is_zero(info->image_id, sizeof(info->image_id)))
+		gcry_create_nonce(info->image_id, sizeof(info->image_id));
 	info->created = time(NULL);
 	w->fd = fd;
 	w->map = map;
