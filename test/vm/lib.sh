@@ -56,10 +56,11 @@ vm_machine_args() {
 		VM_MACHINE+=(-accel "$VM_ACCEL")
 	fi
 	[ -z "$VM_CPU" ] || VM_MACHINE+=(-cpu "$VM_CPU")
+	# one machine, one NVRAM: the variables a boot sets stay for the next
 	if [ "$VM_FIRMWARE" = uefi ]; then
-		cp "$OVMF_VARS" "$WORK/$step.efivars"
+		[ -e "$WORK/efivars" ] || cp "$OVMF_VARS" "$WORK/efivars"
 		VM_MACHINE+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-			     -drive "if=pflash,format=raw,unit=1,file=$WORK/$step.efivars")
+			     -drive "if=pflash,format=raw,unit=1,file=$WORK/efivars")
 	fi
 	[ -n "$VM_NUMA" ] || return 0
 	mem=$((VM_MEM / VM_NUMA))
