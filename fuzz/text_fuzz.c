@@ -3,8 +3,10 @@
  * libFuzzer target for the texts that pass between kernels and runs: the
  * mailbox (lib/jump/mailbox.c) a helper reads from the original system
  * and the original reads back, the key=value lines of VMCOREINFO and the
- * KEXEC_JUMP note (lib/util.c), command lines, sizes, and the header of
- * a saved helper (lib/jump/helper_save.c).
+ * KEXEC_JUMP note (lib/util.c), command lines, sizes, the "key: value"
+ * files of a loaded helper's state and a resident kernel's definition
+ * (lib/jump/resident.c), and the header of a saved helper
+ * (lib/jump/helper_save.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +21,9 @@
 static void lookups(const char *text, size_t len)
 {
 	static const char *const keys[] = { "job", "status", "message",
-					    "PAGE_LIST", "OSRELEASE", "" };
+					    "PAGE_LIST", "OSRELEASE", "window",
+					    "command line", "" };
+	struct resident r;
 	char out[64];
 	uint64_t v;
 
@@ -34,8 +38,14 @@ static void lookups(const char *text, size_t len)
 		if (!kj_cmdline_param(text, keys[i], out, sizeof(out)) &&
 		    strlen(out) >= sizeof(out))
 			abort();
+		if (!kj_colon_get(text, keys[i], out, sizeof(out)) &&
+		    strlen(out) >= sizeof(out))
+			abort();
 	}
 	kj_parse_size(text, &v);
+	if (!resident_parse(text, &r) &&
+	    (r.win_start >= r.win_end || strlen(r.kernel) >= sizeof(r.kernel)))
+		abort();
 }
 
 static void saved_header(const uint8_t *data, size_t size)

@@ -316,6 +316,24 @@ int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
 	return err;
 }
 
+int kj_colon_get(const char *text, const char *key, char *out, size_t outlen)
+{
+	size_t klen = strlen(key);
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		if (n >= klen + 2 && !strncmp(text, key, klen) &&
+		    text[klen] == ':' && text[klen + 1] == ' ') {
+			snprintf(out, outlen, "%.*s", (int)(n - klen - 2),
+				 text + klen + 2);
+			return 0;
+		}
+		text += n + (text[n] == '\n');
+	}
+	return -ENOENT;
+}
+
 int kj_cmdline_number(const char *name, uint64_t *v)
 {
 	char value[64], *cmdline;

@@ -60,6 +60,13 @@ int kj_read_text(const char *path, char **text);
 int kj_kv_get(const char *text, size_t len, const char *key, char *out,
 	      size_t outlen);
 
+/*
+ * The value of the first "KEY: value" line of text (NUL-terminated), as
+ * the suite's state and definition files have them, into out: -ENOENT if
+ * there is none.
+ */
+int kj_colon_get(const char *text, const char *key, char *out, size_t outlen);
+
 /* The value of the last NAME=VALUE on a kernel command line, into out. */
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 		     size_t outlen);

@@ -97,20 +97,12 @@ void jump_state_clear(void)
 
 int jump_state_get(const char *key, char *out, size_t len)
 {
-	char *text, *line, *save;
-	size_t klen = strlen(key);
+	char *text;
 	int err = kj_read_text(JUMP_STATE_FILE, &text);
 
 	if (err)
 		return err;
-	err = -ENOENT;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			snprintf(out, len, "%s", line + klen + 2);
-			err = 0;
-			break;
-		}
+	err = kj_colon_get(text, key, out, len);
 	free(text);
 	return err;
 }

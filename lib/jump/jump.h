@@ -103,6 +103,8 @@ struct resident {
 
 /* The definition of name: -ENOENT if there is none. */
 int resident_get(const char *name, struct resident *r);
+/* A definition file's text into r (all but its name): -EINVAL if short. */
+int resident_parse(const char *text, struct resident *r);
 
 /*
  * Define a resident kernel; refused if its name is not a plain word or its

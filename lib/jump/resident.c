@@ -40,29 +40,9 @@ static bool valid_name(const char *name)
 	return true;
 }
 
-/* "key: value" of a definition file. */
-static int def_get(const char *text, const char *key, char *out, size_t len)
-{
-	size_t klen = strlen(key);
-	const char *p = text;
-
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-
-		if (n > klen + 1 && !strncmp(p, key, klen) && p[klen] == ':' &&
-		    p[klen + 1] == ' ') {
-			snprintf(out, len, "%.*s", (int)(n - klen - 2),
-				 p + klen + 2);
-			return 0;
-		}
-		p += n + (p[n] == '\n');
-	}
-	return -ENOENT;
-}
-
 int resident_get(const char *name, struct resident *r)
 {
-	char path[512], win[128], *text;
+	char path[512], *text;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -77,16 +57,25 @@ int resident_get(const char *name, struct resident *r)
 		return -ENOENT;
 	}
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	err = def_get(text, "kernel", r->kernel, sizeof(r->kernel));
-	err = err ?: def_get(text, "window", win, sizeof(win));
-	def_get(text, "initrd", r->initrd, sizeof(r->initrd));
-	def_get(text, "command line", r->cmdline, sizeof(r->cmdline));
+	err = resident_parse(text, r);
 	free(text);
-	if (err || sscanf(win, "0x%" SCNx64 "-0x%" SCNx64, &r->win_start,
-			  &r->win_end) != 2) {
+	if (err)
 		kj_seterr("%s: incomplete definition", path);
+	return err;
+}
+
+int resident_parse(const char *text, struct resident *r)
+{
+	char win[128];
+	int err;
+
+	err = kj_colon_get(text, "kernel", r->kernel, sizeof(r->kernel));
+	err = err ?: kj_colon_get(text, "window", win, sizeof(win));
+	kj_colon_get(text, "initrd", r->initrd, sizeof(r->initrd));
+	kj_colon_get(text, "command line", r->cmdline, sizeof(r->cmdline));
+	if (err || sscanf(win, "0x%" SCNx64 "-0x%" SCNx64, &r->win_start,
+			  &r->win_end) != 2 || r->win_start >= r->win_end)
 		return -EINVAL;
-	}
 	return 0;
 }
 
