@@ -15,7 +15,7 @@ B := build
 CC := gcc
 CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DKJUMP_VERSION='"$(VERSION)"' -Ilib $(EXTRA_CFLAGS)
-LDLIBS := -lelf -lz -llzma -lzstd -ldeflate -lgcrypt -lgpg-error -lm
+LDLIBS := -lelf -lz -llz4 -llzma -lzstd -ldeflate -lgcrypt -lgpg-error -lm
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.

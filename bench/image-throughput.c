@@ -225,8 +225,12 @@ int main(int argc, char **argv)
 		const char *what;
 	} modes[] = {
 		{ 0, "plain" },
+		{ IMG_F_LZ4, "lz4" },
+		{ IMG_F_ZSTD, "zstd" },
 		{ IMG_F_ZLIB, "zlib" },
 		{ IMG_F_ENCRYPTED, "encrypted" },
+		{ IMG_F_LZ4 | IMG_F_ENCRYPTED, "lz4+encrypted" },
+		{ IMG_F_ZSTD | IMG_F_ENCRYPTED, "zstd+encrypted" },
 		{ IMG_F_ZLIB | IMG_F_ENCRYPTED, "zlib+encrypted" },
 	};
 	struct bench b = { .fd = -1 };

@@ -119,6 +119,9 @@ int main(int argc, char **argv)
 		{ "zlib", IMG_F_ZLIB, false, false },
 		{ "encrypted", IMG_F_ENCRYPTED, false, false },
 		{ "zlib-encrypted", IMG_F_ZLIB | IMG_F_ENCRYPTED, false, false },
+		{ "lz4", IMG_F_LZ4, false, false },
+		{ "zstd", IMG_F_ZSTD, false, false },
+		{ "zstd-encrypted", IMG_F_ZSTD | IMG_F_ENCRYPTED, false, false },
 		{ "used", IMG_F_ZLIB, true, false },
 		{ "file", IMG_F_ZLIB, false, true },
 	};

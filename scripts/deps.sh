@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	gcc make pkg-config patch git libelf-dev zlib1g-dev libdeflate-dev
-	liblzma-dev libzstd-dev
+	liblzma-dev libzstd-dev liblz4-dev
 	libgcrypt20-dev
 	libgpg-error-dev busybox-static cpio gzip xz-utils
 	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)

@@ -135,6 +135,8 @@ const char *img_bad_info(const struct img_info *info)
 {
 	if (info->flags & ~IMG_F_ALL)
 		return "unknown flags";
+	if (!img_codec_name(info->flags))
+		return "more than one codec";
 	if (!memchr(info->release, 0, sizeof(info->release)))
 		return "kernel release without an end";
 	if (!info->nr_ranges || info->nr_ranges > IMG_MAX_RANGES)

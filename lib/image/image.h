@@ -31,7 +31,11 @@
 #define IMG_F_POISON_FREE (1u << 2)
 /* the image's id is in the machine's ledger (lib/image/ledger.c) */
 #define IMG_F_LEDGER (1u << 3)
-#define IMG_F_ALL (IMG_F_ZLIB | IMG_F_ENCRYPTED | IMG_F_POISON_FREE | \
+/* the chunks' codec: at most one of zlib, LZ4, Zstandard */
+#define IMG_F_LZ4       (1u << 4)
+#define IMG_F_ZSTD      (1u << 5)
+#define IMG_F_CODECS (IMG_F_ZLIB | IMG_F_LZ4 | IMG_F_ZSTD)
+#define IMG_F_ALL (IMG_F_CODECS | IMG_F_ENCRYPTED | IMG_F_POISON_FREE | \
 		   IMG_F_LEDGER)
 
 #define IMG_VERSION 1
@@ -119,6 +123,11 @@ uint64_t img_range_pages(const struct img_info *info);
  * data, uncompressed), for checking a disk before writing.
  */
 uint64_t img_size_bound(const struct img_info *info);
+
+/* The codec of image flags by name ("none", "zlib", "lz4", "zstd"). */
+int img_codec_parse(const char *name, uint32_t *image_flags);
+/* Its name; NULL if the flags name more than one. */
+const char *img_codec_name(uint32_t image_flags);
 
 struct img_writer;
 struct blockmap;
@@ -268,6 +277,8 @@ struct img_disk_chunk {
 } __attribute__((packed));
 
 #define IMG_CHUNK_ZLIB (1u << 0)	/* payload deflated (else stored) */
+#define IMG_CHUNK_LZ4 (1u << 1)		/* payload LZ4-compressed */
+#define IMG_CHUNK_ZSTD (1u << 2)	/* payload a Zstandard frame */
 #define IMG_CHUNK_ALIGN 8
 
 struct img_disk_trailer {

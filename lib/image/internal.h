@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <zlib.h>
 
 #include "image/image.h"
 
@@ -32,6 +33,31 @@ struct img_chunk_ad {
 	struct img_disk_chunk ch;
 	uint8_t image_id[16];
 } __attribute__((packed));
+
+/*
+ * A chunk codec's state, one per writer lane or reader
+ * (lib/image/codec.c).  compress: the payload into out (room for len - 1
+ * bytes), its length, or 0 if that would not make it smaller;
+ * decompress: exactly raw_len bytes or -EBADMSG.
+ */
+struct img_codec {
+	uint32_t image_codec;		/* IMG_F_ZLIB, _LZ4, _ZSTD or 0 */
+	bool compress;
+	z_stream zs;
+	bool zs_ready;
+	void *lz4_state;
+	struct ZSTD_CCtx_s *zc;
+	struct ZSTD_DCtx_s *zd;
+};
+int img_codec_init(struct img_codec *c, uint32_t image_flags, bool compress);
+void img_codec_free(struct img_codec *c);
+size_t img_codec_compress(struct img_codec *c, const void *raw, size_t len,
+			  void *out);
+int img_codec_decompress(struct img_codec *c, const void *in, size_t len,
+			 void *out, size_t raw_len);
+uint32_t img_codec_of(uint32_t image_flags);
+/* The chunk flag of the image's codec (0: none). */
+uint32_t img_codec_chunk_flag(uint32_t image_flags);
 
 int img_gcrypt_err(gcry_error_t e, const char *what);
 void *img_z_alloc(void *opaque, unsigned int items, unsigned int size);

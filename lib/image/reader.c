@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zlib.h>		/* crc32 */
 
 #include "image/image.h"
 #include "image/internal.h"
@@ -27,11 +27,10 @@ struct img_reader {
 	struct img_info info;
 	struct img_disk_header hdr;	/* as read, for img_unlock */
 	gcry_cipher_hd_t cipher;	/* after img_unlock */
-	z_stream zs;
-	bool zlib;
+	struct img_codec codec;
 	/* grown to the largest chunk met, at most SPAN_BYTES each */
 	uint8_t *buf;			/* a chunk's stored payload */
-	uint8_t *raw;			/* its pages, inflated */
+	uint8_t *raw;			/* its pages, decompressed */
 	size_t buf_size, raw_size;
 	/* after each chunk: pages read so far */
 	void (*progress)(void *arg, uint64_t pages);
@@ -133,14 +132,7 @@ static int check_header(struct img_reader *r)
 
 static int reader_setup(struct img_reader *r)
 {
-	if (!(r->info.flags & IMG_F_ZLIB))
-		return 0;
-	r->zs.zalloc = img_z_alloc;
-	r->zs.zfree = img_z_free;
-	if (inflateInit2(&r->zs, -15) != Z_OK)
-		return -ENOMEM;
-	r->zlib = true;
-	return 0;
+	return img_codec_init(&r->codec, r->info.flags, false);
 }
 
 /* A buffer of at least len (<= SPAN_BYTES) bytes; the old one wiped. */
@@ -177,8 +169,7 @@ void img_close(struct img_reader *r)
 	if (!r)
 		return;
 	secret = r->info.flags & IMG_F_ENCRYPTED;
-	if (r->zlib)
-		inflateEnd(&r->zs);
+	img_codec_free(&r->codec);
 	gcry_cipher_close(r->cipher);
 	img_free_buf(r->buf, r->buf_size, secret);
 	img_free_buf(r->raw, r->raw_size, secret);
@@ -321,14 +312,15 @@ static const char *bad_chunk(struct img_reader *r, struct read_pos *p,
 	uint64_t first = le64toh(ch->first_pfn);
 	uint32_t stored = le32toh(ch->stored_len), raw = le32toh(ch->raw_len);
 	uint32_t flags = le32toh(ch->flags);
+	uint32_t codec = img_codec_chunk_flag(r->info.flags);
 	unsigned int pages = 0;
 
 	if (le64toh(ch->index) != p->index)
 		return "out of sequence";
 	if (first % IMG_SPAN_PAGES || first < p->next_pfn || first > MAX_PFN)
 		return "first page out of order";
-	if ((flags & ~IMG_CHUNK_ZLIB) || ch->reserved ||
-	    ((flags & IMG_CHUNK_ZLIB) && !(r->info.flags & IMG_F_ZLIB)))
+	/* the image's codec or none: no other */
+	if ((flags & ~codec) || ch->reserved)
 		return "unknown flags";
 	for (size_t i = 0; i < IMG_BITMAP_BYTES; i++) {
 		if (ch->data_map[i] & ch->zero_map[i])
@@ -339,7 +331,7 @@ static const char *bad_chunk(struct img_reader *r, struct read_pos *p,
 		return "no pages";
 	if (raw != popcount_map(ch->data_map) * KJ_PAGE_SIZE)
 		return "data length does not match its pages";
-	if ((flags & IMG_CHUNK_ZLIB) ? !stored || stored >= raw : stored != raw)
+	if (flags ? !stored || stored >= raw : stored != raw)
 		return "stored length out of bounds";
 	if (p->off + CHUNK_HDR + stored > r->info.trailer_offset)
 		return "runs into the trailer";
@@ -362,23 +354,7 @@ static bool chunk_in_ranges(struct img_reader *r, struct read_pos *p,
 	return true;
 }
 
-static int inflate_chunk(struct img_reader *r, size_t stored, size_t raw)
-{
-	z_stream *zs = &r->zs;
-
-	if (inflateReset(zs) != Z_OK)
-		return -EBADMSG;
-	zs->next_in = r->buf;
-	zs->avail_in = stored;
-	zs->next_out = r->raw;
-	zs->avail_out = raw;
-	if (inflate(zs, Z_FINISH) != Z_STREAM_END || zs->avail_out ||
-	    zs->avail_in)
-		return -EBADMSG;
-	return 0;
-}
-
-/* The payload read, checked, decrypted and inflated: its pages. */
+/* The payload read, checked, decrypted and decompressed: its pages. */
 static int chunk_payload(struct img_reader *r, struct read_pos *p,
 			 const struct img_disk_chunk *ch, const uint8_t **pages,
 			 bool need_pages)
@@ -407,16 +383,16 @@ static int chunk_payload(struct img_reader *r, struct read_pos *p,
 	*pages = r->buf;
 	/*
 	 * Verifying, the checks above are the whole check: the payload is as
-	 * written.  Inflating it would only cost time, which a restore kernel
-	 * spends before the system is back.
+	 * written.  Decompressing it would only cost time, which a restore
+	 * kernel spends before the system is back.
 	 */
-	if (!need_pages || !(le32toh(ch->flags) & IMG_CHUNK_ZLIB))
+	if (!need_pages || !le32toh(ch->flags))
 		return 0;
 	err = reserve(r, &r->raw, &r->raw_size, raw);
 	if (err)
 		return err;
 	*pages = r->raw;
-	if (inflate_chunk(r, stored, raw))
+	if (img_codec_decompress(&r->codec, r->buf, stored, r->raw, raw))
 		return chunk_error(r, p, "bad compressed data");
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Writing a hibernation image.  The writer fills one 2 MiB span of page
  * frames at a time, turns it into a chunk (bitmaps, then the data pages,
- * deflated and sealed as asked) and appends that to a 1 MiB output
+ * compressed and sealed as asked) and appends that to a 1 MiB output
  * buffer, so the disk sees large aligned writes.  The header goes into
  * block 0 last, after a flush, as the commit record.
  */
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zlib.h>		/* crc32 */
 
 #include "image/image.h"
 #include "image/internal.h"
@@ -24,8 +24,8 @@
 #include "util.h"
 
 /*
- * A lane turns one span into a chunk: deflated, sealed and checksummed,
- * in a thread of its own when deflating with more than one CPU.  Chunk k
+ * A lane turns one span into a chunk: compressed, sealed and checksummed,
+ * in a thread of its own when compressing with more than one CPU.  Chunk k
  * is in lane k % nr_lanes, and the main thread appends the chunks to the
  * output in that order.
  */
@@ -34,11 +34,10 @@ struct lane {
 	struct img_disk_chunk ch;	/* the bitmaps, then the whole header */
 	unsigned int nr_data;
 	uint8_t *raw;			/* the span's data pages */
-	uint8_t *comp;			/* deflated */
+	uint8_t *comp;			/* compressed */
 	const uint8_t *payload;		/* raw or comp, once sealed */
 	size_t len;
-	z_stream zs;
-	bool zlib;			/* zs is set up */
+	struct img_codec codec;
 	gcry_cipher_hd_t cipher;
 	gcry_error_t gerr;		/* of the sealing */
 	bool busy;			/* holds a chunk not yet appended */
@@ -110,23 +109,6 @@ static int out_pad(struct img_writer *w, size_t align)
 	return out_put(w, zeros, ALIGN_UP(pos, align) - pos);
 }
 
-/* Deflate the span's data; false if that does not make it smaller. */
-static bool deflate_span(struct lane *l, size_t raw_len, size_t *len)
-{
-	z_stream *zs = &l->zs;
-
-	if (deflateReset(zs) != Z_OK)
-		return false;
-	zs->next_in = l->raw;
-	zs->avail_in = raw_len;
-	zs->next_out = l->comp;
-	zs->avail_out = raw_len - 1;
-	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
-		return false;
-	*len = zs->total_out;
-	return true;
-}
-
 /* The lane's span into a chunk (index and first_pfn are set already). */
 static void seal_chunk(struct lane *l)
 {
@@ -135,10 +117,13 @@ static void seal_chunk(struct lane *l)
 	size_t raw_len = (size_t)l->nr_data * KJ_PAGE_SIZE, len = raw_len;
 	uint8_t *payload = l->raw;
 	uint32_t flags = 0;
+	size_t packed = l->comp ? img_codec_compress(&l->codec, l->raw,
+						      raw_len, l->comp) : 0;
 
-	if (l->zlib && raw_len && deflate_span(l, raw_len, &len)) {
+	if (packed) {
 		payload = l->comp;
-		flags = IMG_CHUNK_ZLIB;
+		len = packed;
+		flags = img_codec_chunk_flag(l->w->info.flags);
 	}
 	memcpy(ch->magic, IMG_CHUNK_MAGIC, sizeof(ch->magic));
 	ch->stored_len = htole32(len);
@@ -311,8 +296,7 @@ static void lane_free(struct lane *l, bool secret)
 	}
 	pthread_cond_destroy(&l->cond);
 	pthread_mutex_destroy(&l->lock);
-	if (l->zlib)
-		deflateEnd(&l->zs);
+	img_codec_free(&l->codec);
 	gcry_cipher_close(l->cipher);
 	img_free_buf(l->raw, SPAN_BYTES, secret);
 	img_free_buf(l->comp, SPAN_BYTES, secret);
@@ -359,14 +343,14 @@ void img_set_lanes(unsigned int lanes)
 	lanes_set = lanes < IMG_MAX_LANES ? lanes : IMG_MAX_LANES;
 }
 
-/* Lanes: one, or with zlib one per CPU up to IMG_MAX_LANES. */
+/* Lanes: one, or compressing one per CPU up to IMG_MAX_LANES. */
 static unsigned int lanes_wanted(const struct img_info *info)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (lanes_set)
 		return lanes_set;
-	if (!(info->flags & IMG_F_ZLIB) || cpus < 2)
+	if (!img_codec_of(info->flags) || cpus < 2)
 		return 1;
 	return cpus < IMG_MAX_LANES ? cpus : IMG_MAX_LANES;
 }
@@ -380,14 +364,10 @@ static int lane_setup(struct img_writer *w, struct lane *l,
 	l->raw = img_alloc_buf(SPAN_BYTES);
 	if (!l->raw)
 		return -ENOMEM;
-	if (w->info.flags & IMG_F_ZLIB) {
+	if (img_codec_of(w->info.flags)) {
 		l->comp = img_alloc_buf(SPAN_BYTES);
-		l->zs.zalloc = img_z_alloc;
-		l->zs.zfree = img_z_free;
-		if (!l->comp || deflateInit2(&l->zs, 1, Z_DEFLATED, -15, 8,
-					     Z_DEFAULT_STRATEGY) != Z_OK)
+		if (!l->comp || img_codec_init(&l->codec, w->info.flags, true))
 			return -ENOMEM;
-		l->zlib = true;
 	}
 	if (key) {
 		int err = img_open_cipher(&l->cipher, key, w->info.image_id);
