@@ -310,8 +310,16 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 	}
 	if (!mailbox_get(req, "ledger", v, sizeof(v)) && !strcmp(v, "1"))
 		i->flags |= IMG_F_LEDGER;
-	if (!mailbox_get(req, "compress", v, sizeof(v)) && !strcmp(v, "zlib"))
-		i->flags |= IMG_F_ZLIB;
+	if (!mailbox_get(req, "compress", v, sizeof(v))) {
+		uint32_t codec;
+
+		if (img_codec_parse(v, &codec)) {
+			kj_seterr("hibernation request with an unknown "
+				  "codec: compress=%s", v);
+			return -EINVAL;
+		}
+		i->flags |= codec;
+	}
 	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "poison"))
 		i->flags |= IMG_F_POISON_FREE;
 	h->progress = !mailbox_get(req, "progress", v, sizeof(v)) &&

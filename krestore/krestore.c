@@ -278,14 +278,15 @@ static void show_info(const char *source, const struct img_info *i)
 	       "kernel: %s build %s\n"
 	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 ", "
 	       "%u-level paging\n"
-	       "flags:%s%s%s%s\n"
+	       "codec: %s\n"
+	       "flags:%s%s%s\n"
 	       "RAM ranges: %u\n"
 	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
 	       " left out\n"
 	       "chunks: %" PRIu64 ", image bytes: %" PRIu64 "\n",
 	       source, id, i->version, ctime(&t), i->release, build, i->entry,
 	       i->win_start, i->win_end, i->paging_levels ?: 4,
-	       i->flags & IMG_F_ZLIB ? " zlib" : "",
+	       img_codec_name(i->flags) ?: "?",
 	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "",
 	       i->flags & IMG_F_POISON_FREE ? " free-pages-poisoned" : "",
 	       i->flags & IMG_F_LEDGER ? " ledger" : "",

@@ -1,12 +1,15 @@
-# Encrypted hibernation: the image is written with a key from a passphrase
-# file; the restore kernel refuses a wrong passphrase (and boots normally,
+# Encrypted hibernation, with Zstandard: the image is written with a key
+# from a passphrase file; the restore kernel refuses a wrong passphrase (and boots normally,
 # the image untouched), then resumes with the right one.
 truncate -s 512M "$WORK/disk.img"
 VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
-	"$(hib_script 'khibernate --to=/dev/vda --encrypt=/etc/kjump/test-passphrase')" \
+	"$(hib_script 'khibernate --to=/dev/vda --compress=zstd --encrypt=/etc/kjump/test-passphrase')" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio"
 expect '^ksave: image complete, powering off'
-"$TOP/build/bin/krestore" --info "$WORK/disk.img" | grep -q 'flags: zlib encrypted' ||
+"$TOP/build/bin/krestore" --info "$WORK/disk.img" >"$WORK/info" ||
+	fail "no image after the hibernation"
+grep -q '^codec: zstd$' "$WORK/info" || fail "the image is not Zstandard's"
+grep -q '^flags: encrypted' "$WORK/info" ||
 	fail "the image is not marked encrypted"
 # not one page of the pattern is on the disk in the clear
 found=$("$TOP/build/bin/kpattern" find "$WORK/disk.img" 0x5a 64 || true)

@@ -8,7 +8,7 @@ truncate -s 16M "$WORK/small.img"
 script="
 khibernate --to=/dev/vda; echo \"no helper: \$?\"
 khibernate --to=/dev/nosuchdisk --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"no disk: \$?\"
-khibernate --to=/dev/vdb --compress=lz4; echo \"bad option: \$?\"
+khibernate --to=/dev/vdb --compress=lzo; echo \"bad option: \$?\"
 khibernate --to=/tmp/image --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"new file on tmpfs: \$?\"
 echo x >/tmp/image
 khibernate --to=/tmp/image --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"file on tmpfs: \$?\"
@@ -26,7 +26,7 @@ expect '^khibernate: no helper kernel loaded'
 expect '^no helper: 1$'
 expect '^khibernate: /dev/nosuchdisk: no such disk or file, and no image file can be made in /dev '
 expect '^no disk: 1$'
-expect '^khibernate: --compress=lz4: expected zlib or none'
+expect '^khibernate: --compress=lzo: expected lz4, zstd, zlib or none'
 expect '^bad option: 2$'
 expect '^khibernate: /tmp/image: no such disk or file, and no image file can be made in /tmp '
 expect '^new file on tmpfs: 1$'

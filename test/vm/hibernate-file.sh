@@ -1,6 +1,6 @@
 # Hibernation to a file: the original system has an ext4 file system
 # mounted and hibernates to a file on it; the helper writes the file's
-# blocks on the disk by the file's block map.  The restore kernel finds
+# blocks on the disk by the file's block map (deflated: zlib).  The restore kernel finds
 # the map by kjump.resume_offset= and resumes the system, which then
 # unmounts the file system: e2fsck on the host finds it clean.  A second
 # boot finds the image used up.
@@ -8,7 +8,7 @@ truncate -s 2G "$WORK/disk.img"
 mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
 VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
 	"mkdir -p /mnt && mount -t ext4 /dev/vda /mnt || exit 1
-$(hib_script 'khibernate --to=/mnt/kjump.img && umount /mnt')" \
+$(hib_script 'khibernate --to=/mnt/kjump.img --compress=zlib && umount /mnt')" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio"
 expect '^khibernate: /mnt/kjump.img: [0-9]+ MiB in [0-9]+ extent\(s\) on /dev/vda; resume with kjump.resume=/dev/vda kjump.resume_offset=[0-9]+$'
 expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'

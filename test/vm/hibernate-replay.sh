@@ -17,7 +17,8 @@ expect '^ksave: image complete, powering off'
 "$TOP/build/bin/krestore" --info "$WORK/disk.img" >"$WORK/info1" ||
 	fail "no image after the hibernation"
 LAST_LOG=$WORK/info1
-expect '^flags: zlib ledger$'
+expect '^codec: lz4$'
+expect '^flags: ledger$'
 cp --sparse=always "$WORK/disk.img" "$WORK/image1.img"
 
 VM_TIMEOUT=400 hib_resume resume1 "$WORK/disk.img"

@@ -1,5 +1,6 @@
 # Full hibernation cycle: the original system, running a counting process
-# and holding a 64 MiB pattern, hibernates to /dev/vda and the machine
+# and holding a 64 MiB pattern, hibernates to /dev/vda (with the default
+# codec, LZ4) and the machine
 # goes off; a new QEMU boots the restore kernel on the same disk and the
 # original system resumes: the count goes on from where it was and the
 # pattern verifies.  Booting from the disk again finds the image used up
@@ -14,7 +15,8 @@ expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'
 expect '^ksave: image complete, powering off'
 expect_not '^kjump-test: exit status'
 "$TOP/build/bin/krestore" --check "$WORK/disk.img"
-"$TOP/build/bin/krestore" --info "$WORK/disk.img"
+"$TOP/build/bin/krestore" --info "$WORK/disk.img" | tee "$WORK/info"
+grep -q '^codec: lz4$' "$WORK/info" || fail "not the default codec, lz4"
 
 VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
 expect '^krestore: /dev/vda: image checked, entering the restore helper'
