@@ -38,6 +38,7 @@ struct opts {
 	bool encrypt;
 	const char *codec;	/* none, zlib, lz4, zstd */
 	const char *after;	/* poweroff, reboot, platform */
+	bool prepare;		/* only boot the helper, and come back */
 	bool ledger;		/* the image is in the machine's ledger */
 	struct img_ledger led;
 	const char *kernel, *initrd, *append;
@@ -50,6 +51,7 @@ static void usage(FILE *out)
 	      "            [--compress=lz4|zstd|zlib|none]\n"
 	      "            [--poweroff|--reboot|--platform]\n"
 	      "            [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
+	      " khibernate --prepare [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Suspend this system to disk: the kjump helper kernel writes its\n"
 	      "memory to DEVICE, or to FILE's blocks on its disk, and powers the\n"
@@ -67,6 +69,8 @@ static void usage(FILE *out)
 	      "     --poweroff         power off when the image is written (default)\n"
 	      "     --reboot           reboot instead\n"
 	      "     --platform         enter ACPI S4 where the platform has it\n"
+	      "     --prepare          boot the helper now and come back, so that a\n"
+	      "                        later khibernate only jumps into it\n"
 	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
 	      "     --initrd=FILE      its initrd\n"
 	      "     --append=STRING    more of its command line\n"
@@ -99,6 +103,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "poweroff", no_argument, NULL, 'P' },
 		{ "reboot", no_argument, NULL, 'R' },
 		{ "platform", no_argument, NULL, 'S' },
+		{ "prepare", no_argument, NULL, 'p' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -126,6 +131,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'P': o->after = "poweroff"; break;
 		case 'R': o->after = "reboot"; break;
 		case 'S': o->after = "platform"; break;
+		case 'p': o->prepare = true; break;
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'a': o->append = optarg; break;
@@ -140,7 +146,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->target)
 		o->target = default_target();
-	if (!o->target) {
+	if (!o->target && !o->prepare) {
 		kj_error("no target: give --to=DEVICE (or kjump.resume= on the "
 			 "kernel command line)");
 		return -EINVAL;
@@ -373,6 +379,27 @@ out:
 	return err;
 }
 
+/*
+ * The helper booted ahead of time: a jump with no request in the mailbox
+ * boots it, it answers nothing and comes back, and stays resident, so
+ * that khibernate later only jumps into it (docs/hibernate.md).
+ */
+static int prepare(const struct opts *o)
+{
+	uint64_t mailbox;
+	double secs;
+	int err;
+
+	err = jump_helper_mailbox(o->kernel, o->initrd, o->append, &mailbox);
+	err = err ?: mailbox_write(mailbox, "");
+	err = err ?: jump_exec(mailbox, &secs);
+	if (err)
+		return err;
+	printf("khibernate: the helper is up and waiting (%.1f s); "
+	       "khibernate now only jumps into it\n", secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char *req = calloc(1, MAILBOX_SIZE);
@@ -384,6 +411,12 @@ int main(int argc, char **argv)
 	kj_set_progname(argv[0]);
 	if (!req || parse_opts(argc, argv, &o))
 		return 2;
+	if (o.prepare) {
+		err = prepare(&o);
+		if (err)
+			kj_error("%s", kj_errmsg());
+		return err ? 1 : 0;
+	}
 	err = prepare_target(&o);
 	err = err ?: jump_helper_mailbox(o.kernel, o.initrd, o.append,
 					 &mailbox);

@@ -1,14 +1,21 @@
 # Full hibernation cycle: the original system, running a counting process
-# and holding a 64 MiB pattern, hibernates to /dev/vda (with the default
-# codec, LZ4) and the machine
+# and holding a 64 MiB pattern, prepares its helper (khibernate --prepare:
+# booted ahead, waiting), then hibernates to /dev/vda (with the default
+# codec, LZ4) by a jump into that helper, and the machine
 # goes off; a new QEMU boots the restore kernel on the same disk and the
 # original system resumes: the count goes on from where it was and the
 # pattern verifies.  Booting from the disk again finds the image used up
 # and boots normally.
 truncate -s 512M "$WORK/disk.img"
 VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
-	"$(hib_script 'khibernate --to=/dev/vda')" \
+	"$(hib_script 'khibernate --prepare && sleep 1 && khibernate --to=/dev/vda')" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio"
+expect '^khibernate: the helper is up and waiting \([0-9.]+ s\); khibernate now only jumps into it$'
+# the helper booted once, and wrote the image on its second visit
+[ "$(grep -c 'kjump-init: helper kernel .* up' "$LAST_LOG")" = 1 ] ||
+	fail "the helper booted more than once"
+sed -n '/^kjump-helper: visit 2$/,$p' "$LAST_LOG" | grep -q '^ksave: image complete' ||
+	fail "the image was not written on the helper's second visit"
 expect '^krestore: /dev/vda: no hibernation image'
 expect '^counter before: [0-9]+$'
 expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'
