@@ -1,23 +1,28 @@
 #!/bin/bash
-# khibernate + krestore against the kernel's own hibernation (swap device,
-# resume=) on the same guest and workload, in one run: time to hibernate
-# (from the command to the machine going off), time to resume (from QEMU's
-# start to the workload running again) and the image's size.
+# khibernate + krestore, with each codec, against the kernel's own
+# hibernation (LZO, to a swap device, resume=) on the same guest and
+# workload, in one run: time to hibernate (from the command to the machine
+# going off), time to resume (from QEMU's start to the workload running
+# again), the image's size, and the phases the tools time themselves.
+# khibernate jumps into a helper prepared ahead (khibernate --prepare).
 #
 # The workload: the test guest (1 GiB) with a 64 MiB pattern held and a
 # process counting in tmpfs, as in test/vm/hibernate.sh.
 #
-# usage: bench/hibernate-vs-kernel.sh [RUNS]
+# usage: bench/hibernate-vs-kernel.sh [RUNS [CODECS]]
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$TOP/build/bench
-RUNS=${1:-1}
+RUNS=${1:-3}
+CODECS=${2:-lz4 zstd zlib}
 export TOP LOGDIR=$OUT TEST_NAME=hibernate-bench
 mkdir -p "$OUT"
 # shellcheck source=../test/vm/lib.sh
 . "$TOP/test/vm/lib.sh"
 VM_TIMEOUT=600
+# a thread per vCPU: the helper compresses on every CPU it has
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 
 now() { date +%s.%N; }
 
@@ -80,21 +85,29 @@ WORKLOAD='kpattern start /tmp/kp 0x5a 64 || exit 1
 	mv /tmp/counter.new /tmp/counter; sleep 0.1; done) &
 sleep 2'
 
+# usage: run_ours CODEC; prints hibernate s, resume s, image bytes, and
+# the phases: image writing in the helper, check and restore in the
+# restore kernel and helper
 run_ours() {
-	local disk=$OUT/khib.img
+	local codec=$1 disk=$OUT/khib.img log
 	rm -f "$disk"; truncate -s 512M "$disk"
 	VM_APPEND=$HIB_APPEND
-	hib_s=$(marker_to_exit ours-hibernate BENCH-HIBERNATE "$WORKLOAD
+	hib_s=$(marker_to_exit "ours-$codec-hibernate" BENCH-HIBERNATE "$WORKLOAD
 $HIB_LOAD || exit 1
+khibernate --prepare || exit 1
 echo BENCH-HIBERNATE
-khibernate --to=/dev/vda
+khibernate --to=/dev/vda --compress=$codec
 kpattern check /tmp/kp && echo BENCH-RESUMED" \
 		-drive "file=$disk,format=raw,if=virtio")
+	write_s=$(sed -n 's/^ksave: hibernation image on .*, \([0-9.]*\) s$/\1/p' \
+		"$LOGDIR/$TEST_NAME.ours-$codec-hibernate.log")
 	size=$("$TOP/build/bin/krestore" --info "$disk" |
 		sed -n 's/.*image bytes: \([0-9]*\)$/\1/p')
-	res_s=$(timed_vm ours-resume '^BENCH-RESUMED' 'echo no resume' \
+	res_s=$(timed_vm "ours-$codec-resume" '^BENCH-RESUMED' 'echo no resume' \
 		-drive "file=$disk,format=raw,if=virtio")
-	echo "$hib_s $res_s $size"
+	log=$LOGDIR/$TEST_NAME.ours-$codec-resume.log
+	restore_s=$(sed -n 's/^krestore: memory restored in \([0-9.]*\) s.*/\1/p' "$log")
+	echo "$hib_s $res_s $size ${write_s:-0} ${restore_s:-0}"
 }
 
 run_kernel() {
@@ -113,16 +126,28 @@ kpattern check /tmp/kp && echo BENCH-RESUMED" \
 	echo "$hib_s $res_s $(nonzero_bytes "$swap")"
 }
 
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# Each codec and the kernel RUNS times, interleaved; then the medians.
 results=$OUT/hibernate-vs-kernel.txt
-: >"$results"
+raw=$OUT/hibernate-vs-kernel.raw
+: >"$raw"
 for run in $(seq "$RUNS"); do
-	read -r oh or os <<<"$(run_ours)"
-	read -r kh kr ks <<<"$(run_kernel)"
-	printf 'run %d: khibernate %.1f s, resume %.1f s, image %d MiB; kernel %.1f s, resume %.1f s, image %d MiB\n' \
-		"$run" "$oh" "$or" $((os >> 20)) "$kh" "$kr" $((ks >> 20)) |
-		tee -a "$results"
-	printf '  ratios (ours / kernel): hibernate %.2f, resume %.2f, size %.2f\n' \
-		"$(echo "$oh / $kh" | bc -l)" "$(echo "$or / $kr" | bc -l)" \
-		"$(echo "$os / $ks" | bc -l)" | tee -a "$results"
+	for codec in $CODECS; do
+		echo "$codec $(run_ours "$codec")" | tee -a "$raw" >&2
+	done
+	echo "kernel $(run_kernel) 0 0" | tee -a "$raw" >&2
 done
+{
+	printf '%-8s %9s %8s %10s %8s %8s\n' "" hibernate resume "image MiB" write restore
+	for what in $CODECS kernel; do
+		col() { awk -v w="$what" -v c="$1" '$1 == w { print $c }' "$raw" | median; }
+		printf '%-8s %8.1fs %7.1fs %10d %7.1fs %7.1fs\n' "$what" "$(col 2)" \
+			"$(col 3)" $(($(col 4) >> 20)) "$(col 5)" "$(col 6)"
+	done
+	echo "median of $RUNS; hibernate: command to power-off; resume: QEMU start to"
+	echo "the workload running; write: the image in the helper (ksave); restore:"
+	echo "memory written back in the restore helper (the rest of resume: booting"
+	echo "the restore kernel and the helper, and checking the image)"
+} | tee "$results"
 echo "bench: results in $results"

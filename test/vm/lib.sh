@@ -17,6 +17,9 @@ VM_TIMEOUT=${VM_TIMEOUT:-120}
 VM_FIRMWARE=${VM_FIRMWARE:-bios}
 VM_KASLR=${VM_KASLR:-1}
 VM_CPU=${VM_CPU:-}
+# TCG on one host thread for all vCPUs (two guests share two cores); the
+# benchmarks may give each vCPU a thread of its own (multi)
+VM_TCG_THREAD=${VM_TCG_THREAD:-single}
 VM_NUMA=${VM_NUMA:-}
 VM_APPEND_BASE="console=ttyS0,115200 panic=-1 oops=panic"
 [ "$VM_KASLR" = 1 ] || VM_APPEND_BASE="$VM_APPEND_BASE nokaslr"
@@ -51,7 +54,7 @@ vm_machine_args() {
 
 	VM_MACHINE=(-M pc -m "$VM_MEM" -smp "$VM_SMP")
 	if [ "$VM_ACCEL" = tcg ]; then
-		VM_MACHINE+=(-accel tcg,thread=single)
+		VM_MACHINE+=(-accel "tcg,thread=$VM_TCG_THREAD")
 	else
 		VM_MACHINE+=(-accel "$VM_ACCEL")
 	fi
