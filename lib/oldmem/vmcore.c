@@ -35,9 +35,11 @@ static int add_note(struct vmcore *vc, const Elf64_Phdr *ph)
 	uint8_t *notes;
 	int err;
 
-	if (ph->p_filesz > MiB(16)) {
-		kj_seterr("%s: note of %llu bytes", vc->path,
-			  (unsigned long long)ph->p_filesz);
+	/* no realloc to 0 bytes: glibc frees the notes there */
+	if (!ph->p_filesz)
+		return 0;
+	if (ph->p_filesz > MiB(16) - vc->notes_size) {
+		kj_seterr("%s: notes of more than 16 MiB", vc->path);
 		return -EFBIG;
 	}
 	notes = realloc(vc->notes, vc->notes_size + ph->p_filesz);
