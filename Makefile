@@ -105,6 +105,7 @@ bench: all kernel initramfs
 	@bench/snapshot-writer.sh
 	@bench/hibernate-vs-kernel.sh
 	@bench/switch-vs-boot.sh
+	@bench/jump-vs-boot.sh
 
 clean:
 	rm -rf $(B)
