@@ -7,6 +7,7 @@
 #   make test       unit tests, then VM tests under QEMU
 #   make demo       hibernate and resume the test system in QEMU, step by step
 #   make bench      benchmarks (by hand; results in build/bench)
+#   make soak       200 jumps and 30 hibernations in one system (~30 min)
 #
 # Every target that needs packages runs the dependency check first.
 
@@ -39,7 +40,7 @@ include bios/bios.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all deps kernel initramfs test unit-test vm-test demo bench clean
+.PHONY: all deps kernel initramfs test unit-test vm-test demo bench soak clean
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -100,6 +101,9 @@ demo: all kernel initramfs
 
 vm-test: all kernel initramfs
 	@test/run.sh --vm-only
+
+soak: all kernel initramfs
+	@test/soak.sh $(SOAK_ARGS)
 
 bench: all kernel initramfs
 	@bench/snapshot-writer.sh
