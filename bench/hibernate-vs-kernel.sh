@@ -126,7 +126,6 @@ kpattern check /tmp/kp && echo BENCH-RESUMED" \
 	echo "$hib_s $res_s $(nonzero_bytes "$swap")"
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 # Each codec and the kernel RUNS times, interleaved; then the medians.
 results=$OUT/hibernate-vs-kernel.txt

@@ -29,7 +29,6 @@ expect_success
 boot=$(sed -n 's/^kjump-helper: up \([0-9.]*\) s after the kernel started$/\1/p' "$LAST_LOG")
 [ -n "$boot" ] || fail "the helper did not say when it was up"
 trips=$(sed -n 's/^A: kjump: back after \([0-9.]*\) s$/\1/p' "$LAST_LOG")
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 m=$(echo "$trips" | median)
 printf 'round trip A -> B -> A, B running: median %.3f s of %d (min %.3f, max %.3f); B cold boot to its job: %.3f s; round trip / boot: %.1f%%\n' \
 	"$m" "$(echo "$trips" | wc -l)" "$(echo "$trips" | sort -n | head -1)" \

@@ -28,7 +28,6 @@ vm_run run "$script" >&2
 expect_success
 boot=$(sed -n 's/^kjump: back from . after \([0-9.]*\) s (its first.*/\1/p' "$LAST_LOG")
 switch=$(sed -n 's/^kjump: back from . after \([0-9.]*\) s$/\1/p' "$LAST_LOG")
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 b=$(echo "$boot" | median)
 s=$(echo "$switch" | median)
 printf 'first entry (boot): median %.3f s of %d; switch: median %.3f s of %d; boot / switch %.1fx\n' \

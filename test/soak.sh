@@ -83,7 +83,6 @@ for ((c = 0; c <= CYCLES; c++)); do
 	cat "$LOGDIR/soak.cycle-$c.log"
 done | grep -E '^soak: |^slab: |^A: kjump: back after|^khibernate: resumed|^ksave: hibernation image' \
 	>"$LOGDIR/samples.txt"
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # from the first sample after the warm-up (20 jumps, 1 resume) to the last
 drift() {
 	grep '^soak: ' "$LOGDIR/samples.txt" | awk -v free="$FREE_DRIFT_KIB" -v files="$FILES_DRIFT" -v slab="$SLAB_DRIFT_KIB" '

@@ -203,6 +203,12 @@ expect_jump_registers() {
 	done
 }
 
+# The median of the numbers on stdin, one a line (the benchmarks' and
+# the soak's figures).
+median() {
+	sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
 # Check that the last guest log has a line matching the extended regex.
 expect() {
 	grep -Eq -- "$1" "$LAST_LOG" ||
