@@ -61,7 +61,7 @@ int hibernate_ranges(struct vmcore *vc, struct img_info *info)
 }
 
 /* Read the pages of the batch that are not free, a run at a time. */
-static int read_batch(const struct vmcore *vc, const struct vmcore_load *l,
+static int read_batch(struct vmcore *vc, const struct vmcore_load *l,
 		      uint64_t off, unsigned int n, const uint8_t *cls,
 		      uint8_t *buf)
 {
@@ -75,10 +75,9 @@ static int read_batch(const struct vmcore *vc, const struct vmcore_load *l,
 		}
 		while (j < n && cls[j] != PAGE_FREE)
 			j++;
-		err = kj_pread_all(vc->fd, buf + (size_t)i * KJ_PAGE_SIZE,
-				   (size_t)(j - i) * KJ_PAGE_SIZE,
-				   l->offset + off + (uint64_t)i * KJ_PAGE_SIZE,
-				   vc->path);
+		err = vmcore_read(vc, buf + (size_t)i * KJ_PAGE_SIZE,
+				  (size_t)(j - i) * KJ_PAGE_SIZE,
+				  l->offset + off + (uint64_t)i * KJ_PAGE_SIZE);
 		if (err)
 			return err;
 		i = j;
@@ -90,7 +89,7 @@ static int read_batch(const struct vmcore *vc, const struct vmcore_load *l,
  * Free pages are not even read: through /proc/vmcore every page costs a
  * mapping, and most of an idle system's memory is free.
  */
-static int save_batch(const struct vmcore *vc, const struct vmcore_load *l,
+static int save_batch(struct vmcore *vc, const struct vmcore_load *l,
 		      uint64_t off, unsigned int n, struct pageclass *pc,
 		      uint8_t *buf, uint8_t *cls, struct img_writer *w,
 		      struct hib_stats *st)

@@ -36,6 +36,10 @@ struct vmcore {
 	int nr_loads;
 	uint8_t *notes;
 	size_t notes_size;
+	/* a window of the file mapped, for vmcore_read() */
+	uint8_t *view;
+	uint64_t view_off, view_len, size;
+	bool view_ok;
 };
 
 int vmcore_open(struct vmcore *vc, const char *path);
@@ -48,6 +52,12 @@ int vmcore_phys_offset(const struct vmcore *vc, uint64_t paddr,
 		       uint64_t *offset);
 int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
 		     size_t len);
+/*
+ * len bytes at file offset off: through a mapped window of the file where
+ * it is /proc/vmcore (which maps old memory once that way, rather than
+ * page by page for read()), else read.
+ */
+int vmcore_read(struct vmcore *vc, void *buf, size_t len, uint64_t off);
 void vmcore_close(struct vmcore *vc);
 
 /*

@@ -4,6 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -79,6 +83,58 @@ static int read_phdrs(struct vmcore *vc, const Elf64_Ehdr *eh)
 	return err;
 }
 
+#define VIEW_SIZE MiB(64)
+
+/*
+ * read() of /proc/vmcore copies old memory a page at a time, mapping and
+ * unmapping each (copy_oldmem_page: an ioremap, and a TLB flush at every
+ * unmap); mmap() of it maps the memory once.  Other files are read: a
+ * snapshot on disk gains nothing, and /proc/kcore cannot be mapped.
+ */
+static void view_init(struct vmcore *vc)
+{
+	struct statfs fs;
+	struct stat st;
+
+	vc->view_ok = !fstatfs(vc->fd, &fs) && fs.f_type == PROC_SUPER_MAGIC &&
+		      !fstat(vc->fd, &st) && st.st_size > 0 &&
+		      strstr(vc->path, "vmcore");
+	vc->size = vc->view_ok ? (uint64_t)st.st_size : 0;
+}
+
+static bool view_map(struct vmcore *vc, uint64_t start)
+{
+	uint64_t len = vc->size - start < VIEW_SIZE ? vc->size - start
+						    : VIEW_SIZE;
+	void *p;
+
+	if (vc->view)
+		munmap(vc->view, vc->view_len);
+	vc->view = NULL;
+	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, vc->fd, start);
+	if (p == MAP_FAILED) {
+		vc->view_ok = false;	/* read() it is, from now on */
+		return false;
+	}
+	vc->view = p;
+	vc->view_off = start;
+	vc->view_len = len;
+	return true;
+}
+
+int vmcore_read(struct vmcore *vc, void *buf, size_t len, uint64_t off)
+{
+	uint64_t start = ALIGN_DOWN(off, VIEW_SIZE);
+
+	if (vc->view_ok && off < vc->size && len <= vc->size - off &&
+	    off + len <= start + VIEW_SIZE &&
+	    ((vc->view && vc->view_off == start) || view_map(vc, start))) {
+		memcpy(buf, vc->view + (off - start), len);
+		return 0;
+	}
+	return read_at(vc, buf, len, off);
+}
+
 int vmcore_open(struct vmcore *vc, const char *path)
 {
 	Elf64_Ehdr eh;
@@ -98,11 +154,15 @@ int vmcore_open(struct vmcore *vc, const char *path)
 	vc->entry = eh.e_entry;
 	if (err)
 		vmcore_close(vc);
+	else
+		view_init(vc);
 	return err;
 }
 
 void vmcore_close(struct vmcore *vc)
 {
+	if (vc->view)
+		munmap(vc->view, vc->view_len);
 	if (vc->fd >= 0)
 		close(vc->fd);
 	free(vc->loads);

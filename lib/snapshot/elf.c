@@ -150,7 +150,7 @@ static const struct format_ops elf_ops = {
 	.may_skip = elf_may_skip,
 };
 
-int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
+int snap_write_elf(struct vmcore *in, int outfd, const char *outname,
 		   const struct snap_opts *o, struct snap_stats *st)
 {
 	struct writer w = { .ops = &elf_ops, .in = in, .o = o, .st = st,

@@ -33,7 +33,7 @@ struct kdump_state;
 struct writer {
 	const struct format_ops *ops;
 	struct kdump_state *kd;
-	const struct vmcore *in;
+	struct vmcore *in;
 	const struct snap_opts *o;
 	struct snap_stats *st;
 	int fd;

@@ -665,7 +665,7 @@ static int kdump_finish(struct writer *w)
 	       kdump_flush_bitmaps(w, w->kd->bitmap_blocks / 2);
 }
 
-int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
+int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 		     const struct snap_opts *o, struct snap_stats *st)
 {
 	struct kdump_state *kd = calloc(1, sizeof(*kd));

@@ -66,8 +66,7 @@ int snap_parse_exclude(const char *list, struct snap_opts *o)
 static int read_input(struct writer *w, const struct vmcore_load *l,
 		      uint64_t pos, size_t off, size_t len)
 {
-	return kj_pread_all(w->in->fd, w->buf + off, len,
-			    l->offset + pos + off, w->in->path);
+	return vmcore_read(w->in, w->buf + off, len, l->offset + pos + off);
 }
 
 static bool class_excluded(const struct writer *w, uint8_t cls)

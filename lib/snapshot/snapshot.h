@@ -52,7 +52,7 @@ int snap_parse_exclude(const char *list, struct snap_opts *o);
  * where a run of excluded zero pages (memory size beyond file size) is
  * followed by data.
  */
-int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
+int snap_write_elf(struct vmcore *in, int outfd, const char *outname,
 		   const struct snap_opts *o, struct snap_stats *st);
 
 /*
@@ -64,7 +64,7 @@ int snap_write_elf(const struct vmcore *in, int outfd, const char *outname,
  * are described with one shared page of zeros.
  * Overlapping input ranges (the kernel image's) are written once.
  */
-int snap_write_kdump(const struct vmcore *in, int outfd, const char *outname,
+int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 		     const struct snap_opts *o, struct snap_stats *st);
 
 #endif
