@@ -167,27 +167,43 @@ int kj_read_text(const char *path, char **text)
 	return 0;
 }
 
-int kj_kv_get(const char *text, size_t len, const char *key, char *out,
-	      size_t outlen)
+/*
+ * The first line of text[0, len) that is key, sep, then a value: where
+ * the value starts, its length in *vlen; NULL if there is none.
+ */
+static const char *line_value(const char *text, size_t len, const char *key,
+			      const char *sep, size_t *vlen)
 {
 	const char *end = text + len;
-	size_t klen = strlen(key);
+	size_t klen = strlen(key), slen = strlen(sep);
 
 	for (const char *p = text; p < end;) {
 		const char *eol = memchr(p, '\n', end - p);
 		size_t n = (eol ? eol : end) - p;
 
-		if (n > klen && p[klen] == '=' && !memcmp(p, key, klen)) {
-			n -= klen + 1;
-			if (n >= outlen)
-				return -ENAMETOOLONG;
-			memcpy(out, p + klen + 1, n);
-			out[n] = '\0';
-			return 0;
+		if (n >= klen + slen && !memcmp(p, key, klen) &&
+		    !memcmp(p + klen, sep, slen)) {
+			*vlen = n - klen - slen;
+			return p + klen + slen;
 		}
 		p += n + 1;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int kj_kv_get(const char *text, size_t len, const char *key, char *out,
+	      size_t outlen)
+{
+	size_t n;
+	const char *v = line_value(text, len, key, "=", &n);
+
+	if (!v)
+		return -ENOENT;
+	if (n >= outlen)
+		return -ENAMETOOLONG;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
 }
 
 int kj_cmdline_param(const char *cmdline, const char *name, char *out,
@@ -318,20 +334,13 @@ int kj_pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
 
 int kj_colon_get(const char *text, const char *key, char *out, size_t outlen)
 {
-	size_t klen = strlen(key);
+	size_t n;
+	const char *v = line_value(text, strlen(text), key, ": ", &n);
 
-	while (*text) {
-		size_t n = strcspn(text, "\n");
-
-		if (n >= klen + 2 && !strncmp(text, key, klen) &&
-		    text[klen] == ':' && text[klen + 1] == ' ') {
-			snprintf(out, outlen, "%.*s", (int)(n - klen - 2),
-				 text + klen + 2);
-			return 0;
-		}
-		text += n + (text[n] == '\n');
-	}
-	return -ENOENT;
+	if (!v)
+		return -ENOENT;
+	snprintf(out, outlen, "%.*s", (int)n, v);
+	return 0;
 }
 
 int kj_cmdline_number(const char *name, uint64_t *v)
