@@ -206,10 +206,8 @@ static int add_key(const struct opts *o, char *req, size_t len)
 static void add_ledger(struct opts *o, char *req, size_t len)
 {
 	char id[2 * sizeof(o->led.image_id) + 1];
-	int err = ledger_read(&o->led);
+	int err;
 
-	if (err == -EOPNOTSUPP)
-		return;
 	o->led.state = LEDGER_PENDING;
 	if (getrandom(o->led.image_id, sizeof(o->led.image_id), 0) !=
 	    sizeof(o->led.image_id)) {
@@ -218,6 +216,8 @@ static void add_ledger(struct opts *o, char *req, size_t len)
 	} else {
 		err = ledger_write(&o->led);
 	}
+	if (err == -EOPNOTSUPP)
+		return;		/* no EFI variables: nowhere to record it */
 	if (err) {
 		fprintf(stderr, "khibernate: %s; the image goes unrecorded, so "
 			"a copy of it could be resumed again\n", kj_errmsg());

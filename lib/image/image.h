@@ -452,7 +452,7 @@ struct img_ledger {
 	uint8_t image_id[16];
 };
 
-/* -EOPNOTSUPP without EFI variables, -ENOENT if there is no ledger yet. */
+/* Both -EOPNOTSUPP without EFI variables; read -ENOENT if there is none yet. */
 int ledger_read(struct img_ledger *l);
 int ledger_write(const struct img_ledger *l);
 /*
