@@ -219,6 +219,39 @@ int phys_read(uint64_t addr, void *buf, size_t len);
 int phys_write(uint64_t addr, const void *buf, size_t len);
 
 /*
+ * Writing memory that the running kernel does not own (a restore kernel
+ * booted confined to the jump window, writing the hibernated system's
+ * RAM): through windows of /dev/mem mapped write-back, except the "held"
+ * ranges, the running kernel's own RAM, whose pages go to buffers that
+ * the jump's page swap puts in place (kexec segments).
+ */
+#define PHYS_HELD_MAX 8
+struct phys_held {
+	uint64_t start, end;	/* page-aligned physical range */
+	uint8_t *buf;		/* its pages, end - start bytes */
+};
+struct phys_writer {
+	int fd;			/* /dev/mem */
+	uint8_t *view;		/* a mapped window */
+	uint64_t view_start, view_end;
+	struct phys_held held[PHYS_HELD_MAX];
+	int nr_held;
+};
+
+int phys_writer_open(struct phys_writer *w);
+/* Send the pages of [start, end) to a buffer (zero-filled at first). */
+int phys_writer_hold(struct phys_writer *w, uint64_t start, uint64_t end);
+/*
+ * Where to put the page at paddr (page-aligned), which lies in [lo, hi),
+ * memory to be written all alike: in a held buffer, or in a window of
+ * /dev/mem mapped inside [lo, hi); NULL, with the reason set, if /dev/mem
+ * refuses it.  The pointer is good until the next call.
+ */
+void *phys_writer_page(struct phys_writer *w, uint64_t paddr, uint64_t lo,
+		       uint64_t hi);
+void phys_writer_close(struct phys_writer *w);
+
+/*
  * Where the running kernel is: KASLR and RANDOMIZE_MEMORY move all of it
  * at every boot.  From /proc/kcore, the kernel's own description of
  * itself (its PT_LOADs and VMCOREINFO), the direct map checked against
