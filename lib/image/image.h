@@ -516,6 +516,7 @@ int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
 struct restore_target {
 	struct vmcore vc;
 	int fd;			/* the core, open for writing */
+	struct phys_writer *direct;	/* else straight into memory */
 	uint8_t *buf;		/* a run of consecutive pages not yet written */
 	uint64_t run_pfn;	/* its first page */
 	unsigned int run_len;	/* pages in buf */
@@ -531,6 +532,11 @@ struct restore_target {
 #define HIB_PAGE_POISON 0xaa
 
 int restore_open(struct restore_target *t, const char *path);
+/*
+ * Or write memory the running kernel does not own through w (a restore
+ * kernel confined to the jump window): w must outlive t.
+ */
+int restore_open_direct(struct restore_target *t, struct phys_writer *w);
 
 /*
  * Take the image's ranges: refuse an image whose RAM is not all in the

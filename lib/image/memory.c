@@ -185,6 +185,14 @@ int restore_open(struct restore_target *t, const char *path)
 	return 0;
 }
 
+int restore_open_direct(struct restore_target *t, struct phys_writer *w)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->direct = w;
+	return 0;
+}
+
 /* Is [start, end) in the core at its own physical address? */
 static bool covered(const struct vmcore *vc, uint64_t start, uint64_t end)
 {
@@ -212,10 +220,11 @@ int restore_begin(struct restore_target *t, const struct img_info *info)
 	t->info = info;
 	t->next_pfn = 0;
 	t->free_fill = info->flags & IMG_F_POISON_FREE ? HIB_PAGE_POISON : 0;
+	/* /dev/mem says for itself what it cannot write */
 	for (uint32_t i = 0; i < info->nr_ranges; i++) {
 		const struct img_range *r = &info->ranges[i];
 
-		if (!covered(&t->vc, r->start, r->end)) {
+		if (!t->direct && !covered(&t->vc, r->start, r->end)) {
 			kj_seterr("the image's RAM 0x%llx-0x%llx is not all "
 				  "memory this restore kernel can write (another "
 				  "machine, or a different memory size?)",
@@ -236,6 +245,8 @@ static int write_run(struct restore_target *t)
 	if (!t->run_len)
 		return 0;
 	t->run_len = 0;
+	if (t->direct)
+		goto done;
 	/* a run never crosses a load: restore_page starts a new one there */
 	if (vmcore_phys_offset(&t->vc, paddr, &off)) {
 		kj_seterr("page 0x%llx is not in %s",
@@ -247,6 +258,7 @@ static int write_run(struct restore_target *t)
 		kj_preferr("writing physical 0x%llx", (ull)paddr);
 		return err;
 	}
+done:
 	if (t->progress)
 		t->progress(&t->st, t->progress_arg);
 	return 0;
@@ -265,6 +277,35 @@ static bool extends_run(const struct restore_target *t, uint64_t pfn)
 	       b == a + (uint64_t)t->run_len * KJ_PAGE_SIZE;
 }
 
+/* The image's range that holds physical address paddr. */
+static const struct img_range *range_of(const struct img_info *info,
+					uint64_t paddr)
+{
+	for (uint32_t i = 0; i < info->nr_ranges; i++) {
+		const struct img_range *r = &info->ranges[i];
+
+		if (paddr >= (r->start & ~(uint64_t)(KJ_PAGE_SIZE - 1)) &&
+		    paddr < r->end)
+			return r;
+	}
+	return NULL;
+}
+
+/* Where page pfn goes in memory the running kernel does not own. */
+static uint8_t *direct_page(struct restore_target *t, uint64_t pfn)
+{
+	uint64_t paddr = pfn * KJ_PAGE_SIZE, lo, hi;
+	const struct img_range *r = range_of(t->info, paddr);
+
+	if (!r) {
+		kj_seterr("page 0x%llx is not in the image's RAM", (ull)paddr);
+		return NULL;
+	}
+	lo = r->start & ~(uint64_t)(KJ_PAGE_SIZE - 1);
+	hi = DIV_ROUND_UP(r->end, KJ_PAGE_SIZE) * KJ_PAGE_SIZE;
+	return phys_writer_page(t->direct, paddr, lo, hi);
+}
+
 /* Queue page pfn: data, or a page of fill bytes if data is NULL. */
 static int queue_page(struct restore_target *t, uint64_t pfn,
 		      const void *data, uint8_t fill)
@@ -272,6 +313,16 @@ static int queue_page(struct restore_target *t, uint64_t pfn,
 	uint8_t *dst;
 	int err;
 
+	if (t->direct) {
+		/* straight into place; write_run only counts */
+		dst = direct_page(t, pfn);
+		if (!dst)
+			return -EIO;
+		t->run_len++;
+		if (t->run_len == HIB_BATCH && (err = write_run(t)))
+			return err;
+		goto fill;
+	}
 	if (!extends_run(t, pfn)) {
 		err = write_run(t);
 		if (err)
@@ -279,6 +330,7 @@ static int queue_page(struct restore_target *t, uint64_t pfn,
 		t->run_pfn = pfn;
 	}
 	dst = t->buf + (size_t)t->run_len++ * KJ_PAGE_SIZE;
+fill:
 	if (data)
 		memcpy(dst, data, KJ_PAGE_SIZE);
 	else
@@ -347,6 +399,14 @@ static int set_wake_word(struct restore_target *t)
 
 	if (!paddr)
 		return 0;
+	if (t->direct) {
+		uint8_t *page = direct_page(t, paddr / KJ_PAGE_SIZE);
+
+		if (!page)
+			return -EIO;
+		memcpy(page + paddr % KJ_PAGE_SIZE, &one, sizeof(one));
+		return 0;
+	}
 	if (vmcore_phys_offset(&t->vc, paddr, &off)) {
 		kj_seterr("the wake word 0x%llx is not in %s", (ull)paddr,
 			  t->vc.path);
@@ -370,7 +430,7 @@ void restore_close(struct restore_target *t)
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
-	if (t->buf) {
+	if (t->buf && !t->direct) {
 		vmcore_close(&t->vc);
 		free(t->buf);
 		t->buf = NULL;
