@@ -396,6 +396,23 @@ int low_memory_range(const struct memmap *iomem, uint64_t *start,
 int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 		  uint64_t low_end, uint64_t win_start, uint64_t win_end,
 		  uint64_t resv_addr, uint64_t resv_size, struct memmap *out);
+/*
+ * The memory map of a restore kernel confined to what a hibernated
+ * kernel's jump back restores by itself: the low memory and the window
+ * as RAM (less the window's first page, the mailbox), and
+ * [kernel_start, kernel_end), where its boot loader puts it, which the
+ * restore writes last, through the jump's page swap.  The rest of the
+ * hibernated kernel's RAM is not in it; firmware ranges stay.
+ */
+int confined_memmap(const struct memmap *iomem, uint64_t low_start,
+		    uint64_t low_end, uint64_t win_start, uint64_t win_end,
+		    uint64_t kernel_start, uint64_t kernel_end,
+		    struct memmap *out);
+/*
+ * map as kernel parameters: "memmap=exactmap" then memmap=SIZE@START for
+ * RAM, SIZE#START for ACPI tables, SIZE$START for the rest.
+ */
+int memmap_cmdline(const struct memmap *map, char *buf, size_t len);
 /* This kernel's RAM as the helper's /proc/vmcore shows it. */
 int original_ram(const struct memmap *iomem, uint64_t low_start,
 		 uint64_t low_end, struct memmap *out);

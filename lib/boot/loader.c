@@ -127,6 +127,39 @@ int helper_memmap(const struct memmap *iomem, uint64_t low_start,
 	return err ?: reserve_range(out, resv_addr, resv_size);
 }
 
+int confined_memmap(const struct memmap *iomem, uint64_t low_start,
+		    uint64_t low_end, uint64_t win_start, uint64_t win_end,
+		    uint64_t kernel_start, uint64_t kernel_end,
+		    struct memmap *out)
+{
+	int err = 0;
+
+	/*
+	 * The firmware's ranges as they are; this kernel's RAM left out, not
+	 * reserved: a reserved range that meets one below 1 MiB would become
+	 * busy, which /dev/mem refuses to map.
+	 */
+	out->nr = 0;
+	for (int i = 0; i < iomem->nr && !err; i++) {
+		if (iomem->r[i].type != E820_RAM)
+			err = memmap_add(out, iomem->r[i].start,
+					 iomem->r[i].end, iomem->r[i].type);
+	}
+	err = err ?: memmap_cut(out, low_start, low_end);
+	err = err ?: memmap_cut(out, win_start, win_end);
+	err = err ?: memmap_cut(out, kernel_start, kernel_end);
+	err = err ?: memmap_add(out, low_start, low_end, E820_RAM);
+	err = err ?: memmap_add(out, kernel_start, kernel_end, E820_RAM);
+	/* the window's first page is the mailbox: not RAM to the kernel */
+	err = err ?: memmap_add(out, win_start, win_start + KJ_PAGE_SIZE,
+				E820_RESERVED);
+	err = err ?: memmap_add(out, win_start + KJ_PAGE_SIZE, win_end,
+				E820_RAM);
+	if (!err)
+		memmap_normalize(out);
+	return err;
+}
+
 int original_ram(const struct memmap *iomem, uint64_t low_start,
 		 uint64_t low_end, struct memmap *out)
 {

@@ -229,3 +229,22 @@ uint64_t memmap_total(const struct memmap *map, uint32_t type)
 			total += map->r[i].end - map->r[i].start;
 	return total;
 }
+
+int memmap_cmdline(const struct memmap *map, char *buf, size_t len)
+{
+	size_t n = snprintf(buf, len, "memmap=exactmap");
+
+	for (int i = 0; i < map->nr && n < len; i++) {
+		const struct mem_range *r = &map->r[i];
+		char sep = r->type == E820_RAM ? '@' :
+			   r->type == E820_ACPI ? '#' : '$';
+
+		n += snprintf(buf + n, len - n, " memmap=0x%" PRIx64 "%c0x%"
+			      PRIx64, r->end - r->start, sep, r->start);
+	}
+	if (n >= len) {
+		kj_seterr("the memory map does not fit in %zu bytes", len);
+		return -E2BIG;
+	}
+	return 0;
+}

@@ -301,6 +301,59 @@ static void helper_memmap_from_parsed_iomem(void **state)
 				 HDR_SIZE);
 }
 
+/*
+ * A restore kernel confined to the window: RAM is the low memory, the
+ * window less its mailbox page, and its own image's range; none of the
+ * rest of the original's RAM, not even as reserved; and as parameters.
+ */
+static void confined_memmap_and_cmdline(void **state)
+{
+	static const struct mem_range ram[] = {
+		{ LOW_START, LOW_END, E820_RAM },
+		{ MiB(16), MiB(64), E820_RAM },
+		{ WIN_START + 0x1000, WIN_END, E820_RAM },
+	};
+	struct memmap iomem, out;
+	char line[1024];
+	int n = 0;
+
+	(void)state;
+	helper_iomem(&iomem);
+	assert_int_equal(confined_memmap(&iomem, LOW_START, LOW_END, WIN_START,
+					 WIN_END, MiB(16), MiB(64), &out), 0);
+	assert_well_formed(&out);
+	for (int i = 0; i < out.nr; i++) {
+		if (out.r[i].type != E820_RAM)
+			continue;
+		assert_true(n < (int)ARRAY_SIZE(ram));
+		assert_int_equal(out.r[i].start, ram[n].start);
+		assert_int_equal(out.r[i].end, ram[n].end);
+		n++;
+	}
+	assert_int_equal(n, ARRAY_SIZE(ram));
+	assert_true(memmap_find(&out, WIN_START, WIN_START + 0x1000,
+				E820_RESERVED) >= 0);
+	assert_true(memmap_find(&out, 0xf0000, 0x100000, E820_RESERVED) >= 0);
+	assert_true(memmap_find(&out, 0x3ffe0000, 0x40000000,
+				E820_RESERVED) >= 0);
+	/* the original's other RAM is a hole, so /dev/mem may map it */
+	assert_false(overlaps_type(&out, 0x100000, MiB(16), E820_RESERVED));
+	assert_false(overlaps_type(&out, MiB(64), WIN_START, E820_RESERVED));
+	assert_false(overlaps_type(&out, 0x20000000, 0x3ffe0000,
+				   E820_RESERVED));
+	assert_false(overlaps_type(&out, 0x20000000, 0x3ffe0000, E820_RAM));
+
+	assert_int_equal(memmap_cmdline(&out, line, sizeof(line)), 0);
+	assert_non_null(strstr(line, "memmap=exactmap "));
+	assert_non_null(strstr(line, " memmap=0x3000000@0x1000000"));
+	assert_non_null(strstr(line, " memmap=0xffff000@0x10001000"));
+	assert_non_null(strstr(line, " memmap=0x1000$0x10000000"));
+	assert_non_null(strstr(line, " memmap=0x20000$0x3ffe0000"));
+	assert_null(strstr(line, "0x20000000"));
+	/* too long for the buffer: refused, not cut */
+	assert_int_equal(memmap_cmdline(&out, line, 40), -E2BIG);
+}
+
 static void original_ram_minus_low(void **state)
 {
 	static const struct mem_range want[] = {
@@ -615,6 +668,7 @@ int main(void)
 		cmocka_unit_test(crash_region_largest),
 		cmocka_unit_test(crash_region_refuses),
 		cmocka_unit_test(crashed_ram_minus_reservation),
+		cmocka_unit_test(confined_memmap_and_cmdline),
 		cmocka_unit_test(plan_add_refuses),
 		cmocka_unit_test(plan_holds_sixteen),
 		cmocka_unit_test(plan_sort_keeps_ownership),
