@@ -29,10 +29,11 @@
 #include "boot/boot.h"
 #include "progress.h"
 #include "util.h"
+#include "krestore.h"
 
 #define VMCORE "/proc/vmcore"
 
-enum mode { RESUME, CHECK, INFO, SERVE };
+enum mode { RESUME, CHECK, INFO, SERVE, CMDLINE };
 
 struct opts {
 	enum mode mode;
@@ -51,15 +52,17 @@ static void usage(FILE *out)
 	      " krestore --check [--passphrase-file=FILE] [--offset=BYTES] DEVICE|FILE\n"
 	      " krestore --info [--offset=BYTES] DEVICE|FILE\n"
 	      " krestore --serve\n"
+	      " krestore --cmdline [--kernel=FILE]\n"
 	      "\n"
 	      "Resume the system whose hibernation image khibernate wrote to\n"
-	      "DEVICE, after checking all of it; or say why not and change\n"
-	      "nothing.\n"
+	      "DEVICE; or say why not and change nothing.  A restore kernel\n"
+	      "booted with the memory map --cmdline prints resumes in one pass.\n"
 	      "\n"
 	      "Options:\n"
 	      "     --passphrase-file=FILE  the passphrase of an encrypted image\n"
 	      "                        (default: ask on the terminal)\n"
-	      "     --kernel=FILE      restore helper kernel (default /boot/bzImage)\n"
+	      "     --kernel=FILE      restore helper kernel, or with --cmdline\n"
+	      "                        restore kernel (default /boot/bzImage)\n"
 	      "     --initrd=FILE      its initrd (default /boot/helper.cpio.gz)\n"
 	      "     --append=STRING    more of its command line\n"
 	      "     --offset=BYTES     the image is in a file whose block map is\n"
@@ -67,6 +70,8 @@ static void usage(FILE *out)
 	      "     --check            check the image's integrity; resume nothing\n"
 	      "     --info             show the image's header\n"
 	      "     --serve            in the restore helper: do what was asked\n"
+	      "     --cmdline          print the memory map of this machine's\n"
+	      "                        restore kernel, for a one-pass resume\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
 	      "\n"
@@ -84,6 +89,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'I' },
 		{ "serve", no_argument, NULL, 's' },
+		{ "cmdline", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -108,14 +114,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'c': o->mode = CHECK; break;
 		case 'I': o->mode = INFO; break;
 		case 's': o->mode = SERVE; break;
+		case 'C': o->mode = CMDLINE; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("krestore %s\n", KJUMP_VERSION); exit(0);
 		default: return -EINVAL;
 		}
 	}
-	if (o->mode == SERVE) {
+	if (o->mode == SERVE || o->mode == CMDLINE) {
 		if (optind < argc) {
-			kj_error("--serve takes no DEVICE");
+			kj_error("--%s takes no DEVICE",
+				 o->mode == SERVE ? "serve" : "cmdline");
 			return -EINVAL;
 		}
 		return 0;
@@ -418,7 +426,7 @@ static int enter_helper(const struct opts *o, const struct img_info *info,
 	return err;
 }
 
-static int resume_or_check(const struct opts *o)
+static int resume_or_check(const struct opts *o, bool one_pass)
 {
 	struct img_reader *r = NULL;
 	struct img_info info;
@@ -426,7 +434,7 @@ static int resume_or_check(const struct opts *o)
 	struct image_place t;
 	int err;
 
-	err = open_image(o->source, o->offset, false, &t, &r, &info);
+	err = open_image(o->source, o->offset, one_pass, &t, &r, &info);
 	if (err == -ESTALE && o->mode == INFO) {
 		/* a used image's header is still worth reading */
 		show_info(o->source, &info);
@@ -445,6 +453,10 @@ static int resume_or_check(const struct opts *o)
 		err = err ?: check_ledger(o->source, o->offset, &info);
 	}
 	err = err ?: unlock(r, &info, o->pass_file, &key);
+	if (one_pass) {
+		err = err ?: resume_in_one_pass(&t, r, &info);
+		goto out;
+	}
 	err = err ?: verify(r, &info);
 	if (!err && o->mode == CHECK)
 		printf("krestore: %s: image intact, %" PRIu64 " pages\n",
@@ -614,15 +626,29 @@ static int serve(void)
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	bool one_pass = false;
+	int err = 0;
 
 	kj_set_progname(argv[0]);
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	if (o.mode == SERVE)
 		return serve() ? 1 : 0;
-	if (resolve_file(&o) || resume_or_check(&o)) {
-		kj_error("%s", kj_errmsg());
-		return 1;
+	if (o.mode == CMDLINE)
+		err = confined_cmdline(o.kernel);
+	else
+		one_pass = o.mode == RESUME && restore_kernel_confined();
+	err = err ?: resolve_file(&o);
+	err = err ?: o.mode == CMDLINE ? 0 : resume_or_check(&o, one_pass);
+	if (!err)
+		return 0;
+	kj_error("%s", kj_errmsg());
+	if (one_pass) {
+		/* a confined kernel is no system to boot: the next boot is */
+		fprintf(stderr, "krestore: the image is left as it was; "
+			"rebooting into a normal boot\n");
+		sync();
+		reboot(RB_AUTOBOOT);
 	}
-	return 0;
+	return 1;
 }
