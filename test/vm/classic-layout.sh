@@ -36,6 +36,6 @@ VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio"
 expect '^ksave: image complete, powering off'
 expect '[1-9][0-9]* free left out'
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
 expect '^resumed system ok'
 expect_success

@@ -23,8 +23,10 @@ expect '^krestore: .*wrong passphrase'
 expect '^kjump-init: no resume from /dev/vda; booting normally'
 expect 'kjump-test: normal boot'
 
+# one pass: the restore kernel confined to the window reads the key file
 HIB_RESUME_APPEND='kjump.resume_key=/etc/kjump/test-passphrase' \
-	VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+	VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
+expect '^krestore: /dev/vda: restoring in one pass'
 expect '^khibernate: resumed from /dev/vda after'
 expect '^resumed system ok'
 expect_success

@@ -21,8 +21,8 @@ offset=$(sed -n 's/^khibernate: .*kjump.resume_offset=\([0-9]*\)$/\1/p' "$LAST_L
 	fail "an image at the start of the disk"
 
 HIB_RESUME_APPEND="kjump.resume_offset=$offset" VM_TIMEOUT=300 \
-	hib_resume resume "$WORK/disk.img"
-expect '^krestore: /dev/vda: image checked, entering the restore helper'
+	hib_resume_confined resume "$WORK/disk.img"
+expect '^krestore: /dev/vda: restoring in one pass'
 expect '^khibernate: resumed from /mnt/kjump.img after'
 expect '^ok 1 64 MiB intact'
 expect '^resumed system ok'

@@ -2,8 +2,9 @@
 # and holding a 64 MiB pattern, prepares its helper (khibernate --prepare:
 # booted ahead, waiting), then hibernates to /dev/vda (with the default
 # codec, LZ4) by a jump into that helper, and the machine
-# goes off; a new QEMU boots the restore kernel on the same disk and the
-# original system resumes: the count goes on from where it was and the
+# goes off; a new QEMU boots the restore kernel on the same disk, confined
+# to the jump window (krestore --cmdline), which resumes the original
+# system in one pass: the count goes on from where it was and the
 # pattern verifies.  Booting from the disk again finds the image used up
 # and boots normally.
 truncate -s 512M "$WORK/disk.img"
@@ -25,8 +26,8 @@ expect_not '^kjump-test: exit status'
 "$TOP/build/bin/krestore" --info "$WORK/disk.img" | tee "$WORK/info"
 grep -q '^codec: lz4$' "$WORK/info" || fail "not the default codec, lz4"
 
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
-expect '^krestore: /dev/vda: image checked, entering the restore helper'
+VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
+expect '^krestore: /dev/vda: restoring in one pass'
 expect '^krestore: memory restored in'
 expect '^khibernate: resumed from /dev/vda after'
 expect '^ok 1 64 MiB intact'

@@ -46,7 +46,7 @@ expect '^ksave: image complete, powering off'
 expect '[1-9][0-9]* free left out'
 "$TOP/build/bin/krestore" --info "$WORK/disk.img" | grep -q ', 5-level paging$' ||
 	fail "the image does not say 5-level paging"
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
 expect '^krestore: memory restored in'
 expect '^resumed system ok'
 expect_success

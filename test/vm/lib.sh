@@ -239,6 +239,8 @@ kpattern start /tmp/kp 0x5a 64 || exit 1
 sleep 2
 before=\$(cat /tmp/counter)
 echo "counter before: \$before"
+# the restore kernel's memory map for a one-pass resume (hib_resume_confined)
+echo "restore-cmdline: \$(krestore --cmdline)"
 $HIB_LOAD || exit 1
 $1 || exit 1
 sleep 1
@@ -259,4 +261,17 @@ hib_resume() {
 	VM_APPEND="$HIB_APPEND ${HIB_RESUME_APPEND:-}" vm_run "$step" \
 		'echo "kjump-test: normal boot"' \
 		-drive "file=$disk,format=raw,if=virtio" "$@"
+}
+
+# The same, the restore kernel confined to the window by the memory map
+# the hibernated system printed (krestore --cmdline): a one-pass resume.
+# A refusal there reboots, which ends the VM.
+hib_resume_confined() {
+	local confined log
+	for log in $(ls -t "$LOGDIR/$TEST_NAME".*.log); do
+		confined=$(sed -n 's/^restore-cmdline: //p' "$log" | tail -n 1)
+		[ -z "$confined" ] || break
+	done
+	[ -n "$confined" ] || fail "no restore-cmdline: line in a log of $TEST_NAME"
+	HIB_RESUME_APPEND="${HIB_RESUME_APPEND:-} $confined" hib_resume "$@"
 }

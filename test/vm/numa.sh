@@ -33,7 +33,7 @@ VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate \
 for n in /sys/devices/system/node/node*; do echo \"\$n\"; done" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio"
 expect '^ksave: image complete, powering off'
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
 expect '^resumed system ok'
 expect '^/sys/devices/system/node/node1$'
 expect_success

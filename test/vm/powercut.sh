@@ -34,7 +34,7 @@ cut_watch() {
 	QMP_SOCK=$WORK/$step.qmp
 	rm -f "$QMP_SOCK"
 	"$TOP/test/vm/powercut.py" "$QMP_SOCK" "$LOGDIR/$TEST_NAME.$step.log" \
-		"$CUTS" "$WORK/disk.img,$WORK/fs.img" "$@" \
+		"$CUTS" "${CUT_DISKS:-$WORK/disk.img,$WORK/fs.img}" "$@" \
 		>"$WORK/$step.cuts" 2>&1 &
 	CUT_PID=$!
 }
@@ -92,6 +92,28 @@ cut_wait resume
 expect '^resumed system ok'
 expect_success
 
+# The one-pass resume (a restore kernel confined to the window), from the
+# committed disks again: it writes memory while it reads the image, and
+# the image stays as it was until the invalidation.
+mkdir -p "$WORK/onepass"
+cp --sparse=always "$CUTS/poweroff/disk.img" "$CUTS/poweroff/fs.img" \
+	"$WORK/onepass/"
+confined=$(sed -n 's/^restore-cmdline: //p' "$LOGDIR/$TEST_NAME.hibernate.log" |
+	tail -n 1)
+[ -n "$confined" ] || fail "no restore-cmdline: in the hibernation's log"
+CUT_DISKS="$WORK/onepass/disk.img,$WORK/onepass/fs.img" cut_watch onepass \
+	onepass-restore='krestore: restoring: ([0-9]+) of ([0-9]+) pages@0.5' \
+	onepass-jump='^kjump: failpoint restore-jump reached'
+VM_TIMEOUT=400 VM_APPEND="$HIB_APPEND kjump.failpoint=restore-jump $confined" \
+	vm_run onepass 'echo "kjump-test: normal boot"' \
+	-drive "file=$WORK/onepass/disk.img,format=raw,if=virtio" \
+	-drive "file=$WORK/onepass/fs.img,format=raw,if=virtio" \
+	-qmp "unix:$QMP_SOCK,server=on,wait=off"
+cut_wait onepass
+expect '^krestore: /dev/vda: restoring in one pass'
+expect '^resumed system ok'
+expect_success
+
 # Boot the disks of cut $1 with kjump.resume=; expect outcome $2: resumed,
 # or normal with the reason matching $3.
 NORMAL_BOOT="mkdir -p /mnt && mount -t ext4 /dev/vdb /mnt || exit 1
@@ -136,4 +158,6 @@ for cut in check enter-helper restore-1 restore-2 restore-3; do
 	boot_cut "$cut" resumed
 done
 boot_cut restore-jump normal 'the image was resumed once already'
+boot_cut onepass-restore resumed
+boot_cut onepass-jump normal 'the image was resumed once already'
 boot_cut resumed normal 'the image was resumed once already'

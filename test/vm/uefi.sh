@@ -73,7 +73,7 @@ wait "$qmp_pid" || true
 expect '^ksave: image complete, entering ACPI S4$'
 grep -q '"event": "SUSPEND_DISK"' "$WORK/s4.events" ||
 	fail "no SUSPEND_DISK event: not ACPI S4"
-VM_TIMEOUT=300 hib_resume resume "$WORK/disk.img"
+VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
 expect '^krestore: memory restored in'
 expect 'ACPI: PM: Waking up from system sleep state S4$'
 expect '^khibernate: resumed from /dev/vda after'
