@@ -158,9 +158,10 @@ int img_writer_add_zero(struct img_writer *w, uint64_t pfn);
 /* Bytes of the image so far, written or buffered (not those in lanes). */
 uint64_t img_writer_bytes(const struct img_writer *w);
 /*
- * The writer deflates and encrypts spans in lanes, each a thread: with
- * zlib one per CPU up to IMG_MAX_LANES, else one (no thread).  For tests
- * and benchmarks: the lanes of writers opened from now on, 0 automatic.
+ * The writer compresses and encrypts spans in lanes, each a thread, and
+ * the reader checks and decompresses chunks so: with a codec one per CPU
+ * up to IMG_MAX_LANES, else one (no thread).  For tests and benchmarks:
+ * the lanes of writers opened and reads begun from now on, 0 automatic.
  */
 #define IMG_MAX_LANES 4
 void img_set_lanes(unsigned int lanes);
@@ -201,7 +202,10 @@ int img_unlock(struct img_reader *r, const struct img_key *key);
  * Errors: -EBADMSG "chunk N at byte X: checksum mismatch" (or
  * authentication failed), -ENODATA truncated ("ends at byte X, the image
  * needs Y"), -ENOKEY encrypted and not unlocked, or the callback's
- * non-zero return.  Bounded memory (about 4 MiB).  May be called again.
+ * non-zero return.  Chunks are checked and decompressed in lanes, as
+ * many as a writer would use, the pages still handed out in order, in
+ * the caller's thread.  Bounded memory (about 4 MiB a lane).  May be
+ * called again.
  */
 int img_read(struct img_reader *r,
 	     int (*page)(void *arg, uint64_t pfn, const void *data),

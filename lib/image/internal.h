@@ -8,6 +8,7 @@
  * a block map.
  */
 #include <gcrypt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,42 @@ int img_codec_decompress(struct img_codec *c, const void *in, size_t len,
 uint32_t img_codec_of(uint32_t image_flags);
 /* The chunk flag of the image's codec (0: none). */
 uint32_t img_codec_chunk_flag(uint32_t image_flags);
+
+/*
+ * A reader lane checks and decompresses the payload of one chunk at a
+ * time (lib/image/readlane.c): chunk k is in lane k % lanes, each in a
+ * thread of its own where there is more than one, and the reader hands
+ * the chunks' pages out in order.  The reader's thread fills in the
+ * chunk and reads its payload into buf; the lane leaves pages (the
+ * payload, decompressed where it was compressed) or what is wrong.
+ */
+struct read_lane {
+	struct img_disk_chunk ch;
+	uint64_t index, off;		/* the chunk's, for messages */
+	const uint8_t *image_id;
+	bool need_pages;		/* else check only */
+	uint8_t *buf, *raw;
+	size_t buf_size, raw_size;
+	struct img_codec codec;
+	gcry_cipher_hd_t cipher;
+	/* the lane's result */
+	const uint8_t *pages;
+	const char *bad;		/* the chunk is damaged: how */
+	int err;			/* another failure */
+	bool held;			/* a chunk not yet handed out */
+	/* between the reader's thread and the lane's */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool threaded, queued, quit;
+};
+int read_lane_setup(struct read_lane *l, const struct img_info *info,
+		    const struct img_key *key, bool thread);
+void read_lane_submit(struct read_lane *l);
+void read_lane_wait(struct read_lane *l);
+void read_lane_free(struct read_lane *l, bool secret);
+/* How many lanes a writer or reader of info uses (img_set_lanes). */
+unsigned int img_lanes_wanted(const struct img_info *info);
 
 int img_gcrypt_err(gcry_error_t e, const char *what);
 void *img_z_alloc(void *opaque, unsigned int items, unsigned int size);

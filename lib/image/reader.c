@@ -6,6 +6,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gcrypt.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,11 +28,10 @@ struct img_reader {
 	struct img_info info;
 	struct img_disk_header hdr;	/* as read, for img_unlock */
 	gcry_cipher_hd_t cipher;	/* after img_unlock */
-	struct img_codec codec;
-	/* grown to the largest chunk met, at most SPAN_BYTES each */
-	uint8_t *buf;			/* a chunk's stored payload */
-	uint8_t *raw;			/* its pages, decompressed */
-	size_t buf_size, raw_size;
+	struct img_key key;		/* for the lanes' own ciphers */
+	/* set up by the first img_read; buffers grown as chunks need */
+	struct read_lane lane[IMG_MAX_LANES];
+	unsigned int nr_lanes;
 	/* after each chunk: pages read so far */
 	void (*progress)(void *arg, uint64_t pages);
 	void *progress_arg;
@@ -130,9 +130,31 @@ static int check_header(struct img_reader *r)
 	return 0;
 }
 
-static int reader_setup(struct img_reader *r)
+static void lanes_free(struct img_reader *r)
 {
-	return img_codec_init(&r->codec, r->info.flags, false);
+	for (unsigned int i = 0; i < r->nr_lanes; i++)
+		read_lane_free(&r->lane[i], r->info.flags & IMG_F_ENCRYPTED);
+	r->nr_lanes = 0;
+}
+
+static int lanes_setup(struct img_reader *r)
+{
+	unsigned int n = img_lanes_wanted(&r->info);
+	const struct img_key *key = r->cipher ? &r->key : NULL;
+
+	for (r->nr_lanes = 0; r->nr_lanes < n; r->nr_lanes++) {
+		int err = read_lane_setup(&r->lane[r->nr_lanes], &r->info, key,
+					  n > 1);
+
+		r->lane[r->nr_lanes].image_id = r->info.image_id;
+		if (err) {
+			r->nr_lanes++;
+			lanes_free(r);
+			kj_seterr("%s: no memory for the image reader", r->name);
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* A buffer of at least len (<= SPAN_BYTES) bytes; the old one wiped. */
@@ -164,15 +186,11 @@ void img_set_progress(struct img_reader *r,
 
 void img_close(struct img_reader *r)
 {
-	bool secret;
-
 	if (!r)
 		return;
-	secret = r->info.flags & IMG_F_ENCRYPTED;
-	img_codec_free(&r->codec);
+	lanes_free(r);
 	gcry_cipher_close(r->cipher);
-	img_free_buf(r->buf, r->buf_size, secret);
-	img_free_buf(r->raw, r->raw_size, secret);
+	img_key_wipe(&r->key);
 	free(r->name);
 	free(r);
 }
@@ -232,8 +250,6 @@ int img_open_map(struct img_reader **rp, int fd, const struct blockmap *map,
 	r->map = map;
 	r->name = strdup(name);
 	err = r->name ? open_header(r, info) : -ENOMEM;
-	if (!err)
-		err = reader_setup(r);
 	if (err == -ENOMEM)
 		kj_seterr("%s: no memory for the image reader", name);
 	if (err) {
@@ -254,7 +270,9 @@ int img_unlock(struct img_reader *r, const struct img_key *key)
 		kj_seterr("%s: the image is not encrypted", r->name);
 		return -EINVAL;
 	}
+	lanes_free(r);
 	gcry_cipher_close(r->cipher);
+	r->cipher = NULL;
 	err = img_open_cipher(&r->cipher, key, r->info.image_id);
 	if (err)
 		return err;
@@ -268,6 +286,8 @@ int img_unlock(struct img_reader *r, const struct img_key *key)
 	if (err) {
 		gcry_cipher_close(r->cipher);
 		r->cipher = NULL;
+	} else {
+		r->key = *key;
 	}
 	return err;
 }
@@ -288,12 +308,18 @@ static int check_size(struct img_reader *r)
 	return -ENODATA;
 }
 
+static int chunk_error_at(struct img_reader *r, uint64_t index, uint64_t off,
+			  const char *what)
+{
+	kj_seterr("%s: chunk %llu at byte %llu: %s", r->name, (ull)index,
+		  (ull)off, what);
+	return -EBADMSG;
+}
+
 static int chunk_error(struct img_reader *r, const struct read_pos *p,
 		       const char *what)
 {
-	kj_seterr("%s: chunk %llu at byte %llu: %s", r->name, (ull)p->index,
-		  (ull)p->off, what);
-	return -EBADMSG;
+	return chunk_error_at(r, p->index, p->off, what);
 }
 
 static unsigned int popcount_map(const uint8_t *map)
@@ -354,49 +380,6 @@ static bool chunk_in_ranges(struct img_reader *r, struct read_pos *p,
 	return true;
 }
 
-/* The payload read, checked, decrypted and decompressed: its pages. */
-static int chunk_payload(struct img_reader *r, struct read_pos *p,
-			 const struct img_disk_chunk *ch, const uint8_t **pages,
-			 bool need_pages)
-{
-	size_t stored = le32toh(ch->stored_len), raw = le32toh(ch->raw_len);
-	int err;
-
-	err = reserve(r, &r->buf, &r->buf_size, stored);
-	err = err ?: read_at(r, r->buf, stored, p->off + CHUNK_HDR);
-	if (err)
-		return err;
-	if (crc32(0, r->buf, stored) != le32toh(ch->payload_crc) &&
-	    CHECKS_ENFORCED)
-		return chunk_error(r, p, "checksum mismatch");
-	if (r->cipher) {
-		struct img_chunk_ad ad;
-
-		img_chunk_ad(ch, r->info.image_id, &ad);
-		err = img_aead_open(r->cipher, NONCE_CHUNK, p->index, &ad,
-				    sizeof(ad), r->buf, stored, ch->tag);
-		if (err == -EBADMSG)
-			return chunk_error(r, p, "authentication failed");
-		if (err)
-			return err;
-	}
-	*pages = r->buf;
-	/*
-	 * Verifying, the checks above are the whole check: the payload is as
-	 * written.  Decompressing it would only cost time, which a restore
-	 * kernel spends before the system is back.
-	 */
-	if (!need_pages || !le32toh(ch->flags))
-		return 0;
-	err = reserve(r, &r->raw, &r->raw_size, raw);
-	if (err)
-		return err;
-	*pages = r->raw;
-	if (img_codec_decompress(&r->codec, r->buf, stored, r->raw, raw))
-		return chunk_error(r, p, "bad compressed data");
-	return 0;
-}
-
 static int hand_out(const struct img_disk_chunk *ch, const uint8_t *pages,
 		    int (*page)(void *, uint64_t, const void *), void *arg)
 {
@@ -418,46 +401,108 @@ static int hand_out(const struct img_disk_chunk *ch, const uint8_t *pages,
 	return 0;
 }
 
-static int read_chunk(struct img_reader *r, struct read_pos *p,
-		      int (*page)(void *, uint64_t, const void *), void *arg)
+/*
+ * The next chunk into lane l: its header read and checked against where
+ * the reader is, its payload read; p moves past it.
+ */
+static int fetch_chunk(struct img_reader *r, struct read_pos *p,
+		       struct read_lane *l, bool need_pages)
 {
-	struct img_disk_chunk ch;
-	const uint8_t *pages;
+	struct img_disk_chunk *ch = &l->ch;
+	size_t stored, raw;
 	const char *bad;
 	int err;
 
 	if (p->off + CHUNK_HDR > r->info.trailer_offset)
 		return chunk_error(r, p, "runs into the trailer");
-	err = read_at(r, &ch, sizeof(ch), p->off);
+	err = read_at(r, ch, sizeof(*ch), p->off);
 	if (err)
 		return err;
-	if (memcmp(ch.magic, IMG_CHUNK_MAGIC, sizeof(ch.magic)))
+	if (memcmp(ch->magic, IMG_CHUNK_MAGIC, sizeof(ch->magic)))
 		return chunk_error(r, p, "no chunk magic");
-	if (img_chunk_crc(&ch, r->info.image_id) != le32toh(ch.header_crc) &&
+	if (img_chunk_crc(ch, r->info.image_id) != le32toh(ch->header_crc) &&
 	    CHECKS_ENFORCED)
 		return chunk_error(r, p, "checksum mismatch");
-	bad = bad_chunk(r, p, &ch);
-	if (!bad && !chunk_in_ranges(r, p, &ch))
+	bad = bad_chunk(r, p, ch);
+	if (!bad && !chunk_in_ranges(r, p, ch))
 		bad = "pages outside the image's memory ranges";
 	if (bad)
 		return chunk_error(r, p, bad);
-	err = chunk_payload(r, p, &ch, &pages, page != NULL);
+	stored = le32toh(ch->stored_len);
+	raw = le32toh(ch->raw_len);
+	err = reserve(r, &l->buf, &l->buf_size, stored);
+	err = err ?: read_at(r, l->buf, stored, p->off + CHUNK_HDR);
+	if (!err && need_pages && le32toh(ch->flags))
+		err = reserve(r, &l->raw, &l->raw_size, raw);
 	if (err)
 		return err;
-	if (page) {
-		err = hand_out(&ch, pages, page, arg);
-		if (err)
-			return err;
-	}
-	p->pages_data += popcount_map(ch.data_map);
-	p->pages_zero += popcount_map(ch.zero_map);
-	if (r->progress)
-		r->progress(r->progress_arg, p->pages_data + p->pages_zero);
-	p->next_pfn = le64toh(ch.first_pfn) + IMG_SPAN_PAGES;
-	p->off += ALIGN_UP(CHUNK_HDR + le32toh(ch.stored_len),
-			   IMG_CHUNK_ALIGN);
+	l->index = p->index;
+	l->off = p->off;
+	l->need_pages = need_pages;
+	p->pages_data += popcount_map(ch->data_map);
+	p->pages_zero += popcount_map(ch->zero_map);
+	p->next_pfn = le64toh(ch->first_pfn) + IMG_SPAN_PAGES;
+	p->off += ALIGN_UP(CHUNK_HDR + stored, IMG_CHUNK_ALIGN);
 	p->index++;
 	return 0;
+}
+
+/* Lane l's chunk, once the lane is done with it: its pages handed out. */
+static int deliver(struct img_reader *r, struct read_lane *l,
+		   int (*page)(void *, uint64_t, const void *), void *arg,
+		   uint64_t *done)
+{
+	int err = 0;
+
+	read_lane_wait(l);
+	l->held = false;
+	if (l->bad)
+		return chunk_error_at(r, l->index, l->off, l->bad);
+	if (l->err)
+		return l->err;
+	if (page)
+		err = hand_out(&l->ch, l->pages, page, arg);
+	*done += popcount_map(l->ch.data_map) + popcount_map(l->ch.zero_map);
+	if (!err && r->progress)
+		r->progress(r->progress_arg, *done);
+	return err;
+}
+
+/*
+ * The lanes' chunks not yet handed out, in order from lane first, after
+ * the loop stopped with err.  They come before the chunk that failed to
+ * fetch, so they are handed out first, and their own error wins; after a
+ * chunk failed in a lane or in the callback (give_out false), the rest
+ * come after it and are only waited for.
+ */
+static int drain(struct img_reader *r, unsigned int first, int err,
+		 bool give_out,
+		 int (*page)(void *, uint64_t, const void *), void *arg,
+		 uint64_t *done)
+{
+	char *why = err && give_out ? strdup(kj_errmsg()) : NULL;
+	int fetch_err = err;
+
+	err = give_out ? 0 : err;
+	for (unsigned int i = 0; i < r->nr_lanes; i++) {
+		struct read_lane *l = &r->lane[(first + i) % r->nr_lanes];
+
+		if (!l->held)
+			continue;
+		if (err) {
+			read_lane_wait(l);
+			l->held = false;
+		} else {
+			err = deliver(r, l, page, arg, done);
+		}
+	}
+	if (!err && fetch_err) {
+		err = fetch_err;
+		if (why)
+			kj_seterr("%s", why);
+	}
+	free(why);
+	return err;
 }
 
 static int trailer_error(struct img_reader *r, const char *what)
@@ -508,6 +553,10 @@ int img_read(struct img_reader *r,
 	     int (*page)(void *arg, uint64_t pfn, const void *data), void *arg)
 {
 	struct read_pos p = { .off = IMG_HEADER_SIZE };
+	struct read_lane *l;
+	unsigned int cur = 0;
+	bool give_out = true;
+	uint64_t done = 0;
 	int err;
 
 	if ((r->info.flags & IMG_F_ENCRYPTED) && !r->cipher) {
@@ -516,8 +565,28 @@ int img_read(struct img_reader *r,
 		return -ENOKEY;
 	}
 	err = check_size(r);
-	while (!err && p.index < r->info.nr_chunks)
-		err = read_chunk(r, &p, page, arg);
+	if (!err && !r->nr_lanes)
+		err = lanes_setup(r);
+	if (err)
+		return err;
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while (p.index < r->info.nr_chunks) {
+		l = &r->lane[cur];
+		/* the lane holds the chunk nr_lanes before this one */
+		if (l->held) {
+			err = deliver(r, l, page, arg, &done);
+			if (err) {
+				give_out = false;
+				break;
+			}
+		}
+		err = fetch_chunk(r, &p, l, page != NULL);
+		if (err)
+			break;
+		read_lane_submit(l);
+		cur = (cur + 1) % r->nr_lanes;
+	}
+	err = drain(r, cur, err, give_out, page, arg, &done);
 	return err ?: read_trailer(r, &p);
 }
 

@@ -344,7 +344,7 @@ void img_set_lanes(unsigned int lanes)
 }
 
 /* Lanes: one, or compressing one per CPU up to IMG_MAX_LANES. */
-static unsigned int lanes_wanted(const struct img_info *info)
+unsigned int img_lanes_wanted(const struct img_info *info)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -383,7 +383,7 @@ static int lane_setup(struct img_writer *w, struct lane *l,
 
 static int writer_setup(struct img_writer *w, const struct img_key *key)
 {
-	unsigned int lanes = lanes_wanted(&w->info);
+	unsigned int lanes = img_lanes_wanted(&w->info);
 
 	w->out = img_alloc_buf(OUT_BUF);
 	if (!w->name || !w->out)
