@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "util.h"
 
@@ -447,4 +449,26 @@ int kj_unhex(const char *s, void *out, size_t n)
 		b[i] = hi << 4 | lo;
 	}
 	return s[2 * n] ? -EINVAL : 0;
+}
+
+int kj_kernel_config_has(const char *opt)
+{
+	char line[256], want[128], path[128];
+	struct utsname u;
+	gzFile f = gzopen("/proc/config.gz", "rb");
+	int found = 0;
+
+	/* distributions keep it in /boot instead (gzopen reads it plain) */
+	if (!f && !uname(&u)) {
+		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+		f = gzopen(path, "rb");
+	}
+	if (!f)
+		return -ENOENT;
+	snprintf(want, sizeof(want), "%s=y\n", opt);
+	while (gzgets(f, line, sizeof(line)))
+		if (!strcmp(line, want))
+			found = 1;
+	gzclose(f);
+	return found;
 }

@@ -100,6 +100,12 @@ int kj_gcrypt_init(void);
  */
 int kj_cmdline_number(const char *name, uint64_t *v);
 
+/*
+ * 1 if the running kernel was built with OPT=y (CONFIG_...), 0 if not,
+ * -ENOENT if its config is nowhere (/proc/config.gz, /boot/config-RELEASE).
+ */
+int kj_kernel_config_has(const char *opt);
+
 /* NAME=1, y or on (the last NAME= on the line), as the kernel reads it. */
 bool kj_cmdline_bool(const char *cmdline, const char *name);
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "boot/boot.h"
 #include "util.h"
@@ -80,23 +79,6 @@ static long sys_kexec_load(uint64_t entry, unsigned long nr,
 	return syscall(SYS_kexec_load, (unsigned long)entry, nr, segs, flags);
 }
 
-/* Does the running kernel's /proc/config.gz say OPT=y?  -ENOENT: unknown. */
-static int kernel_config_has(const char *opt)
-{
-	char line[256], want[128];
-	gzFile f = gzopen("/proc/config.gz", "rb");
-	int found = 0;
-
-	if (!f)
-		return -ENOENT;
-	snprintf(want, sizeof(want), "%s=y\n", opt);
-	while (gzgets(f, line, sizeof(line)))
-		if (!strcmp(line, want))
-			found = 1;
-	gzclose(f);
-	return found;
-}
-
 /* Which of the kernel's reasons to refuse kexec it gave as EPERM. */
 static const char *explain_eperm(void)
 {
@@ -150,7 +132,7 @@ const char *kexec_explain(int err, unsigned long flags)
 		       "(or the kernel lacks the empty-segment fix in "
 		       "kernel-patches/)";
 	case -EINVAL:
-		if (preserve && kernel_config_has("CONFIG_KEXEC_JUMP") == 0)
+		if (preserve && kj_kernel_config_has("CONFIG_KEXEC_JUMP") == 0)
 			return "the kernel lacks kexec jump: rebuild it with "
 			       "CONFIG_KEXEC_JUMP=y";
 		return "the kernel refused the segments (invalid argument)";
