@@ -454,7 +454,7 @@ static int resume_or_check(const struct opts *o, bool one_pass)
 	}
 	err = err ?: unlock(r, &info, o->pass_file, &key);
 	if (one_pass) {
-		err = err ?: resume_in_one_pass(&t, r, &info);
+		err = err ?: resume_in_one_pass(&t, &r, &info, &key);
 		goto out;
 	}
 	err = err ?: verify(r, &info);
@@ -593,6 +593,9 @@ static int serve(void)
 		err = q.has_key ? img_unlock(r, &q.key) : -EKEYREJECTED;
 	img_key_wipe(&q.key);
 	err = err ?: write_back(&t, r, &info, &st);
+	/* no key or decrypted page goes with this kernel's memory to A's */
+	img_close(r);
+	r = NULL;
 	if (!err) {
 		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
 			 "\nseconds=%.1f\n", MAILBOX_RESULT, kj_monotonic() - start);

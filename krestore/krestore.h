@@ -17,9 +17,9 @@ bool restore_kernel_confined(void);
 /*
  * Write the image's memory back as it is read, then jump into it; returns
  * only on a failure before the image was invalidated, the image as it
- * was.
+ * was.  Before the jump it closes *r and wipes key.
  */
-int resume_in_one_pass(const struct image_place *t, struct img_reader *r,
-		       const struct img_info *info);
+int resume_in_one_pass(const struct image_place *t, struct img_reader **r,
+		       const struct img_info *info, struct img_key *key);
 
 #endif

@@ -214,8 +214,8 @@ static int check_levels(const struct img_info *info)
 	return -EINVAL;
 }
 
-int resume_in_one_pass(const struct image_place *t, struct img_reader *r,
-		       const struct img_info *info)
+int resume_in_one_pass(const struct image_place *t, struct img_reader **r,
+		       const struct img_info *info, struct img_key *key)
 {
 	char result[256];
 	struct phys_writer w;
@@ -230,11 +230,15 @@ int resume_in_one_pass(const struct image_place *t, struct img_reader *r,
 		return err;
 	err = phys_writer_open(&w);
 	err = err ?: hold_own_ram(&w, info);
-	err = err ?: write_memory(r, info, &w, &st);
+	err = err ?: write_memory(*r, info, &w, &st);
 	err = err ?: load_jump(&w, info->entry);
 	phys_writer_close(&w);
 	if (err)
 		return err;
+	/* no key or decrypted page goes with this kernel's memory to A's */
+	img_close(*r);
+	*r = NULL;
+	img_key_wipe(key);
 	/* the image is used up before the hibernated system runs */
 	err = img_invalidate_map(t->fd, image_place_map(t), t->dev);
 	if (err) {
