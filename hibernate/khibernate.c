@@ -229,6 +229,25 @@ static void add_ledger(struct opts *o, char *req, size_t len)
 		 "image_id=%s\nledger=1\n", id);
 }
 
+/*
+ * What the restore makes of the free pages it leaves out of the image,
+ * as the kernel's own resume does: poisoned if this kernel poisons them
+ * (page_poison=1), cleared if it relies on their being clear
+ * (init_on_free), else left as they are; cleared where unknown.
+ */
+static const char *free_pages_fate(const char *cmdline)
+{
+	char v[16];
+
+	if (kj_cmdline_bool(cmdline, "page_poison"))
+		return "poison";
+	if (!kj_cmdline_param(cmdline, "init_on_free", v, sizeof(v)))
+		return kj_cmdline_bool(cmdline, "init_on_free") ? "clear"
+							       : "as-is";
+	return kj_kernel_config_has("CONFIG_INIT_ON_FREE_DEFAULT_ON") == 0 ?
+	       "as-is" : "clear";
+}
+
 static int build_request(struct opts *o, uint64_t mailbox, char *req,
 			 size_t len)
 {
@@ -238,7 +257,7 @@ static int build_request(struct opts *o, uint64_t mailbox, char *req,
 	struct img_fs fs[IMG_MAX_FS];
 	unsigned int nr_fs;
 	uint64_t start, end;
-	bool poison;
+	const char *free_pages;
 	int err;
 
 	err = machine_identity(machine);
@@ -252,8 +271,7 @@ static int build_request(struct opts *o, uint64_t mailbox, char *req,
 	err = kj_read_text("/proc/cmdline", &cmdline);
 	if (err)
 		return err;
-	/* free pages left out come back poisoned if this kernel poisons */
-	poison = kj_cmdline_bool(cmdline, "page_poison");
+	free_pages = free_pages_fate(cmdline);
 	free(cmdline);
 	snprintf(req, len,
 		 "%s\njob=hibernate\ntarget=%s\ncompress=%s\nencrypt=%d\n"
@@ -262,7 +280,7 @@ static int build_request(struct opts *o, uint64_t mailbox, char *req,
 		 "fs=%s\n",
 		 MAILBOX_REQUEST, *o->dev ? o->dev : o->target, o->codec,
 		 o->encrypt, machine_hex, start, end, mailbox, o->after,
-		 isatty(STDOUT_FILENO), poison ? "poison" : "clear", fs_text);
+		 isatty(STDOUT_FILENO), free_pages, fs_text);
 	if (o->dev_offset) {
 		char map_hex[2 * sizeof(o->map_digest) + 1];
 

@@ -322,6 +322,8 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 	}
 	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "poison"))
 		i->flags |= IMG_F_POISON_FREE;
+	if (!mailbox_get(req, "free", v, sizeof(v)) && !strcmp(v, "as-is"))
+		i->flags |= IMG_F_FREE_AS_IS;
 	h->progress = !mailbox_get(req, "progress", v, sizeof(v)) &&
 		      !strcmp(v, "1");
 	h->encrypted = !mailbox_get(req, "encrypt", v, sizeof(v)) &&

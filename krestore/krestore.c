@@ -287,7 +287,7 @@ static void show_info(const char *source, const struct img_info *i)
 	       "entry: 0x%" PRIx64 ", window 0x%" PRIx64 "-0x%" PRIx64 ", "
 	       "%u-level paging\n"
 	       "codec: %s\n"
-	       "flags:%s%s%s\n"
+	       "flags:%s%s%s%s\n"
 	       "RAM ranges: %u\n"
 	       "pages: %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64
 	       " left out\n"
@@ -297,6 +297,7 @@ static void show_info(const char *source, const struct img_info *i)
 	       img_codec_name(i->flags) ?: "?",
 	       i->flags & IMG_F_ENCRYPTED ? " encrypted" : "",
 	       i->flags & IMG_F_POISON_FREE ? " free-pages-poisoned" : "",
+	       i->flags & IMG_F_FREE_AS_IS ? " free-pages-as-is" : "",
 	       i->flags & IMG_F_LEDGER ? " ledger" : "",
 	       i->nr_ranges,
 	       i->pages_data, i->pages_zero, i->pages_skipped, i->nr_chunks,
@@ -539,8 +540,7 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 	int err;
 
 	/* the pages left out are written too */
-	progress_start(&p, stderr, "krestore: restoring",
-		       img_range_pages(info));
+	progress_start(&p, stderr, "krestore: restoring", restore_pages(info));
 	err = restore_open(&t, VMCORE);
 	if (err)
 		return err;
@@ -604,7 +604,7 @@ static int serve(void)
 		       " pages from the image, %" PRIu64 " free pages %s), "
 		       "resuming the hibernated system\n", kj_monotonic() - start,
 		       st.pages_data + st.pages_zero, st.pages_free,
-		       info.flags & IMG_F_POISON_FREE ? "poisoned" : "cleared");
+		       restore_free_fate(&info));
 		fflush(stdout);
 		kj_failpoint("restore-jump");
 		err = err ?: kexec_load_jump_back(info.entry);

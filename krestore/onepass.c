@@ -166,8 +166,7 @@ static int write_memory(struct img_reader *r, const struct img_info *info,
 	struct progress p;
 	int err;
 
-	progress_start(&p, stderr, "krestore: restoring",
-		       img_range_pages(info));
+	progress_start(&p, stderr, "krestore: restoring", restore_pages(info));
 	restore_open_direct(&t, w);
 	err = restore_begin(&t, info);
 	t.progress = show_progress;
@@ -251,8 +250,7 @@ int resume_in_one_pass(const struct image_place *t, struct img_reader **r,
 	printf("krestore: memory restored in %.1f s (%" PRIu64 " pages from "
 	       "the image, %" PRIu64 " free pages %s), resuming the hibernated "
 	       "system\n", kj_monotonic() - start, st.pages_data + st.pages_zero,
-	       st.pages_free, info->flags & IMG_F_POISON_FREE ? "poisoned" :
-	       "cleared");
+	       st.pages_free, restore_free_fate(info));
 	fflush(stdout);
 	kj_failpoint("restore-jump");
 	err = jump_exec(0, &secs);

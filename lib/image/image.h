@@ -35,8 +35,14 @@
 #define IMG_F_LZ4       (1u << 4)
 #define IMG_F_ZSTD      (1u << 5)
 #define IMG_F_CODECS (IMG_F_ZLIB | IMG_F_LZ4 | IMG_F_ZSTD)
+/*
+ * The hibernated kernel neither clears free pages (init_on_free) nor
+ * poisons them: the restore leaves them as they are, as the kernel's own
+ * resume does.  Older images, without it, have them cleared.
+ */
+#define IMG_F_FREE_AS_IS (1u << 6)
 #define IMG_F_ALL (IMG_F_CODECS | IMG_F_ENCRYPTED | IMG_F_POISON_FREE | \
-		   IMG_F_LEDGER)
+		   IMG_F_LEDGER | IMG_F_FREE_AS_IS)
 
 #define IMG_VERSION 1
 #define IMG_MAGIC "KJHIBIMG"		/* a complete image, not yet resumed */
@@ -490,7 +496,7 @@ int passphrase_get(const char *file, const char *prompt, bool confirm,
 struct hib_stats {
 	uint64_t pages_total;	/* pages of RAM gone through */
 	uint64_t pages_data, pages_zero;
-	uint64_t pages_free;	/* left out; on restore: cleared */
+	uint64_t pages_free;	/* left out; on restore: cleared, or not */
 };
 
 typedef void (*hib_progress_fn)(const struct hib_stats *st, void *arg);
@@ -527,6 +533,7 @@ struct restore_target {
 	const struct img_info *info;	/* the ranges to fill */
 	uint64_t next_pfn;	/* pages below it are written or queued */
 	uint8_t free_fill;	/* what a left-out page becomes */
+	bool free_as_is;	/* or it is not written at all */
 	struct hib_stats st;
 	hib_progress_fn progress;
 	void *progress_arg;
@@ -547,6 +554,11 @@ int restore_open_direct(struct restore_target *t, struct phys_writer *w);
  * core (another machine); -ERANGE.  info must outlive t.
  */
 int restore_begin(struct restore_target *t, const struct img_info *info);
+
+/* Pages a restore of info writes: all of its RAM, or without free pages. */
+uint64_t restore_pages(const struct img_info *info);
+/* What a restore does to the free pages: "cleared", "poisoned", ... */
+const char *restore_free_fate(const struct img_info *info);
 
 /* The page callback for img_read(): arg is the restore_target. */
 int restore_page(void *arg, uint64_t pfn, const void *data);

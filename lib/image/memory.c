@@ -185,6 +185,20 @@ int restore_open(struct restore_target *t, const char *path)
 	return 0;
 }
 
+uint64_t restore_pages(const struct img_info *info)
+{
+	if (info->flags & IMG_F_FREE_AS_IS)
+		return info->pages_data + info->pages_zero;
+	return img_range_pages(info);
+}
+
+const char *restore_free_fate(const struct img_info *info)
+{
+	if (info->flags & IMG_F_FREE_AS_IS)
+		return "left as they are";
+	return info->flags & IMG_F_POISON_FREE ? "poisoned" : "cleared";
+}
+
 int restore_open_direct(struct restore_target *t, struct phys_writer *w)
 {
 	memset(t, 0, sizeof(*t));
@@ -220,6 +234,7 @@ int restore_begin(struct restore_target *t, const struct img_info *info)
 	t->info = info;
 	t->next_pfn = 0;
 	t->free_fill = info->flags & IMG_F_POISON_FREE ? HIB_PAGE_POISON : 0;
+	t->free_as_is = info->flags & IMG_F_FREE_AS_IS;
 	/* /dev/mem says for itself what it cannot write */
 	for (uint32_t i = 0; i < info->nr_ranges; i++) {
 		const struct img_range *r = &info->ranges[i];
@@ -353,6 +368,10 @@ static int fill_free(struct restore_target *t, uint64_t end)
 			first = t->next_pfn;
 		if (last > end)
 			last = end;
+		if (t->free_as_is) {
+			t->st.pages_free += last > first ? last - first : 0;
+			continue;
+		}
 		for (uint64_t pfn = first; pfn < last; pfn++) {
 			err = queue_page(t, pfn, NULL, t->free_fill);
 			if (err)
