@@ -13,6 +13,10 @@
  *                                          say where page PAGE is in FILE
  *   kpattern fresh MIB                     take MIB of new anonymous memory
  *                                          and check that all of it is zero
+ *   kpattern text FILE SEED MIB            write MIB of text-like data (words
+ *                                          and lines, as compressible as
+ *                                          prose) to FILE
+ *   kpattern textcheck FILE SEED MIB       check FILE holds exactly that
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
@@ -22,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,6 +349,107 @@ static int fresh(size_t mib)
 	return bad ? 1 : 0;
 }
 
+/*
+ * Text-like data: lines of words from a made-up vocabulary, common words
+ * more often than rare ones, so that it compresses about as prose does.
+ */
+struct text_gen {
+	uint64_t seed, n;
+	unsigned int words_in_line;
+};
+
+static const char *const syllables[32] = {
+	"ka", "lo", "mer", "an", "ti", "sul", "ve", "dor", "i", "pra", "en",
+	"gu", "sta", "re", "mo", "lin", "ar", "ce", "no", "bus", "ter", "ho",
+	"qui", "da", "fel", "um", "ri", "pe", "son", "ga", "el", "tor",
+};
+
+/* Word k of the 1024-word vocabulary, into out; its length. */
+static size_t vocab_word(unsigned int k, char *out)
+{
+	uint64_t h = pattern_word(0x70a5, k);
+	size_t len = 0;
+
+	for (unsigned int i = 0; i <= h % 3; i++) {
+		const char *syl = syllables[(h >> (8 + 5 * i)) & 31];
+
+		memcpy(out + len, syl, strlen(syl));
+		len += strlen(syl);
+	}
+	return len;
+}
+
+/* The next piece of the text into out (room for 64 bytes); its length. */
+static size_t text_next(struct text_gen *g, char *out)
+{
+	uint64_t r = pattern_word(g->seed, g->n++);
+	/* the smaller of two picks: low words are common */
+	unsigned int a = r & 1023, b = (r >> 10) & 1023;
+	size_t len = vocab_word(a < b ? a : b, out);
+
+	if (++g->words_in_line >= 8 + (r >> 20) % 8) {
+		out[len++] = '.';
+		out[len++] = '\n';
+		g->words_in_line = 0;
+	} else {
+		out[len++] = ' ';
+	}
+	return len;
+}
+
+/* Fill buf with the next len bytes of the text (pieces may split). */
+static void text_fill(struct text_gen *g, char *buf, size_t len,
+		      char *carry, size_t *carried)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n;
+
+		if (!*carried)
+			*carried = text_next(g, carry);
+		n = *carried < len - done ? *carried : len - done;
+		memcpy(buf + done, carry, n);
+		memmove(carry, carry + n, *carried - n);
+		*carried -= n;
+		done += n;
+	}
+}
+
+static int text(const char *path, uint64_t seed, size_t mib, bool check)
+{
+	struct text_gen g = { .seed = seed };
+	char *want = malloc(1 << 20), *have = malloc(1 << 20), carry[64];
+	size_t carried = 0;
+	int fd = open(path, check ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC,
+		      0600), rc = 0;
+
+	if (fd < 0 || !want || !have) {
+		fprintf(stderr, "kpattern: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	for (size_t m = 0; m < mib && !rc; m++) {
+		text_fill(&g, want, 1 << 20, carry, &carried);
+		if (!check) {
+			if (write(fd, want, 1 << 20) != 1 << 20)
+				rc = 2;
+		} else if (read(fd, have, 1 << 20) != 1 << 20 ||
+			   memcmp(want, have, 1 << 20)) {
+			printf("kpattern: %s differs in MiB %zu\n", path, m);
+			rc = 1;
+		}
+	}
+	if (rc == 2)
+		fprintf(stderr, "kpattern: %s: %s\n", path, strerror(errno));
+	else if (!rc)
+		printf("kpattern: %s: %zu MiB of text %s\n", path, mib,
+		       check ? "intact" : "written");
+	close(fd);
+	free(want);
+	free(have);
+	return rc;
+}
+
 static int usage(FILE *out, int status)
 {
 	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
@@ -351,7 +457,9 @@ static int usage(FILE *out, int status)
 	      "       kpattern stop DIR\n"
 	      "       kpattern mark DIR TEXT\n"
 	      "       kpattern find FILE SEED MIB [PAGE]\n"
-	      "       kpattern fresh MIB\n", out);
+	      "       kpattern fresh MIB\n"
+	      "       kpattern text FILE SEED MIB\n"
+	      "       kpattern textcheck FILE SEED MIB\n", out);
 	return status;
 }
 
@@ -386,6 +494,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "fresh") && argc == 3 && atoi(argv[2]) > 0)
 		return fresh(strtoul(argv[2], NULL, 0));
+	if ((!strcmp(argv[1], "text") || !strcmp(argv[1], "textcheck")) &&
+	    argc == 5 && atoi(argv[4]) > 0)
+		return text(argv[2], strtoull(argv[3], NULL, 0),
+			    strtoul(argv[4], NULL, 0),
+			    !strcmp(argv[1], "textcheck"));
 	if (!strcmp(argv[1], "stop") && argc == 3)
 		return request(argv[2], SIGTERM);
 	return usage(stderr, 2);
