@@ -209,6 +209,13 @@ int kimage_hibernation_wake(const struct vmcore *vc, uint64_t *addr);
  */
 int kimage_swap_sources(const struct vmcore *vc, uint64_t page_list,
 			uint64_t lo, uint64_t hi, uint64_t *src);
+/*
+ * The source pages (as sorted pfns, malloc'd) of every destination in
+ * [lo, hi) the list has: while the helper runs in the window they hold
+ * what the original kernel had in the window, which is nothing it uses.
+ */
+int kimage_sources_in(const struct vmcore *vc, uint64_t page_list,
+		      uint64_t lo, uint64_t hi, uint64_t **pfns, size_t *nr);
 
 /*
  * Read or write physical memory through /dev/mem.  Only memory the running

@@ -79,6 +79,40 @@ static void list_gives_each_destination_its_source(void **state)
 	assert_int_equal(src[1], 0x6000);
 }
 
+/* The sources of a range's destinations, sorted, and only those. */
+static void sources_in_a_range(void **state)
+{
+	static const uint64_t words[][2] = {
+		{ 0x2000, 0x8000 | 1 },		/* destinations 0x8000, 0x9000 */
+		{ 0x2008, 0x7000 | 8 },
+		{ 0x2010, 0x5000 | 8 },
+		{ 0x2018, 0x1000 | 1 },		/* outside: 0x1000 */
+		{ 0x2020, 0x6000 | 8 },
+		{ 0x2028, 4 },
+	};
+	char *path = make_core(words, ARRAY_SIZE(words));
+	struct vmcore vc;
+	uint64_t *pfns;
+	size_t nr;
+
+	(void)state;
+	assert_int_equal(vmcore_open(&vc, path), 0);
+	assert_int_equal(kimage_sources_in(&vc, 0x2000, 0x8000, 0xa000, &pfns,
+					   &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(pfns[0], 0x5);
+	assert_int_equal(pfns[1], 0x7);
+	free(pfns);
+	/* a range no destination is in: none, and no error */
+	assert_int_equal(kimage_sources_in(&vc, 0x2000, 0xc000, 0xd000, &pfns,
+					   &nr), 0);
+	assert_int_equal(nr, 0);
+	free(pfns);
+	vmcore_close(&vc);
+	unlink(path);
+	free(path);
+}
+
 static void incomplete_list_is_refused(void **state)
 {
 	static const uint64_t words[][2] = {
@@ -202,6 +236,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(list_gives_each_destination_its_source),
+		cmocka_unit_test(sources_in_a_range),
 		cmocka_unit_test(incomplete_list_is_refused),
 		cmocka_unit_test(list_outside_the_core_is_refused),
 		cmocka_unit_test(looping_list_ends),
