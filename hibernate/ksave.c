@@ -407,6 +407,25 @@ static int open_target(const struct hib_request *h, struct image_place *t)
 	return err;
 }
 
+/*
+ * The pages of the original's RAM that hold its copy of what it had in
+ * the window, where this helper runs: it never uses the window, so the
+ * image can leave them out (the jump back puts them there, whatever they
+ * hold).  Its copy of the low memory this helper borrowed is kept.
+ */
+static void window_copies(const struct vmcore *vc, const struct img_info *i,
+			  uint64_t **spare, size_t *nr)
+{
+	uint64_t list;
+
+	*spare = NULL;
+	*nr = 0;
+	if (kimage_page_list(vc, &list) ||
+	    kimage_sources_in(vc, list, i->win_start, i->win_end, spare, nr))
+		printf("ksave: %s; the image keeps the window's copies\n",
+		       kj_errmsg());
+}
+
 /* The image of the original system's memory, committed to h->target. */
 static int write_image(struct hib_request *h, struct hib_stats *st)
 {
@@ -415,6 +434,8 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 	struct img_writer *w;
 	struct pageclass pc, *pcp = &pc;
 	struct vmcore vc;
+	uint64_t *spare = NULL;
+	size_t nr_spare = 0;
 	int err;
 
 	err = vmcore_open(&vc, VMCORE);
@@ -422,8 +443,10 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 		return err;
 	err = vtop_check_core(&vc);
 	err = err ?: describe_original(&vc, &h->info);
-	if (!err)
+	if (!err) {
 		describe_wake(&vc, h->after, &h->info);
+		window_copies(&vc, &h->info, &spare, &nr_spare);
+	}
 	if (!err && pageclass_init(&pc, &vc)) {
 		fprintf(stderr, "ksave: %s; free pages go into the image\n",
 			kj_errmsg());
@@ -437,7 +460,7 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 		progress_start(&prog, h->progress ? fopen("/dev/console", "w")
 						  : NULL,
 			       "ksave: image", img_range_pages(&h->info));
-		err = hibernate_write_memory(&vc, pcp, w, st,
+		err = hibernate_write_memory(&vc, pcp, spare, nr_spare, w, st,
 					     show_hib_progress, &prog);
 		progress_end(&prog);
 		if (prog.out)
@@ -449,6 +472,7 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 	}
 	image_place_close(&t);
 	vmcore_close(&vc);
+	free(spare);
 	return err;
 }
 
@@ -530,12 +554,14 @@ static int hibernate(const char *req, char *result, size_t len)
 	if (err)
 		return err;
 	printf("ksave: hibernation image on %s: %llu MiB, %llu pages "
-	       "(%llu data, %llu zero), %llu free left out, %.1f s\n",
+	       "(%llu data, %llu zero), %llu free left out (%llu of them "
+	       "copies of the window), %.1f s\n",
 	       h.target, (unsigned long long)h.info.image_bytes >> 20,
 	       (unsigned long long)st.pages_total,
 	       (unsigned long long)st.pages_data,
 	       (unsigned long long)st.pages_zero,
-	       (unsigned long long)st.pages_free, kj_monotonic() - start);
+	       (unsigned long long)st.pages_free,
+	       (unsigned long long)st.pages_spare, kj_monotonic() - start);
 	snprintf(result, len, "%s\njob=hibernate\nstatus=ok\n", MAILBOX_RESULT);
 	return power_down(&h);
 }

@@ -497,6 +497,7 @@ struct hib_stats {
 	uint64_t pages_total;	/* pages of RAM gone through */
 	uint64_t pages_data, pages_zero;
 	uint64_t pages_free;	/* left out; on restore: cleared, or not */
+	uint64_t pages_spare;	/* of those, the window's copies */
 };
 
 typedef void (*hib_progress_fn)(const struct hib_stats *st, void *arg);
@@ -509,9 +510,11 @@ int hibernate_ranges(struct vmcore *vc, struct img_info *info);
 
 /*
  * Every page of those ranges into w, in one pass: all-zero pages as zero
- * pages, free pages (if pc classifies) left out, the rest as data.
+ * pages, free pages (if pc classifies) and the nr_spare pages of spare
+ * (sorted pfns) left out, the rest as data.
  */
 int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
+			   const uint64_t *spare, size_t nr_spare,
 			   struct img_writer *w, struct hib_stats *st,
 			   hib_progress_fn progress, void *arg);
 

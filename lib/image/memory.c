@@ -5,10 +5,10 @@
  * Save: the helper's /proc/vmcore shows the original system's RAM except
  * the jump window and the low memory the helper borrowed.  Those are
  * exactly the ranges a restore kernel occupies, and what the original
- * system kept there is in its kimage's source pages, which are ordinary
- * RAM and so in the image: the jump back into the original kernel swaps
- * them into place.  The image therefore holds physical memory as it is,
- * without the remapping a snapshot does for readers.
+ * system kept in the low memory is in its kimage's source pages, which
+ * are ordinary RAM and so in the image: the jump back into the original
+ * kernel swaps them into place.  The image therefore holds physical
+ * memory as it is, without the remapping a snapshot does for readers.
  */
 #include <endian.h>
 #include <errno.h>
@@ -89,10 +89,33 @@ static int read_batch(struct vmcore *vc, const struct vmcore_load *l,
  * Free pages are not even read: through /proc/vmcore every page costs a
  * mapping, and most of an idle system's memory is free.
  */
+/* Pages to leave out as well: sorted pfns, and where a batch is in them. */
+struct spare_set {
+	const uint64_t *pfns;
+	size_t nr, pos;
+};
+
+/* Mark the spare pages of the batch at pfn0 free; how many there were. */
+static unsigned int mark_spare(struct spare_set *s, uint64_t pfn0,
+			       unsigned int n, uint8_t *cls)
+{
+	unsigned int marked = 0;
+
+	while (s->pos < s->nr && s->pfns[s->pos] < pfn0)
+		s->pos++;
+	for (; s->pos < s->nr && s->pfns[s->pos] < pfn0 + n; s->pos++) {
+		uint8_t *c = &cls[s->pfns[s->pos] - pfn0];
+
+		marked += *c != PAGE_FREE;
+		*c = PAGE_FREE;
+	}
+	return marked;
+}
+
 static int save_batch(struct vmcore *vc, const struct vmcore_load *l,
 		      uint64_t off, unsigned int n, struct pageclass *pc,
-		      uint8_t *buf, uint8_t *cls, struct img_writer *w,
-		      struct hib_stats *st)
+		      struct spare_set *spare, uint8_t *buf, uint8_t *cls,
+		      struct img_writer *w, struct hib_stats *st)
 {
 	uint64_t pfn0 = (l->paddr + off) / KJ_PAGE_SIZE;
 	int err;
@@ -103,6 +126,7 @@ static int save_batch(struct vmcore *vc, const struct vmcore_load *l,
 		if (err)
 			return err;
 	}
+	st->pages_spare += mark_spare(spare, pfn0, n, cls);
 	err = read_batch(vc, l, off, n, cls, buf);
 	if (err)
 		return err;
@@ -128,9 +152,11 @@ static int save_batch(struct vmcore *vc, const struct vmcore_load *l,
 }
 
 int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
+			   const uint64_t *spare, size_t nr_spare,
 			   struct img_writer *w, struct hib_stats *st,
 			   hib_progress_fn progress, void *arg)
 {
+	struct spare_set ss = { spare, nr_spare, 0 };
 	uint64_t base = vmcore_direct_map_base(vc);
 	uint8_t *buf = malloc(HIB_BATCH * KJ_PAGE_SIZE), cls[HIB_BATCH];
 	int err = 0;
@@ -150,8 +176,8 @@ int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
 			unsigned int n = pages - p < HIB_BATCH ? pages - p
 							       : HIB_BATCH;
 
-			err = save_batch(vc, l, p * KJ_PAGE_SIZE, n, pc, buf,
-					 cls, w, st);
+			err = save_batch(vc, l, p * KJ_PAGE_SIZE, n, pc, &ss,
+					 buf, cls, w, st);
 			if (!err && progress)
 				progress(st, arg);
 		}

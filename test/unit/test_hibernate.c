@@ -104,7 +104,7 @@ static int write_image(const char *core, struct img_info *info,
 	assert_int_equal(hibernate_ranges(&vc, info), 0);
 	info->hibernation_wake = wake;
 	assert_int_equal(img_writer_open(&w, fd, "image", info, NULL), 0);
-	assert_int_equal(hibernate_write_memory(&vc, NULL, w, st, NULL, NULL),
+	assert_int_equal(hibernate_write_memory(&vc, NULL, NULL, 0, w, st, NULL, NULL),
 			 0);
 	assert_int_equal(img_writer_commit(w, info), 0);
 	vmcore_close(&vc);
