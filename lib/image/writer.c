@@ -410,6 +410,17 @@ int img_writer_open(struct img_writer **wp, int fd, const char *name,
 	return img_writer_open_map(wp, fd, NULL, name, info, key);
 }
 
+/* Does fd hold an image not yet resumed?  If it cannot tell, yes. */
+static bool holds_live_image(int fd, const struct blockmap *map)
+{
+	char magic[8];
+	ssize_t n = img_read_full(fd, map, magic, sizeof(magic), 0);
+
+	if (n < 0)
+		return true;
+	return n == sizeof(magic) && !memcmp(magic, IMG_MAGIC, sizeof(magic));
+}
+
 int img_writer_open_map(struct img_writer **wp, int fd,
 			const struct blockmap *map, const char *name,
 			struct img_info *info, const struct img_key *key)
@@ -426,8 +437,11 @@ int img_writer_open_map(struct img_writer **wp, int fd,
 		return -ENOMEM;
 	info->version = IMG_VERSION;
 	/* the caller's, if it put the id in the machine's ledger */
-	if (kj_is_zero(info->image_id, sizeof(info->image_id)))
-		gcry_create_nonce(info->image_id, sizeof(info->image_id));
+	if (kj_is_zero(info->image_id, sizeof(info->image_id)) &&
+	    img_random(info->image_id, sizeof(info->image_id))) {
+		free(w);
+		return -EIO;
+	}
 	info->created = time(NULL);
 	w->fd = fd;
 	w->map = map;
@@ -438,12 +452,20 @@ int img_writer_open_map(struct img_writer **wp, int fd,
 	err = writer_setup(w, key);
 	if (err == -ENOMEM)
 		kj_seterr("%s: no memory for the image writer", name);
-	/* no image there until the header goes in, last */
+	/*
+	 * No image there until the header goes in, last.  Only an image that
+	 * could still be resumed must be gone for sure before its chunks are
+	 * overwritten: flushing when there is none would cost a disk flush
+	 * for nothing.
+	 */
 	if (!err) {
+		bool live = holds_live_image(fd, map);
+
 		memset(w->out, 0, IMG_HEADER_SIZE);
 		err = img_write_at(fd, map, name, w->out, IMG_HEADER_SIZE, 0);
+		if (!err && live)
+			err = img_sync_fd(fd, name);
 	}
-	err = err ?: img_sync_fd(fd, name);
 	if (err) {
 		writer_free(w);
 		return err;
