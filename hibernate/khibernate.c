@@ -208,6 +208,10 @@ static void add_ledger(struct opts *o, char *req, size_t len)
 	char id[2 * sizeof(o->led.image_id) + 1];
 	int err;
 
+	/*
+	 * This system's random numbers, not the helper's: a helper that
+	 * has just booted would wait for its own to be seeded.
+	 */
 	o->led.state = LEDGER_PENDING;
 	if (getrandom(o->led.image_id, sizeof(o->led.image_id), 0) !=
 	    sizeof(o->led.image_id)) {
@@ -215,6 +219,9 @@ static void add_ledger(struct opts *o, char *req, size_t len)
 		err = -EIO;
 	} else {
 		err = ledger_write(&o->led);
+		kj_hex(o->led.image_id, sizeof(o->led.image_id), id);
+		snprintf(req + strlen(req), len - strlen(req),
+			 "image_id=%s\n", id);
 	}
 	if (err == -EOPNOTSUPP)
 		return;		/* no EFI variables: nowhere to record it */
@@ -224,9 +231,7 @@ static void add_ledger(struct opts *o, char *req, size_t len)
 		return;
 	}
 	o->ledger = true;
-	kj_hex(o->led.image_id, sizeof(o->led.image_id), id);
-	snprintf(req + strlen(req), len - strlen(req),
-		 "image_id=%s\nledger=1\n", id);
+	snprintf(req + strlen(req), len - strlen(req), "ledger=1\n");
 }
 
 /*

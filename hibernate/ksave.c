@@ -302,7 +302,11 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 		kj_seterr("hibernation request with a bad fs=");
 		return -EINVAL;
 	}
-	/* the id the original system put in the machine's ledger */
+	/*
+	 * The id the original system made (and put in the machine's ledger,
+	 * if it has one): this helper's own random numbers may not be seeded
+	 * yet, and getrandom() would wait for them, a second under TCG.
+	 */
 	if (!mailbox_get(req, "image_id", v, sizeof(v)) &&
 	    kj_unhex(v, i->image_id, sizeof(i->image_id))) {
 		kj_seterr("hibernation request with a bad image_id=");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -199,8 +200,25 @@ int img_kdf_init(struct img_info *info)
 	info->kdf_log2n = IMG_KDF_LOG2N;
 	info->kdf_r = IMG_KDF_R;
 	info->kdf_p = IMG_KDF_P;
-	gcry_randomize(info->salt, sizeof(info->salt), GCRY_STRONG_RANDOM);
-	return 0;
+	return img_random(info->salt, sizeof(info->salt));
+}
+
+/*
+ * The kernel's random numbers directly: libgcrypt's generators add
+ * seeding of their own at first use, which neither a salt nor an image
+ * id needs.
+ */
+int img_random(void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = getrandom(buf, len, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	kj_seterr("getrandom: %s", n < 0 ? strerror(errno) : "short read");
+	return n < 0 ? -errno : -EIO;
 }
 
 int img_derive_key(const void *pass, size_t len, const struct img_info *info,

@@ -97,6 +97,8 @@ void read_lane_free(struct read_lane *l, bool secret);
 unsigned int img_lanes_wanted(const struct img_info *info);
 
 int img_gcrypt_err(gcry_error_t e, const char *what);
+/* len random bytes from the kernel (getrandom); -errno with a message. */
+int img_random(void *buf, size_t len);
 void *img_z_alloc(void *opaque, unsigned int items, unsigned int size);
 void img_z_free(void *opaque, void *addr);
 void *img_alloc_buf(size_t size);
