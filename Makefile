@@ -108,6 +108,7 @@ soak: all kernel initramfs
 bench: all kernel initramfs
 	@bench/snapshot-writer.sh
 	@bench/hibernate-vs-kernel.sh
+	@bench/hibernate-scale.sh
 	@bench/switch-vs-boot.sh
 	@bench/jump-vs-boot.sh
 
