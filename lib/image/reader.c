@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gcrypt.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -51,26 +51,9 @@ static void decode(struct read_lane *l)
 		l->bad = "bad compressed data";
 }
 
-static void *lane_run(void *arg)
+static void decode_work(void *arg)
 {
-	struct read_lane *l = arg;
-
-	pthread_mutex_lock(&l->lock);
-	for (;;) {
-		if (l->queued) {
-			pthread_mutex_unlock(&l->lock);
-			decode(l);
-			pthread_mutex_lock(&l->lock);
-			l->queued = false;
-			pthread_cond_broadcast(&l->cond);
-		} else if (l->quit) {
-			break;
-		} else {
-			pthread_cond_wait(&l->cond, &l->lock);
-		}
-	}
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
+	decode(arg);
 }
 
 int read_lane_setup(struct read_lane *l, const struct img_info *info,
@@ -79,53 +62,28 @@ int read_lane_setup(struct read_lane *l, const struct img_info *info,
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->cond, NULL);
 	err = img_codec_init(&l->codec, info->flags, false);
 	if (!err && key)
 		err = img_open_cipher(&l->cipher, key, info->image_id);
-	if (err)
-		return err;
-	/* without a thread, the lane works in the caller's */
-	if (thread)
-		l->threaded = !pthread_create(&l->thread, NULL, lane_run, l);
-	return 0;
+	if (!err)
+		img_worker_init(&l->worker, decode_work, l, thread);
+	return err;
 }
 
 void read_lane_submit(struct read_lane *l)
 {
 	l->held = true;
-	if (!l->threaded) {
-		decode(l);
-		return;
-	}
-	pthread_mutex_lock(&l->lock);
-	l->queued = true;
-	pthread_cond_broadcast(&l->cond);
-	pthread_mutex_unlock(&l->lock);
+	img_worker_submit(&l->worker);
 }
 
 void read_lane_wait(struct read_lane *l)
 {
-	if (!l->threaded)
-		return;
-	pthread_mutex_lock(&l->lock);
-	while (l->queued)
-		pthread_cond_wait(&l->cond, &l->lock);
-	pthread_mutex_unlock(&l->lock);
+	img_worker_wait(&l->worker);
 }
 
 void read_lane_free(struct read_lane *l, bool secret)
 {
-	if (l->threaded) {
-		pthread_mutex_lock(&l->lock);
-		l->quit = true;
-		pthread_cond_broadcast(&l->cond);
-		pthread_mutex_unlock(&l->lock);
-		pthread_join(l->thread, NULL);
-	}
-	pthread_cond_destroy(&l->cond);
-	pthread_mutex_destroy(&l->lock);
+	img_worker_stop(&l->worker);
 	img_codec_free(&l->codec);
 	gcry_cipher_close(l->cipher);
 	img_free_buf(l->buf, l->buf_size, secret);

@@ -9,7 +9,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <gcrypt.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +40,7 @@ struct lane {
 	gcry_cipher_hd_t cipher;
 	gcry_error_t gerr;		/* of the sealing */
 	bool busy;			/* holds a chunk not yet appended */
-	/* between the main thread and the lane's */
-	bool threaded, queued, quit;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	struct img_worker worker;
 };
 
 struct img_writer {
@@ -146,26 +141,9 @@ static void seal_chunk(struct lane *l)
 	l->len = len;
 }
 
-static void *lane_run(void *arg)
+static void seal_work(void *arg)
 {
-	struct lane *l = arg;
-
-	pthread_mutex_lock(&l->lock);
-	for (;;) {
-		if (l->queued) {
-			pthread_mutex_unlock(&l->lock);
-			seal_chunk(l);
-			pthread_mutex_lock(&l->lock);
-			l->queued = false;
-			pthread_cond_broadcast(&l->cond);
-		} else if (l->quit) {
-			break;
-		} else {
-			pthread_cond_wait(&l->cond, &l->lock);
-		}
-	}
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
+	seal_chunk(arg);
 }
 
 static void lane_submit(struct img_writer *w, struct lane *l)
@@ -173,14 +151,7 @@ static void lane_submit(struct img_writer *w, struct lane *l)
 	l->ch.index = htole64(w->nr_chunks++);
 	l->ch.first_pfn = htole64(w->span);
 	l->busy = true;
-	if (!l->threaded) {
-		seal_chunk(l);
-		return;
-	}
-	pthread_mutex_lock(&l->lock);
-	l->queued = true;
-	pthread_cond_broadcast(&l->cond);
-	pthread_mutex_unlock(&l->lock);
+	img_worker_submit(&l->worker);
 }
 
 /* Append the lane's chunk, once sealed, to the output: the lane is free. */
@@ -190,12 +161,7 @@ static int lane_collect(struct img_writer *w, struct lane *l)
 
 	if (!l->busy)
 		return 0;
-	if (l->threaded) {
-		pthread_mutex_lock(&l->lock);
-		while (l->queued)
-			pthread_cond_wait(&l->cond, &l->lock);
-		pthread_mutex_unlock(&l->lock);
-	}
+	img_worker_wait(&l->worker);
 	l->busy = false;
 	if (l->gerr)
 		err = img_gcrypt_err(l->gerr, "AES-256-GCM");
@@ -287,15 +253,7 @@ uint64_t img_writer_bytes(const struct img_writer *w)
 
 static void lane_free(struct lane *l, bool secret)
 {
-	if (l->threaded) {
-		pthread_mutex_lock(&l->lock);
-		l->quit = true;
-		pthread_cond_broadcast(&l->cond);
-		pthread_mutex_unlock(&l->lock);
-		pthread_join(l->thread, NULL);
-	}
-	pthread_cond_destroy(&l->cond);
-	pthread_mutex_destroy(&l->lock);
+	img_worker_stop(&l->worker);
 	img_codec_free(&l->codec);
 	gcry_cipher_close(l->cipher);
 	img_free_buf(l->raw, SPAN_BYTES, secret);
@@ -359,8 +317,6 @@ static int lane_setup(struct img_writer *w, struct lane *l,
 		      const struct img_key *key, bool thread)
 {
 	l->w = w;
-	pthread_mutex_init(&l->lock, NULL);
-	pthread_cond_init(&l->cond, NULL);
 	l->raw = img_alloc_buf(SPAN_BYTES);
 	if (!l->raw)
 		return -ENOMEM;
@@ -375,9 +331,7 @@ static int lane_setup(struct img_writer *w, struct lane *l,
 		if (err)
 			return err;
 	}
-	/* without a thread, the lane works in the caller's */
-	if (thread)
-		l->threaded = !pthread_create(&l->thread, NULL, lane_run, l);
+	img_worker_init(&l->worker, seal_work, l, thread);
 	return 0;
 }
 
