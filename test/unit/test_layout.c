@@ -236,6 +236,23 @@ static void helper_iomem(struct memmap *iomem)
 	memmap_add(iomem, 0xfffc0000, 0x100000000ULL, E820_RESERVED);
 }
 
+/* The RAM ranges of out, in order, are exactly want's. */
+static void assert_ram_is(const struct memmap *out,
+			  const struct mem_range *want, int nr_want)
+{
+	int n = 0;
+
+	for (int i = 0; i < out->nr; i++) {
+		if (out->r[i].type != E820_RAM)
+			continue;
+		assert_true(n < nr_want);
+		assert_int_equal(out->r[i].start, want[n].start);
+		assert_int_equal(out->r[i].end, want[n].end);
+		n++;
+	}
+	assert_int_equal(n, nr_want);
+}
+
 static void helper_memmap_is_window_and_low(void **state)
 {
 	static const struct mem_range ram[] = {
@@ -244,7 +261,6 @@ static void helper_memmap_is_window_and_low(void **state)
 		{ HDR_ADDR + HDR_SIZE, WIN_END, E820_RAM },
 	};
 	struct memmap iomem, out;
-	int n = 0;
 
 	(void)state;
 	helper_iomem(&iomem);
@@ -252,15 +268,7 @@ static void helper_memmap_is_window_and_low(void **state)
 				       WIN_END, HDR_ADDR, HDR_SIZE, &out),
 			 0);
 	assert_well_formed(&out);
-	for (int i = 0; i < out.nr; i++) {
-		if (out.r[i].type != E820_RAM)
-			continue;
-		assert_true(n < (int)ARRAY_SIZE(ram));
-		assert_int_equal(out.r[i].start, ram[n].start);
-		assert_int_equal(out.r[i].end, ram[n].end);
-		n++;
-	}
-	assert_int_equal(n, ARRAY_SIZE(ram));
+	assert_ram_is(&out, ram, ARRAY_SIZE(ram));
 	/* the ELF core header: the helper must not take it for RAM */
 	assert_true(memmap_find(&out, HDR_ADDR, HDR_ADDR + HDR_SIZE,
 				E820_RESERVED) >= 0);
@@ -315,22 +323,13 @@ static void confined_memmap_and_cmdline(void **state)
 	};
 	struct memmap iomem, out;
 	char line[1024];
-	int n = 0;
 
 	(void)state;
 	helper_iomem(&iomem);
 	assert_int_equal(confined_memmap(&iomem, LOW_START, LOW_END, WIN_START,
 					 WIN_END, MiB(16), MiB(64), &out), 0);
 	assert_well_formed(&out);
-	for (int i = 0; i < out.nr; i++) {
-		if (out.r[i].type != E820_RAM)
-			continue;
-		assert_true(n < (int)ARRAY_SIZE(ram));
-		assert_int_equal(out.r[i].start, ram[n].start);
-		assert_int_equal(out.r[i].end, ram[n].end);
-		n++;
-	}
-	assert_int_equal(n, ARRAY_SIZE(ram));
+	assert_ram_is(&out, ram, ARRAY_SIZE(ram));
 	assert_true(memmap_find(&out, WIN_START, WIN_START + 0x1000,
 				E820_RESERVED) >= 0);
 	assert_true(memmap_find(&out, 0xf0000, 0x100000, E820_RESERVED) >= 0);
