@@ -138,6 +138,9 @@ const char *img_bad_info(const struct img_info *info)
 		return "unknown flags";
 	if (!img_codec_name(info->flags))
 		return "more than one codec";
+	if ((info->flags & IMG_F_POISON_FREE) &&
+	    (info->flags & IMG_F_FREE_AS_IS))
+		return "free pages both poisoned and left as they are";
 	if (!memchr(info->release, 0, sizeof(info->release)))
 		return "kernel release without an end";
 	if (!info->nr_ranges || info->nr_ranges > IMG_MAX_RANGES)

@@ -122,6 +122,9 @@ static void header_codecs(void **state)
 	assert_string_equal(img_bad_info(&info), "more than one codec");
 	info.flags = ~IMG_F_ALL & (IMG_F_ALL + 1);	/* the first unknown */
 	assert_string_equal(img_bad_info(&info), "unknown flags");
+	info.flags = IMG_F_POISON_FREE | IMG_F_FREE_AS_IS;
+	assert_string_equal(img_bad_info(&info),
+			    "free pages both poisoned and left as they are");
 }
 
 int main(void)
