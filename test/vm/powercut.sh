@@ -116,10 +116,21 @@ expect_success
 
 # Boot the disks of cut $1 with kjump.resume=; expect outcome $2: resumed,
 # or normal with the reason matching $3.
+# After a cut while the system ran, ext4 may have committed the file's
+# new size before the data of its last block (ordered mode orders only
+# new blocks): the tail then reads as zero bytes, which are no lines.
 NORMAL_BOOT="mkdir -p /mnt && mount -t ext4 /dev/vdb /mnt || exit 1
 # a cut before the first journal commit leaves no file: no lines
-touch /mnt/log && $LOG_CHECK || exit 1
-lines=\$(wc -l </mnt/log)
+touch /mnt/log && tr -d '\\000' </mnt/log >/tmp/log || exit 1
+zeros=\$(( \$(wc -c </mnt/log) - \$(wc -c </tmp/log) ))
+if [ \$zeros != 0 ]; then
+	# only at the end: what is left is where it was
+	dd if=/mnt/log of=/tmp/head bs=1 count=\$(wc -c </tmp/log) 2>/dev/null
+	cmp -s /tmp/head /tmp/log || { echo '/mnt/log: zero bytes amid the lines'; exit 1; }
+	echo \"/mnt/log: \$zeros zero bytes at its end, not written before the cut\"
+fi
+${LOG_CHECK%/mnt/log}/tmp/log || exit 1
+lines=\$(wc -l </tmp/log)
 umount /mnt || exit 1
 echo \"normal boot: file system ok, \$lines lines\""
 boot_cut() {
