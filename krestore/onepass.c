@@ -35,18 +35,17 @@
  * EFI stub, without physical KASLR (as with memmap=), takes the lowest
  * free range from there, which this kernel, booted the same way, shows.
  */
-static uint64_t efi_slack(uint64_t pref)
+static uint64_t efi_slack(const struct kernel_layout *kl, uint64_t pref)
 {
-	struct kernel_layout kl;
-
-	if (access("/sys/firmware/efi", F_OK) || kernel_layout_read(&kl) ||
-	    kl.text_paddr < pref || kl.text_paddr - pref >= MiB(64))
+	if (access("/sys/firmware/efi", F_OK) || kl->text_paddr < pref ||
+	    kl->text_paddr - pref >= MiB(64))
 		return 0;
-	return kl.text_paddr - pref;
+	return kl->text_paddr - pref;
 }
 
 /* Where a kernel started with nokaslr runs: its preferred address. */
-static int kernel_range(const char *path, uint64_t *start, uint64_t *end)
+static int kernel_range(const char *path, const struct kernel_layout *kl,
+			uint64_t *start, uint64_t *end)
 {
 	struct bzimage bz;
 	size_t size;
@@ -64,7 +63,7 @@ static int kernel_range(const char *path, uint64_t *start, uint64_t *end)
 		 * 64 MiB as a busy "RAM buffer", which /dev/mem refuses: it
 		 * is better as RAM, held like the rest of the range.
 		 */
-		*end = ALIGN_UP(*start + efi_slack(*start) + bz.init_size,
+		*end = ALIGN_UP(*start + efi_slack(kl, *start) + bz.init_size,
 				MiB(64));
 	}
 	free(data);
@@ -79,14 +78,16 @@ int confined_cmdline(const char *kernel)
 	char *cmdline, out[2048];
 	int err;
 
-	err = memmap_read_iomem(&iomem);
+	/* this kernel's layout: its paging levels, its place under UEFI */
+	err = kernel_layout_read(&kl);
+	err = err ?: memmap_read_iomem(&iomem);
 	err = err ?: kj_read_text("/proc/cmdline", &cmdline);
 	if (err)
 		return err;
 	err = window_from_cmdline(cmdline, &iomem, &win_start, &win_end);
 	free(cmdline);
 	err = err ?: low_memory_range(&iomem, &low_start, &low_end);
-	err = err ?: kernel_range(kernel, &k_start, &k_end);
+	err = err ?: kernel_range(kernel, &kl, &k_start, &k_end);
 	if (!err && k_start < win_end && win_start < k_end) {
 		kj_seterr("%s runs at 0x%" PRIx64 "-0x%" PRIx64 ", in the jump "
 			  "window: move the window", kernel, k_start, k_end);
@@ -95,7 +96,6 @@ int confined_cmdline(const char *kernel)
 	err = err ?: confined_memmap(&iomem, low_start, low_end, win_start,
 				     win_end, k_start, k_end, &map);
 	err = err ?: memmap_cmdline(&map, out, sizeof(out) - 16);
-	err = err ?: kernel_layout_read(&kl);
 	/* a jump cannot change the paging levels: the same as this kernel */
 	if (!err)
 		printf("%s nokaslr%s\n", out, kl.levels == 4 ? " no5lvl" : "");
