@@ -23,12 +23,18 @@
 #include "image/image.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
+#include "conf.h"
 #include "util.h"
 
 /* the fastest in the test guest: README, "Codecs" */
 #define DEFAULT_CODEC "lz4"
 
 struct opts {
+	/* the configuration file's settings, the command line's over them */
+	struct kj_conf conf;
+	const char *config;	/* --config=FILE */
+	bool no_config;
+	bool config_read;
 	const char *target;
 	/* a file target: its disk, and its block map's byte offset there */
 	char dev[256];
@@ -42,6 +48,7 @@ struct opts {
 	bool ledger;		/* the image is in the machine's ledger */
 	struct img_ledger led;
 	const char *kernel, *initrd, *append;
+	char def_kernel[128], def_initrd[128];
 };
 
 static void usage(FILE *out)
@@ -51,12 +58,14 @@ static void usage(FILE *out)
 	      "            [--compress=lz4|zstd|zlib|none]\n"
 	      "            [--poweroff|--reboot|--platform]\n"
 	      "            [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
+	      "            [--config=FILE|--no-config]\n"
 	      " khibernate --prepare [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Suspend this system to disk: the kjump helper kernel writes its\n"
 	      "memory to DEVICE, or to FILE's blocks on its disk, and powers the\n"
 	      "machine off.  Booting a restore kernel with kjump.resume=DEVICE\n"
 	      "(and kjump.resume_offset= for a FILE) resumes it (krestore(8)).\n"
+	      "Settings not given here come from " KJ_CONF_FILE ".\n"
 	      "\n"
 	      "Options:\n"
 	      "     --to=DEVICE        a disk or partition this system does not use\n"
@@ -74,6 +83,8 @@ static void usage(FILE *out)
 	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
 	      "     --initrd=FILE      its initrd\n"
 	      "     --append=STRING    more of its command line\n"
+	      "     --config=FILE      read FILE instead of " KJ_CONF_FILE "\n"
+	      "     --no-config        read no configuration file\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
 	      "\n"
@@ -94,7 +105,9 @@ static const char *default_target(void)
 	return err ? NULL : dev;
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+/* The command line, into cmd's settings and o's modes. */
+static int parse_args(int argc, char **argv, struct opts *o,
+		      struct kj_conf *cmd)
 {
 	static const struct option lopts[] = {
 		{ "to", required_argument, NULL, 't' },
@@ -107,6 +120,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "no-config", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -114,27 +129,31 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	uint32_t codec;
 	int c;
 
-	o->codec = DEFAULT_CODEC;
-	o->after = "poweroff";
 	while ((c = getopt_long(argc, argv, "hV", lopts, NULL)) != -1) {
 		switch (c) {
-		case 't': o->target = optarg; break;
-		case 'e': o->encrypt = true; o->pass_file = optarg; break;
+		case 't': cmd->to = optarg; break;
+		case 'e':
+			cmd->encrypt = optarg ? KJ_ENCRYPT_KEYFILE
+					      : KJ_ENCRYPT_PASSPHRASE;
+			cmd->key_file = optarg;
+			break;
 		case 'z':
 			if (img_codec_parse(optarg, &codec)) {
 				kj_error("--compress=%s: expected lz4, zstd, "
 					 "zlib or none", optarg);
 				return -EINVAL;
 			}
-			o->codec = optarg;
+			cmd->compress = optarg;
 			break;
-		case 'P': o->after = "poweroff"; break;
-		case 'R': o->after = "reboot"; break;
-		case 'S': o->after = "platform"; break;
+		case 'P': cmd->after = "poweroff"; break;
+		case 'R': cmd->after = "reboot"; break;
+		case 'S': cmd->after = "platform"; break;
 		case 'p': o->prepare = true; break;
-		case 'k': o->kernel = optarg; break;
-		case 'i': o->initrd = optarg; break;
-		case 'a': o->append = optarg; break;
+		case 'k': cmd->helper_kernel = optarg; break;
+		case 'i': cmd->helper_initrd = optarg; break;
+		case 'a': cmd->helper_append = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'n': o->no_config = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("khibernate %s\n", KJUMP_VERSION); exit(0);
 		default: return -EINVAL;
@@ -144,11 +163,88 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		kj_error("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->target)
-		o->target = default_target();
+	if (o->config && o->no_config) {
+		kj_error("--config and --no-config exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The configuration file: the default one only where it is installed,
+ * so that a system without one runs as before; one given must be there.
+ */
+static int load_config(struct opts *o)
+{
+	int err;
+
+	if (o->no_config)
+		return 0;
+	err = kj_conf_read(&o->conf, o->config ?: KJ_CONF_FILE);
+	if (err == -ENOENT && !o->config)
+		return 0;
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	o->config_read = true;
+	return 0;
+}
+
+/* buf, "/boot/NAME-RELEASE", if it is a file there; else NULL. */
+static const char *boot_file(char *buf, size_t len, const char *name,
+			     const char *release)
+{
+	struct stat st;
+
+	snprintf(buf, len, "/boot/%s-%s", name, release);
+	return !stat(buf, &st) && S_ISREG(st.st_mode) ? buf : NULL;
+}
+
+/*
+ * A configured system's helper, where none is given: this kernel, with
+ * the initramfs a package builds for it.  Without a configuration file a
+ * helper must be loaded or given, as before there was one.
+ */
+static void default_helper(struct opts *o)
+{
+	struct utsname u;
+
+	if (!o->config_read || uname(&u))
+		return;
+	if (!o->kernel)
+		o->kernel = boot_file(o->def_kernel, sizeof(o->def_kernel),
+				      "vmlinuz", u.release);
+	if (!o->initrd)
+		o->initrd = boot_file(o->def_initrd, sizeof(o->def_initrd),
+				      "kjump-helper.img", u.release);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	struct kj_conf cmd = { 0 };
+	const struct kj_conf *c = &o->conf;
+	int err;
+
+	err = parse_args(argc, argv, o, &cmd);
+	err = err ?: load_config(o);
+	if (err)
+		return err;
+	kj_conf_override(&o->conf, &cmd);
+	o->target = c->to ?: default_target();
+	o->codec = c->compress ?: DEFAULT_CODEC;
+	o->after = c->after ?: "poweroff";
+	o->encrypt = c->encrypt == KJ_ENCRYPT_PASSPHRASE ||
+		     c->encrypt == KJ_ENCRYPT_KEYFILE;
+	o->pass_file = c->encrypt == KJ_ENCRYPT_KEYFILE ? c->key_file : NULL;
+	o->kernel = c->helper_kernel;
+	o->initrd = c->helper_initrd;
+	o->append = c->helper_append;
+	default_helper(o);
 	if (!o->target && !o->prepare) {
-		kj_error("no target: give --to=DEVICE (or kjump.resume= on the "
-			 "kernel command line)");
+		kj_error("no target: give --to=DEVICE, to= in %s, or "
+			 "kjump.resume= on the kernel command line",
+			 o->config ?: KJ_CONF_FILE);
 		return -EINVAL;
 	}
 	return 0;
@@ -423,40 +519,57 @@ static int prepare(const struct opts *o)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Hibernate, and come back: the exit status. */
+static int hibernate(struct opts *o)
 {
 	char *req = calloc(1, MAILBOX_SIZE);
-	struct opts o = { 0 };
-	uint64_t mailbox;
+	uint64_t mailbox = 0;
 	double secs;
-	int err;
+	int err = req ? 0 : -ENOMEM;
 
-	kj_set_progname(argv[0]);
-	if (!req || parse_opts(argc, argv, &o))
-		return 2;
-	if (o.prepare) {
-		err = prepare(&o);
-		if (err)
-			kj_error("%s", kj_errmsg());
-		return err ? 1 : 0;
-	}
-	err = prepare_target(&o);
-	err = err ?: jump_helper_mailbox(o.kernel, o.initrd, o.append,
+	err = err ?: prepare_target(o);
+	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
 					 &mailbox);
-	err = err ?: build_request(&o, mailbox, req, MAILBOX_SIZE);
+	err = err ?: build_request(o, mailbox, req, MAILBOX_SIZE);
 	err = err ?: mailbox_write(mailbox, req);
-	explicit_bzero(req, MAILBOX_SIZE);
+	if (req)
+		explicit_bzero(req, MAILBOX_SIZE);
+	free(req);
 	if (err) {
 		kj_error("%s", kj_errmsg());
-		mailbox_write(mailbox, "");
+		if (mailbox)
+			mailbox_write(mailbox, "");
 		return 1;
 	}
-	printf("khibernate: writing this system's image to %s\n", o.target);
+	printf("khibernate: writing this system's image to %s\n", o->target);
 	fflush(stdout);
 	err = jump_exec(mailbox, &secs);
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		return 1;
 	}
-	return after_jump(&o, mailbox, secs) ? 1 : 0;
+	return after_jump(o, mailbox, secs) ? 1 : 0;
+}
+
+static int report(int err)
+{
+	if (err)
+		kj_error("%s", kj_errmsg());
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int status;
+
+	kj_set_progname(argv[0]);
+	if (parse_opts(argc, argv, &o))
+		status = 2;
+	else if (o.prepare)
+		status = report(prepare(&o));
+	else
+		status = hibernate(&o);
+	kj_conf_free(&o.conf);
+	return status;
 }
