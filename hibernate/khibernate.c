@@ -40,7 +40,7 @@ struct opts {
 	char dev[256];
 	uint64_t dev_offset;
 	uint8_t map_digest[32];
-	const char *pass_file;	/* NULL: ask on the terminal */
+	const char *pass_file;	/* NULL: asked, or from standard input */
 	bool encrypt;
 	const char *codec;	/* none, zlib, lz4, zstd */
 	const char *after;	/* poweroff, reboot, platform */
@@ -74,6 +74,8 @@ static void usage(FILE *out)
 	      "                        the RAM if it is smaller\n"
 	      "     --encrypt[=FILE]   encrypt the image (AES-256-GCM) with a key\n"
 	      "                        from the passphrase in FILE, or asked for\n"
+	      "                        (one line of standard input if that is no\n"
+	      "                        terminal)\n"
 	      "     --compress=CODEC   lz4, zstd, zlib or none (default " DEFAULT_CODEC ")\n"
 	      "     --poweroff         power off when the image is written (default)\n"
 	      "     --reboot           reboot instead\n"
@@ -264,6 +266,61 @@ static int loaded_window(uint64_t *start, uint64_t *end)
 }
 
 /*
+ * Standard input that is no terminal, as systemd-ask-password's pipe is:
+ * its first line.  A byte at a time with read(2), so that no copy is left
+ * in a stdio buffer and nothing after the line is taken.
+ */
+static int passphrase_stdin(char *buf, size_t *len)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	while ((r = read(STDIN_FILENO, &c, 1)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			kj_seterr("reading the passphrase from standard "
+				  "input: %s", strerror(e));
+			return -e;
+		}
+		if (c == '\n')
+			break;
+		if (n == PASSPHRASE_MAX - 1) {
+			kj_seterr("passphrase on standard input longer than "
+				  "%d bytes", PASSPHRASE_MAX - 1);
+			return -E2BIG;
+		}
+		buf[n++] = c;
+	}
+	explicit_bzero(&c, sizeof(c));
+	if (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	if (!n) {
+		kj_seterr("empty passphrase on standard input");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * From the key file, the terminal (asked twice), or standard input where
+ * a unit pipes it in; there, no second asking can catch a typing error.
+ */
+static int get_passphrase(const struct opts *o, char *pass, size_t *len)
+{
+	if (o->pass_file || isatty(STDIN_FILENO))
+		return passphrase_get(o->pass_file,
+				      "Passphrase for the image: ", true,
+				      pass, len);
+	return passphrase_stdin(pass, len);
+}
+
+/*
  * The key is derived here, where the passphrase is, and handed to the
  * helper in the mailbox, which is in the window and so never part of the
  * image; this process wipes its copies before the jump.
@@ -277,8 +334,7 @@ static int add_key(const struct opts *o, char *req, size_t len)
 	size_t plen;
 	int err;
 
-	err = passphrase_get(o->pass_file, "Passphrase for the image: ",
-			     true, pass, &plen);
+	err = get_passphrase(o, pass, &plen);
 	err = err ?: img_kdf_init(&info);
 	err = err ?: img_derive_key(pass, plen, &info, &key);
 	explicit_bzero(pass, sizeof(pass));
