@@ -36,8 +36,9 @@ struct opts {
 	bool no_config;
 	bool config_read;
 	const char *target;
-	/* a file target: its disk, and its block map's byte offset there */
+	/* the target's disk as the kernel names it */
 	char dev[256];
+	/* a file target: its block map's byte offset on dev */
 	uint64_t dev_offset;
 	uint8_t map_digest[32];
 	const char *pass_file;	/* NULL: asked, or from standard input */
@@ -481,8 +482,13 @@ static int prepare_target(struct opts *o)
 	int err;
 	bool exists = !stat(o->target, &st);
 
-	if (exists && S_ISBLK(st.st_mode))
-		return jump_check_disk(o->target);
+	if (exists && S_ISBLK(st.st_mode)) {
+		err = jump_check_disk(o->target);
+		/* the helper has no /dev/disk/by-*: the kernel's own name */
+		if (!err && block_dev_node(st.st_rdev, o->dev, sizeof(o->dev)))
+			*o->dev = '\0';
+		return err;
+	}
 	if (exists && !S_ISREG(st.st_mode)) {
 		kj_seterr("%s: neither a disk nor a regular file", o->target);
 		return -EINVAL;
