@@ -46,6 +46,7 @@ struct opts {
 	const char *codec;	/* none, zlib, lz4, zstd */
 	const char *after;	/* poweroff, reboot, platform */
 	bool prepare;		/* only boot the helper, and come back */
+	bool resume_args;	/* only prepare the target and say where */
 	bool ledger;		/* the image is in the machine's ledger */
 	struct img_ledger led;
 	const char *kernel, *initrd, *append;
@@ -61,6 +62,7 @@ static void usage(FILE *out)
 	      "            [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "            [--config=FILE|--no-config]\n"
 	      " khibernate --prepare [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
+	      " khibernate --resume-args [--to=DEVICE|FILE] [--encrypt[=FILE]]\n"
 	      "\n"
 	      "Suspend this system to disk: the kjump helper kernel writes its\n"
 	      "memory to DEVICE, or to FILE's blocks on its disk, and powers the\n"
@@ -88,6 +90,9 @@ static void usage(FILE *out)
 	      "     --append=STRING    more of its command line\n"
 	      "     --config=FILE      read FILE instead of " KJ_CONF_FILE "\n"
 	      "     --no-config        read no configuration file\n"
+	      "     --resume-args      prepare the target, print where a restore\n"
+	      "                        finds the image as shell assignments\n"
+	      "                        (KJUMP_RESUME=...), and exit\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
 	      "\n"
@@ -120,6 +125,7 @@ static int parse_args(int argc, char **argv, struct opts *o,
 		{ "reboot", no_argument, NULL, 'R' },
 		{ "platform", no_argument, NULL, 'S' },
 		{ "prepare", no_argument, NULL, 'p' },
+		{ "resume-args", no_argument, NULL, 'r' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -152,6 +158,7 @@ static int parse_args(int argc, char **argv, struct opts *o,
 		case 'R': cmd->after = "reboot"; break;
 		case 'S': cmd->after = "platform"; break;
 		case 'p': o->prepare = true; break;
+		case 'r': o->resume_args = true; break;
 		case 'k': cmd->helper_kernel = optarg; break;
 		case 'i': cmd->helper_initrd = optarg; break;
 		case 'a': cmd->helper_append = optarg; break;
@@ -168,6 +175,10 @@ static int parse_args(int argc, char **argv, struct opts *o,
 	}
 	if (o->config && o->no_config) {
 		kj_error("--config and --no-config exclude each other");
+		return -EINVAL;
+	}
+	if (o->prepare && o->resume_args) {
+		kj_error("--prepare and --resume-args exclude each other");
 		return -EINVAL;
 	}
 	return 0;
@@ -499,10 +510,11 @@ static int prepare_target(struct opts *o)
 	if (err)
 		return err;
 	memcpy(o->map_digest, map.digest, sizeof(o->map_digest));
-	printf("khibernate: %s: %" PRIu64 " MiB in %u extent(s) on %s; "
-	       "resume with kjump.resume=%s kjump.resume_offset=%" PRIu64 "\n",
-	       o->target, map.size >> 20, map.nr_extents, o->dev, o->dev,
-	       o->dev_offset);
+	if (!o->resume_args)
+		printf("khibernate: %s: %" PRIu64 " MiB in %u extent(s) on %s; "
+		       "resume with kjump.resume=%s kjump.resume_offset=%"
+		       PRIu64 "\n", o->target, map.size >> 20, map.nr_extents,
+		       o->dev, o->dev, o->dev_offset);
 	blockmap_free(&map);
 	return 0;
 }
@@ -581,6 +593,83 @@ static int prepare(const struct opts *o)
 	return 0;
 }
 
+/* A value as sh reads it back: bare where it can be, else in '...'. */
+static void print_var(const char *name, const char *value)
+{
+	static const char bare[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "abcdefghijklmnopqrstuvwxyz"
+				   "0123456789_./:=@%+,-";
+
+	if (!value[strspn(value, bare)]) {
+		printf("%s=%s\n", name, value);
+		return;
+	}
+	printf("%s='", name);
+	for (; *value; value++) {
+		if (*value == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*value);
+	}
+	puts("'");
+}
+
+/* resume_device: another name of the disk the image is on, and no other. */
+static int check_resume_device(const char *name, const char *dev)
+{
+	struct stat a, b;
+
+	if (stat(name, &a) || stat(dev, &b)) {
+		int e = errno;
+
+		kj_seterr("resume_device=%s: %s", name, strerror(e));
+		return -e;
+	}
+	if (!S_ISBLK(a.st_mode) || a.st_rdev != b.st_rdev) {
+		kj_seterr("resume_device=%s is not %s, where the image goes",
+			  name, dev);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * What the restore side needs, for an initramfs hook to record: where
+ * the image is (the target prepared as for a hibernation, so that a
+ * file's map is where it will be) and how it is locked, as shell
+ * assignments (khibernate(8)).
+ */
+static int resume_args(struct opts *o)
+{
+	const struct kj_conf *c = &o->conf;
+	char offset[24] = "";
+	const char *dev;
+	int err;
+
+	err = prepare_target(o);
+	if (err)
+		return err;
+	/* a file's disk as the kernel names it; a disk as given, maybe stable */
+	dev = o->dev_offset ? o->dev : o->target;
+	if (c->resume_device) {
+		err = check_resume_device(c->resume_device, dev);
+		if (err)
+			return err;
+	}
+	if (o->dev_offset)
+		snprintf(offset, sizeof(offset), "%" PRIu64, o->dev_offset);
+	print_var("KJUMP_RESUME", c->resume_device ?: dev);
+	print_var("KJUMP_RESUME_OFFSET", offset);
+	print_var("KJUMP_ENCRYPT", kj_encrypt_name(c->encrypt));
+	print_var("KJUMP_KEY_FILE", c->encrypt == KJ_ENCRYPT_KEYFILE ?
+				    c->key_file : "");
+	if (fflush(stdout) || ferror(stdout)) {
+		kj_seterr("standard output: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Hibernate, and come back: the exit status. */
 static int hibernate(struct opts *o)
 {
@@ -630,6 +719,8 @@ int main(int argc, char **argv)
 		status = 2;
 	else if (o.prepare)
 		status = report(prepare(&o));
+	else if (o.resume_args)
+		status = report(resume_args(&o));
 	else
 		status = hibernate(&o);
 	kj_conf_free(&o.conf);
