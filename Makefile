@@ -22,7 +22,7 @@ LDLIBS := -lelf -lz -llz4 -llzma -lzstd -ldeflate -lgcrypt -lgpg-error -lm
 # same binaries run on the host and inside the helper initramfs.
 PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern \
 	kdropcap
-kjump_SRCS := kjump/kjump.c
+kjump_SRCS := kjump/kjump.c kjump/boot.c
 kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := snapshot/ksnapshot.c
 ksave_SRCS := hibernate/ksave.c

@@ -16,6 +16,7 @@
 
 #include "boot/boot.h"
 #include "jump/jump.h"
+#include "kjump.h"
 #include "oldmem/oldmem.h"
 #include "util.h"
 
@@ -74,6 +75,7 @@ static void usage(FILE *out)
 	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump -p KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump --unload-panic\n"
+	      " kjump boot [--timeout=SECONDS] [--default=N] [--list] [DEVICE...]\n"
 	      "\n"
 	      "Load a kernel for kexec jump, jump to it and back.\n"
 	      "\n"
@@ -101,6 +103,9 @@ static void usage(FILE *out)
 	      "     switch NAME              enter resident kernel NAME (booted on its\n"
 	      "                              first entry only); with --kernel, define it\n"
 	      "     --kernel=KERNEL          with switch: the resident kernel's bzImage\n"
+	      "     boot                     a boot loader: find the kernels on the\n"
+	      "                              disks, show a menu, kexec the chosen one\n"
+	      "                              (kjump boot --help)\n"
 	      " -h, --help                   display this help\n"
 	      " -V, --version                display version\n"
 	      "\n"
@@ -536,6 +541,9 @@ int main(int argc, char **argv)
 	int err;
 
 	kj_set_progname(argv[0]);
+	/* its own options: getopt must not see them as kjump's */
+	if (argc > 1 && !strcmp(argv[1], "boot"))
+		return kjump_boot_main(argc - 1, argv + 1);
 	if (parse_opts(argc, argv, &o))
 		return 2;
 	switch (o.action) {
