@@ -89,6 +89,7 @@ kernel: deps
 initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz
 	@initramfs/build.sh test $(B)/initramfs/test.cpio.gz
+	@initramfs/build.sh boot $(B)/initramfs/boot.cpio.gz
 
 unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 

@@ -1,20 +1,21 @@
 #!/bin/bash
-# Build a BusyBox initramfs: helper (the kernel that runs in the jump window)
-# or test (the "original system" the VM tests run).
+# Build a BusyBox initramfs: helper (the kernel that runs in the jump window),
+# test (the "original system" the VM tests run) or boot (a boot loader:
+# kjump boot, which kexecs a kernel it finds on the disks).
 #
-# usage: initramfs/build.sh helper|test OUT.cpio.gz
+# usage: initramfs/build.sh helper|test|boot OUT.cpio.gz
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kind=${1:?usage: build.sh helper|test OUT}
-out=${2:?usage: build.sh helper|test OUT}
+kind=${1:?usage: build.sh helper|test|boot OUT}
+out=${2:?usage: build.sh helper|test|boot OUT}
 busybox=/bin/busybox
 
 die() { echo "initramfs: $*" >&2; exit 1; }
 
 case "$kind" in
-helper|test) ;;
-*) die "$kind: no such initramfs kind (helper or test)" ;;
+helper|test|boot) ;;
+*) die "$kind: no such initramfs kind (helper, test or boot)" ;;
 esac
 [ -x "$busybox" ] || die "$busybox: missing (install busybox-static)"
 
