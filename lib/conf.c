@@ -48,6 +48,7 @@ static const struct key keys[] = {
 	{ "helper_kernel", PATH, AT(helper_kernel), NULL },
 	{ "helper_initrd", PATH, AT(helper_initrd), NULL },
 	{ "helper_append", TEXT, AT(helper_append), NULL },
+	{ "helper_modules", TEXT, AT(helper_modules), NULL },
 	{ "resume_device", PATH, AT(resume_device), NULL },
 };
 

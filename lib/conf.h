@@ -26,6 +26,7 @@ struct kj_conf {
 	const char *after;		/* poweroff, reboot or platform */
 	bool prepare;			/* boot the helper ahead (a unit's) */
 	const char *helper_kernel, *helper_initrd, *helper_append;
+	const char *helper_modules;	/* more for kjump-mkhelper(8) */
 	const char *resume_device;	/* the target as the restore names it */
 	char *text;			/* the file's lines: the strings */
 };

@@ -34,6 +34,7 @@ static void all_keys(void **state)
 		"helper_kernel = /boot/vmlinuz-6.12\n"
 		"helper_initrd = /boot/kjump-helper.img-6.12\n"
 		"helper_append = quiet loglevel=3\n"
+		"helper_modules = nvme dm_crypt\n"
 		"resume_device = /dev/disk/by-uuid/0123-4567\n"), 0);
 	assert_string_equal(c.to, "/var/lib/kjump/image");
 	assert_string_equal(c.compress, "zstd");
@@ -45,6 +46,7 @@ static void all_keys(void **state)
 	assert_string_equal(c.helper_kernel, "/boot/vmlinuz-6.12");
 	assert_string_equal(c.helper_initrd, "/boot/kjump-helper.img-6.12");
 	assert_string_equal(c.helper_append, "quiet loglevel=3");
+	assert_string_equal(c.helper_modules, "nvme dm_crypt");
 	assert_string_equal(c.resume_device, "/dev/disk/by-uuid/0123-4567");
 	kj_conf_free(&c);
 	assert_null(c.text);
