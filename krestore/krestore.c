@@ -189,17 +189,25 @@ static int open_image(const char *source, uint64_t offset, bool writable,
 static int unlock(struct img_reader *r, const struct img_info *info,
 		  const char *pass_file, struct img_key *key)
 {
+	/* asked on the terminal: a typo gets two more tries, as cryptsetup's */
+	int tries = pass_file ? 1 : 3;
 	char pass[PASSPHRASE_MAX];
 	size_t len;
 	int err;
 
 	if (!(info->flags & IMG_F_ENCRYPTED))
 		return 0;
-	err = passphrase_get(pass_file, "Passphrase of the hibernation image: ",
-			     false, pass, &len);
-	err = err ?: img_derive_key(pass, len, info, key);
-	explicit_bzero(pass, sizeof(pass));
-	return err ?: img_unlock(r, key);
+	for (;;) {
+		err = passphrase_get(pass_file, "Passphrase of the hibernation "
+				     "image: ", false, pass, &len);
+		err = err ?: img_derive_key(pass, len, info, key);
+		explicit_bzero(pass, sizeof(pass));
+		err = err ?: img_unlock(r, key);
+		if (err != -EKEYREJECTED || --tries == 0)
+			return err;
+		fprintf(stderr, "krestore: %s; %d more tr%s\n", kj_errmsg(),
+			tries, tries == 1 ? "y" : "ies");
+	}
 }
 
 /* Is this the kernel build, and the machine, that made the image? */

@@ -78,12 +78,29 @@ static int ask(int fd, const char *prompt, char *buf, size_t *len)
 	return err;
 }
 
+/*
+ * The controlling terminal; without one (an initramfs's boot scripts:
+ * /dev/console never becomes one), standard input's terminal.
+ */
+static int open_terminal(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	const char *name;
+
+	if (fd < 0 && isatty(STDIN_FILENO)) {
+		name = ttyname(STDIN_FILENO);
+		if (name)
+			fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	}
+	return fd;
+}
+
 static int from_terminal(const char *prompt, bool confirm, char *buf,
 			 size_t *len)
 {
 	char again[PASSPHRASE_MAX];
 	size_t len2;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), err;
+	int fd = open_terminal(), err;
 
 	if (fd < 0) {
 		kj_seterr("no terminal to ask for the passphrase on; give a "
