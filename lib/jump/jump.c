@@ -219,6 +219,26 @@ int jump_exec(uint64_t mailbox, double *secs)
 	return check_panic(mailbox);
 }
 
+/*
+ * The helper's job and what was asked for; the helper speaks on this
+ * system's console unless told otherwise, so that what it says while the
+ * system is away (the image written, or why not) is seen where this
+ * system's messages are.
+ */
+static void helper_cmdline(const char *append, char *buf, size_t size)
+{
+	char console[128] = "", *own;
+
+	if ((!append || !strstr(append, "console=")) &&
+	    !kj_read_text("/proc/cmdline", &own)) {
+		kj_cmdline_param(own, "console", console, sizeof(console));
+		free(own);
+	}
+	snprintf(buf, size, "kjump.job=jumpback%s%s%s%s",
+		 *console ? " console=" : "", console,
+		 append ? " " : "", append ? append : "");
+}
+
 int jump_helper_mailbox(const char *kernel, const char *initrd,
 			const char *append, uint64_t *mailbox)
 {
@@ -240,8 +260,7 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 			  "(or load one with kjump --load-jump-back)");
 		return -ENOENT;
 	}
-	snprintf(cmdline, sizeof(cmdline), "kjump.job=jumpback%s%s",
-		 append ? " " : "", append ? append : "");
+	helper_cmdline(append, cmdline, sizeof(cmdline));
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err)
 		return err;
