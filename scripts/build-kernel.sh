@@ -10,7 +10,8 @@
 #
 # usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT [TREE]]]
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
-#   vmlinux, System.map, config, release and modules/.  PATCHDIR (default
+#   vmlinux, System.map, config, release, modules/ and (the main kernel,
+#   no EXTRA_FRAGMENT) deb/, its Debian packages.  PATCHDIR (default
 #   kernel-patches/) holds the series file, the patches and kjump.config.
 #   EXTRA_FRAGMENT overrides options of kjump.config, for a variant kernel.
 #   TREE names the build tree (default "tree"): a variant that differs in
@@ -52,6 +53,7 @@ key_material() {
 	gcc --version | head -n 1
 	pahole --version 2>/dev/null || true
 	cat "$0" "$patches/series"
+	[ -n "$extra" ] || cat "$top/scripts/kernel-deb.sh"
 	fragment
 	series_patches | while read -r p; do
 		[ -f "$patches/$p" ] || die "series names $p, which is not in $patches"
@@ -154,9 +156,22 @@ kmake -s -j"$(nproc)" bzImage vmlinux
 
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
+# The main kernel also as Debian packages, for the Debian test system;
+# made first, so that bzImage and vmlinux below are the packaged ones
+if [ -z "$extra" ]; then
+	"$top/scripts/kernel-deb.sh" "$tree" "$out.tmp/deb"
+fi
 cp "$tree/arch/x86/boot/bzImage" "$tree/vmlinux" "$tree/System.map" "$out.tmp/"
-# Modules, stripped and signed by modules_install, under modules/lib/modules
-if grep -q '^CONFIG_MODULES=y' "$tree/.config"; then
+# Modules, stripped and signed by modules_install, under modules/lib/modules:
+# the main kernel's from its package, whose kernel is the one copied above
+# (another modules_install would link them again, against a vmlinux whose
+# BTF differs by the build version the package gave it)
+if [ -z "$extra" ]; then
+	mkdir -p "$out.tmp/modules"
+	dpkg-deb -x "$out.tmp"/deb/linux-image-*.deb "$out.tmp/deb/root"
+	mv "$out.tmp/deb/root/lib" "$out.tmp/modules/lib"
+	rm -rf "$out.tmp/deb/root"
+elif grep -q '^CONFIG_MODULES=y' "$tree/.config"; then
 	kmake -s -j"$(nproc)" modules
 	kmake -s INSTALL_MOD_PATH="$out.tmp/modules" INSTALL_MOD_STRIP=1 \
 		modules_install
