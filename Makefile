@@ -6,6 +6,10 @@
 #   make initramfs  helper and test initramfs images
 #   make test       unit tests, then VM tests under QEMU
 #   make demo       hibernate and resume the test system in QEMU, step by step
+#   make deb        the kjump-suite Debian package, into build/deb
+#   make kernel-deb the test kernel as a Debian package (bindeb-pkg)
+#   make demo-debian  systemctl hibernate and resume on a Debian 13 system
+#   make install    the tools and their system integration (DESTDIR, PREFIX)
 #   make bench      benchmarks (by hand; results in build/bench)
 #   make soak       200 jumps and 30 hibernations in one system (~30 min)
 #
@@ -40,11 +44,15 @@ include bios/bios.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all deps kernel initramfs test unit-test vm-test demo bench soak clean
+.PHONY: all tools deps kernel initramfs test unit-test vm-test demo bench soak clean
+.PHONY: install deb kernel-deb debian-disk demo-debian
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: deps $(PROGS:%=$(B)/bin/%)
+all: deps tools
+
+# The programs alone, without the dependency check (for dpkg-buildpackage)
+tools: $(PROGS:%=$(B)/bin/%)
 
 deps:
 	@scripts/deps.sh
@@ -93,14 +101,14 @@ initramfs: all kernel
 
 unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 
-test: all unit-test kernel initramfs
+test: all unit-test kernel initramfs debian-disk
 	@test/run.sh
 
 # Hibernate and resume the test system in QEMU, then read a snapshot of it.
 demo: all kernel initramfs
 	@scripts/demo.sh
 
-vm-test: all kernel initramfs
+vm-test: all kernel initramfs debian-disk
 	@test/run.sh --vm-only
 
 soak: all kernel initramfs
@@ -115,6 +123,63 @@ bench: all kernel initramfs
 
 clean:
 	rm -rf $(B)
+
+# What a system installs: the tools (not the test workloads), their man
+# pages, the helper's init and jobs, kjump-mkhelper, the configuration,
+# the initramfs-tools hook and boot script, the kernel hooks and the
+# systemd units.  debian/rules installs this into the package.
+PREFIX ?= /usr
+INSTALL_PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios
+MAN8 := $(foreach p,$(INSTALL_PROGS),$(wildcard */$(p).8)) dist/kjump-mkhelper.8
+MAN5 := hibernate/kjump.conf.5
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/kjump/jobs \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/kjump $(DESTDIR)/etc/kjump
+	install -m 755 $(INSTALL_PROGS:%=$(B)/bin/%) dist/kjump-mkhelper \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 755 initramfs/rootfs/init dist/hibernate $(DESTDIR)$(PREFIX)/lib/kjump/
+	install -m 755 initramfs/helper/lib/kjump/jobs/jumpback \
+		initramfs/helper/lib/kjump/jobs/restore \
+		initramfs/helper/lib/kjump/jobs/capture \
+		initramfs/helper/lib/kjump/jobs/poweroff \
+		$(DESTDIR)$(PREFIX)/lib/kjump/jobs/
+	echo $(VERSION) >$(DESTDIR)$(PREFIX)/share/kjump/version
+	install -m 644 hibernate/kjump.conf $(DESTDIR)/etc/kjump/kjump.conf
+	install -D -m 755 dist/initramfs-tools/hook \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/kjump
+	install -D -m 755 dist/initramfs-tools/local-premount \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/local-premount/kjump
+	install -D -m 755 dist/kernel/postinst $(DESTDIR)/etc/kernel/postinst.d/kjump
+	install -D -m 755 dist/kernel/postrm $(DESTDIR)/etc/kernel/postrm.d/kjump
+	install -D -m 644 dist/systemd/kjump-prepare.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/kjump-prepare.service
+	install -D -m 644 dist/systemd/hibernate.conf \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/systemd-hibernate.service.d/kjump.conf
+	install -D -m 644 dist/systemd/logind.conf \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/systemd-logind.service.d/kjump.conf
+	install -D -m 644 dist/systemd/sleep.conf \
+		$(DESTDIR)$(PREFIX)/lib/systemd/sleep.conf.d/kjump.conf
+
+# The Debian packages, built with dpkg-buildpackage in a copy of the tree
+# (cached by its contents), and the test kernel's (bindeb-pkg, made with
+# the kernel).  The Debian 13 system of the end-to-end tests installs both.
+deb: deps
+	@scripts/build-deb.sh $(B)/deb
+
+kernel-deb: kernel
+	@mkdir -p $(B)/deb
+	@cp -f $(B)/kernel/deb/linux-image-*.deb $(B)/deb/
+	@ls $(B)/deb/linux-image-*.deb
+
+debian-disk: deb kernel-deb tools
+	@scripts/debian-system.sh cached
+
+# systemctl hibernate and the resume on the Debian system, in QEMU
+demo-debian: deb kernel-deb tools
+	@scripts/demo-debian.sh
 
 -include $(shell find $(B)/obj $(B)/fuzz/obj -name '*.d' 2>/dev/null)
 
