@@ -275,3 +275,181 @@ hib_resume_confined() {
 	[ -n "$confined" ] || fail "no restore-cmdline: line in a log of $TEST_NAME"
 	HIB_RESUME_APPEND="${HIB_RESUME_APPEND:-} $confined" hib_resume "$@"
 }
+
+# The Debian 13 system (scripts/debian-system.sh, test/debian): a GPT
+# disk whose first partition, 1 MiB in, holds the ext4 root.  e2fsprogs
+# reads it there as FILE?offset=BYTES.
+DEBIAN_UUID=5e1f1d2a-7c1b-4f5e-9a3b-6b0c4a1f2e10
+DEBIAN_APPEND="root=UUID=$DEBIAN_UUID ro $(cat "$TOP/test/debian/root/etc/kernel/cmdline")"
+DEBIAN_ROOT_OFFSET=1048576
+
+# A fresh copy of the Debian disk (built and cached on first use).
+# usage: debian_disk OUT
+debian_disk() {
+	"$TOP/scripts/debian-system.sh" disk "$1" ||
+		fail "the Debian disk cannot be made"
+}
+
+# What a boot loader would read from the disk's /boot: the newest kernel
+# and its initramfs, into $WORK/boot-vmlinuz and $WORK/boot-initrd.img.
+# usage: debian_boot_files DISK
+debian_boot_files() {
+	local fs="$1?offset=$DEBIAN_ROOT_OFFSET" v
+	v=$(debugfs -R 'ls /boot' "$fs" 2>/dev/null | tr -s ' ' '\n' |
+		sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+	[ -n "$v" ] || fail "no /boot/vmlinuz-* on the Debian disk"
+	rm -f "$WORK/boot-vmlinuz" "$WORK/boot-initrd.img"
+	debugfs -R "dump /boot/vmlinuz-$v $WORK/boot-vmlinuz" "$fs" 2>/dev/null
+	debugfs -R "dump /boot/initrd.img-$v $WORK/boot-initrd.img" "$fs" 2>/dev/null
+	[ -s "$WORK/boot-vmlinuz" ] && [ -s "$WORK/boot-initrd.img" ] ||
+		fail "the Debian disk has no initramfs for Linux $v"
+}
+
+# Boot the Debian system from DISK in the background, as its boot loader
+# would (the disk's own kernel and initramfs), or with DEBIAN_LOADER set
+# through kjump boot, DEBIAN_LOADER its more parameters; its console goes to the
+# step's log, its root shell to the socket $GUEST_SOCK.  More QEMU
+# arguments follow.
+# usage: debian_start STEP DISK [qemu args...]
+debian_start() {
+	local step=$1 disk=$2 kernel initrd append
+	shift 2
+	if [ -n "${DEBIAN_LOADER:-}" ]; then
+		# the boot loader (kjump boot) finds the system on the disk
+		kernel=$KERNEL_DIR/bzImage initrd=$INITRAMFS_DIR/boot.cpio.gz
+		append="$VM_APPEND_BASE kjump.job=boot $DEBIAN_LOADER"
+	else
+		debian_boot_files "$disk"
+		kernel=$WORK/boot-vmlinuz initrd=$WORK/boot-initrd.img
+		append="$DEBIAN_APPEND ${VM_APPEND:-}"
+	fi
+	LAST_LOG=$LOGDIR/$TEST_NAME.$step.log
+	CONSOLE_SOCK=$WORK/console.sock GUEST_SOCK=$WORK/shell.sock
+	rm -f "$LAST_LOG" "$CONSOLE_SOCK" "$GUEST_SOCK"
+	vm_machine_args "$step"
+	echo "vm $step: $(date +%T) booting Debian from $disk, console in $LAST_LOG"
+	# both serial ports answer on sockets: the console for passphrases
+	qemu-system-x86_64 "${VM_MACHINE[@]}" -nodefaults -display none \
+		-no-reboot \
+		-chardev "socket,id=con,path=$CONSOLE_SOCK,server=on,wait=off,logfile=$LAST_LOG" \
+		-serial chardev:con \
+		-chardev "socket,id=shell,path=$GUEST_SOCK,server=on,wait=off,logfile=$LAST_LOG.shell" \
+		-serial chardev:shell \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-drive "file=$disk,format=raw,if=virtio" "$@" &
+	DEBIAN_PID=$!
+	# a failing check leaves no machine running
+	trap 'kill $DEBIAN_PID 2>/dev/null || true' EXIT
+	for _ in $(seq 50); do
+		[ -S "$GUEST_SOCK" ] && return 0
+		sleep 0.1
+	done
+	fail "vm $step: QEMU did not start"
+}
+
+# Wait for the machine to go off by itself.
+# usage: debian_wait_off TIMEOUT
+debian_wait_off() {
+	local n=0
+	while kill -0 "$DEBIAN_PID" 2>/dev/null; do
+		if [ $n -ge "$1" ]; then
+			kill "$DEBIAN_PID"
+			fail "the Debian machine still runs after $1 s (log: $LAST_LOG)"
+		fi
+		sleep 1
+		n=$((n + 1))
+	done
+	wait "$DEBIAN_PID" || fail "qemu exit status $? (log: $LAST_LOG)"
+	echo "debian: $(date +%T) the machine is off"
+	sed -i 's/\r$//' "$LAST_LOG"
+}
+
+# When PATTERN appears in LOG, type TEXT on the serial port of SOCKET.
+# usage: guest_answer SOCKET LOG PATTERN TEXT [TIMEOUT]
+guest_answer() {
+	python3 "$TOP/test/vm/guest.py" "$1" answer "$2" "$3" "$4" "${5:-300}" ||
+		fail "no '$3' in $2"
+}
+
+# In the guest's root shell: its output, and its status as ours.
+# usage: guest CMD [TIMEOUT]
+guest() {
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" run "$@"
+}
+
+# Until the root shell answers, then until systemd says the boot is done:
+# "running", or fail naming the failed units.
+debian_wait_up() {
+	local state
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait "${1:-400}" ||
+		fail "no shell on the Debian machine (log: $LAST_LOG)"
+	state=$(guest 'systemctl is-system-running --wait' 300) || true
+	[ "$state" = running ] || {
+		guest 'systemctl --failed --no-pager' || true
+		fail "systemd says '$state', not running"
+	}
+	echo "debian: $(date +%T) up, multi-user.target reached ($(guest 'systemctl is-active multi-user.target'))"
+}
+
+# The workload before a hibernation: its PID, counter and pattern, kept
+# in DEBIAN_PID_BEFORE and DEBIAN_COUNT_BEFORE.
+debian_workload_before() {
+	DEBIAN_PID_BEFORE=$(guest 'systemctl show -p MainPID --value kjump-workload')
+	DEBIAN_COUNT_BEFORE=$(guest 'cat /run/kjump-workload/counter')
+	[ "${DEBIAN_PID_BEFORE:-0}" -gt 0 ] && [ "${DEBIAN_COUNT_BEFORE:-0}" -gt 0 ] ||
+		fail "the workload does not run (pid '$DEBIAN_PID_BEFORE', counter '$DEBIAN_COUNT_BEFORE')"
+	guest 'kpattern check /run/kjump-workload/kp' || fail "the pattern is bad before"
+	echo "debian: workload pid $DEBIAN_PID_BEFORE, counter $DEBIAN_COUNT_BEFORE"
+}
+
+# After the resume from DEVICE: the same shell answers, the workload goes
+# on in the same process, the journal tells of the resume, no unit failed.
+# usage: debian_workload_after DEVICE
+debian_workload_after() {
+	local pid count
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
+		fail "the shell of before does not answer: no resume (log: $LAST_LOG)"
+	sleep 1
+	pid=$(guest 'systemctl show -p MainPID --value kjump-workload')
+	count=$(guest 'cat /run/kjump-workload/counter')
+	echo "debian: after the resume, workload pid $pid, counter $count"
+	[ "$pid" = "$DEBIAN_PID_BEFORE" ] ||
+		fail "the workload is another process: $pid, was $DEBIAN_PID_BEFORE"
+	[ "$count" -gt "$DEBIAN_COUNT_BEFORE" ] ||
+		fail "the counter did not go on from $DEBIAN_COUNT_BEFORE: $count"
+	guest 'kpattern check /run/kjump-workload/kp' || fail "the pattern is bad after"
+	guest 'kjump-workload check' || fail "the appended file is not consistent"
+	guest "journalctl -b --no-pager -u systemd-hibernate.service | grep 'khibernate: resumed from $1'" ||
+		fail "the journal of this boot shows no resume"
+	guest 'systemctl is-system-running --wait' 120 || {
+		guest 'systemctl --failed --no-pager' || true
+		fail "a unit failed"
+	}
+}
+
+# After a clean shutdown: the appended file on the host, whole.
+# usage: debian_appended_check DISK
+debian_appended_check() {
+	debugfs -R 'cat /var/lib/kjump-workload/appended' \
+		"$1?offset=$DEBIAN_ROOT_OFFSET" 2>/dev/null |
+		awk 'NR > 1 && $1 != prev + 5 { bad = 1 } { prev = $1 }
+			END { print "debian: appended file on the disk: " NR " lines"; exit bad || NR < 2 }' ||
+		fail "the appended file on the disk is not consistent"
+}
+
+# Settings in the guest's /etc/kjump/kjump.conf, as an administrator
+# makes them, then update-initramfs -u.  The new initramfs is then put on
+# the disk for good (sync, and a freeze, which writes ext4's journal
+# back): a boot loader, like debugfs here, does not read the journal.
+# usage: debian_configure KEY=VALUE...
+debian_configure() {
+	local kv cmd=
+	for kv; do
+		cmd="$cmd sed -i 's|^#\\?${kv%%=*} *=.*|${kv%%=*} = ${kv#*=}|' /etc/kjump/kjump.conf &&"
+	done
+	guest "$cmd update-initramfs -u 2>&1" 900 | tee "$WORK/update-initramfs.out" ||
+		fail "update-initramfs -u failed"
+	grep -q '^kjump: resume from ' "$WORK/update-initramfs.out" ||
+		fail "the initramfs hook set up no resume"
+	guest 'sync && fsfreeze -f / && fsfreeze -u /' || fail "fsfreeze failed"
+}

@@ -1,0 +1,185 @@
+#!/bin/bash
+# The real system of the end-to-end tests: Debian 13 ("trixie") with
+# systemd, udev and initramfs-tools, on an ext4 root in a GPT partition.
+#
+# Two stages, each cached outside the checkout like the kernel:
+#   base   debootstrap from Debian's archive, keyed by the suite and the
+#          package list (a few minutes, once);
+#   disk   the base with the suite's two packages (build/deb/) installed by
+#          dpkg -i as a user would, which runs update-initramfs and
+#          kjump-mkhelper through their kernel hooks, then the test
+#          machine's settings and workload, on a 4 GiB sparse disk image;
+#          keyed by the base, the packages and the files that go in.
+#
+# usage: scripts/debian-system.sh base        print the base (built if needed)
+#        scripts/debian-system.sh cached      print the disk (built if needed)
+#        scripts/debian-system.sh disk OUT    make OUT from the cached disk
+#        scripts/debian-system.sh root-uuid   the disk's root file system UUID
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/debian
+mirror=http://deb.debian.org/debian
+suite=trixie
+# What a small Debian server has: systemd as init, udev, D-Bus (logind,
+# systemctl hibernate), initramfs-tools and its zstd, e2fsprogs; and
+# busybox-static, which kjump-suite needs for the helper's initramfs.
+packages="systemd systemd-sysv udev dbus initramfs-tools zstd e2fsprogs
+	kmod procps busybox-static"
+# The root file system's UUID, fixed so that the test kernel's command line
+# and fstab agree with every build of the disk.
+root_uuid=5e1f1d2a-7c1b-4f5e-9a3b-6b0c4a1f2e10
+disk_size=4G
+
+die() { echo "debian-system: $*" >&2; exit 1; }
+
+base_dir() {
+	local key
+	key=$(echo "$suite" $packages | sha256sum | cut -c1-16)
+	echo "$cache/base-$suite-$key"
+}
+
+build_base() {
+	local dir=$1 tmp=$1.tmp.$$
+	command -v debootstrap >/dev/null || die "debootstrap: not installed (make deps)"
+	[ "$(id -u)" = 0 ] || die "building the Debian system needs root"
+	rm -rf "$tmp"
+	mkdir -p "$cache"
+	echo "debian-system: debootstrap $suite into $dir" >&2
+	debootstrap --variant=minbase \
+		--include="$(echo $packages | tr ' ' ,)" "$suite" "$tmp" \
+		"$mirror" >"$tmp.log" 2>&1 ||
+		die "debootstrap $suite failed; see $tmp.log"
+	rm -f "$tmp"/var/cache/apt/archives/*.deb
+	mv "$tmp" "$dir"
+	rm -f "$tmp.log"
+}
+
+# Build once even when two tests ask at the same time.
+ensure_base() {
+	local dir
+	dir=$(base_dir)
+	if [ ! -d "$dir" ]; then
+		mkdir -p "$cache"
+		exec 9>"$cache/.base.lock"
+		flock 9
+		[ -d "$dir" ] || build_base "$dir"
+		exec 9>&-
+	fi
+	echo "$dir"
+}
+
+debs() {
+	ls "$top"/build/deb/kjump-suite_*.deb "$top"/build/deb/linux-image-*.deb \
+		2>/dev/null | grep -v -- '-dbg_' || true
+}
+
+disk_key() {
+	{
+		base_dir
+		cat "$0"
+		debs | xargs -r sha256sum | cut -c1-64
+		find "$top/test/debian" "$top/build/bin/kpattern" -type f |
+			LC_ALL=C sort | xargs sha256sum
+	} | sha256sum | cut -c1-16
+}
+
+in_root() {
+	chroot "$stage" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+mount_pseudo() {
+	mount -t proc proc "$stage/proc"
+	mount -t sysfs sysfs "$stage/sys"
+	mount --bind /dev "$stage/dev"
+}
+
+umount_pseudo() {
+	umount "$stage/dev" "$stage/sys" "$stage/proc" 2>/dev/null || true
+}
+
+# The test machine's own settings, then the suite's packages.
+configure() {
+	local d=$top/test/debian f
+
+	echo kjump-debian >"$stage/etc/hostname"
+	printf '127.0.0.1\tlocalhost\n127.0.1.1\tkjump-debian\n' >"$stage/etc/hosts"
+	printf 'UUID=%s\t/\text4\terrors=remount-ro\t0\t1\n' "$root_uuid" \
+		>"$stage/etc/fstab"
+	in_root passwd -d root >/dev/null
+	# the machine's files: services, drop-ins, the kernel command line
+	(cd "$d/root" && find . -type f) | while read -r f; do
+		install -D -m "$(stat -c %a "$d/root/$f")" "$d/root/$f" "$stage/$f"
+	done
+	install -m 755 "$top/build/bin/kpattern" "$stage/usr/local/bin/kpattern"
+	in_root systemctl enable kjump-workload.service serial-getty@ttyS1.service \
+		>/dev/null 2>&1
+	cp $(debs) "$stage/tmp/"
+	in_root sh -c 'dpkg -i /tmp/*.deb' >"$stage.dpkg.log" 2>&1 ||
+		{ cat "$stage.dpkg.log" >&2; die "dpkg -i failed in the Debian system"; }
+	rm -f "$stage"/tmp/*.deb
+	ls "$stage"/boot/initrd.img-* >/dev/null 2>&1 ||
+		die "dpkg -i made no initramfs (update-initramfs did not run)"
+	ls "$stage"/boot/kjump-helper.img-* >/dev/null 2>&1 ||
+		die "dpkg -i made no helper initramfs (kjump-mkhelper did not run)"
+}
+
+# A GPT disk with one partition holding the ext4 root made from $stage.
+make_disk() {
+	local out=$1 start=2048 sectors
+	rm -f "$out"
+	truncate -s "$disk_size" "$out"
+	printf 'label: gpt\nstart=%s, type=linux, name=root\n' "$start" |
+		sfdisk -q "$out"
+	sectors=$(sfdisk -l -o Sectors "$out" | tail -n 1 | tr -d ' ')
+	mkfs.ext4 -q -F -b 4096 -U "$root_uuid" -L root -d "$stage" \
+		-E offset=$((start * 512)) "$out" $((sectors / 8))
+}
+
+build_disk() {
+	local out=$1 base
+	base=$(ensure_base)
+	[ -n "$(debs)" ] || die "no packages in build/deb (make deb kernel-deb)"
+	stage=$out.stage
+	rm -rf "$stage"
+	cp -a "$base" "$stage"
+	trap 'umount_pseudo' EXIT
+	mount_pseudo
+	configure
+	umount_pseudo
+	trap - EXIT
+	make_disk "$out.tmp"
+	mv "$out.tmp" "$out"
+	rm -rf "$stage" "$stage.dpkg.log"
+}
+
+cached_disk() {
+	local img
+	img=$cache/disk-$(disk_key).img
+	if [ ! -f "$img" ]; then
+		exec 9>"$cache/.disk.lock"
+		flock 9
+		if [ ! -f "$img" ]; then
+			echo "debian-system: building the Debian disk $img" >&2
+			build_disk "$img"
+			# one disk at a time: older keys are dead weight
+			find "$cache" -maxdepth 1 -name 'disk-*.img' ! -path "$img" \
+				-delete
+		fi
+		exec 9>&-
+	fi
+	echo "$img"
+}
+
+case "${1:-}" in
+base) ensure_base ;;
+cached) cached_disk ;;
+disk)
+	out=${2:?usage: debian-system.sh disk OUT}
+	img=$(cached_disk)
+	cp --sparse=always "$img" "$out"
+	;;
+root-uuid) echo "$root_uuid" ;;
+*) die "usage: debian-system.sh base | cached | disk OUT | root-uuid" ;;
+esac

@@ -1,0 +1,43 @@
+# A real Debian 13 system, as a user has it: systemd, udev, ext4 root,
+# the suite's Debian packages installed with dpkg -i (the Debian disk of
+# scripts/debian-system.sh).  It boots to multi-user.target with the
+# workload service running; the administrator sets to=/dev/vdb in
+# /etc/kjump/kjump.conf and runs update-initramfs -u;
+# "systemctl hibernate" writes the image through khibernate and the
+# machine goes off; the next boot, through Debian's own initramfs and the
+# suite's hook, resumes it: the counter, the pattern and the appended file
+# carry on in the same processes, the journal shows the resume and no
+# unit failed.  After a clean shutdown the root file system is clean.
+debian_disk "$WORK/disk.img"
+truncate -s 2G "$WORK/image.img"
+image=(-drive "file=$WORK/image.img,format=raw,if=virtio")
+
+debian_start boot "$WORK/disk.img" "${image[@]}"
+debian_wait_up
+debian_configure to=/dev/vdb
+debian_workload_before
+guest 'systemctl hibernate' || fail "systemctl hibernate refused"
+debian_wait_off 300
+expect '^ksave: hibernation image on /dev/vdb: [0-9]+ MiB'
+expect '^ksave: image complete, powering off'
+"$TOP/build/bin/krestore" --check "$WORK/image.img" ||
+	fail "the image does not check"
+
+debian_start resume "$WORK/disk.img" "${image[@]}"
+debian_workload_after /dev/vdb
+expect '^krestore: /dev/vdb: '
+expect_not 'kjump: no resume from'
+
+# the resumed system goes down as usual, its root clean
+guest 'systemctl poweroff' || true
+debian_wait_off 120
+e2fsck -fn "$WORK/disk.img?offset=$DEBIAN_ROOT_OFFSET" ||
+	fail "the root file system is not clean after the resume"
+debian_appended_check "$WORK/disk.img"
+
+# The image was used: the next boot starts afresh, saying why.
+debian_start again "$WORK/disk.img" "${image[@]}"
+debian_wait_up
+expect 'resumed once already'
+guest 'systemctl poweroff' || true
+debian_wait_off 120
