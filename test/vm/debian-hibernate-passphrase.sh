@@ -1,0 +1,36 @@
+# systemctl hibernate on the Debian 13 system with a passphrase: with
+# encrypt=passphrase in kjump.conf, systemd-hibernate.service asks for it
+# through systemd's password agents (answered here from the root shell
+# with systemd-tty-ask-password-agent), and the initramfs asks on the
+# console at the next boot, where a wrong one gets another try.
+debian_disk "$WORK/disk.img"
+truncate -s 2G "$WORK/image.img"
+image=(-drive "file=$WORK/image.img,format=raw,if=virtio")
+pass='correct horse battery staple'
+
+debian_start boot "$WORK/disk.img" "${image[@]}"
+debian_wait_up
+debian_configure to=/dev/vdb encrypt=passphrase
+debian_workload_before
+guest 'systemctl hibernate' || fail "systemctl hibernate refused"
+# the question is pending: answer it as a user would
+guest 'for i in $(seq 120); do ls /run/systemd/ask-password/ask.* 2>/dev/null && break; sleep 0.5; done' ||
+	fail "nobody asked for the passphrase"
+python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" send \
+	'systemd-tty-ask-password-agent --query'
+guest_answer "$GUEST_SOCK" "$LAST_LOG.shell" 'Passphrase of the hibernation image' "$pass" 120
+debian_wait_off 300
+expect '^ksave: hibernation image on /dev/vdb: [0-9]+ MiB'
+"$TOP/build/bin/krestore" --info "$WORK/image.img" | grep -i 'encrypt' ||
+	fail "the image is not encrypted"
+
+# The initramfs asks on the console: a typo gets another try.
+debian_start resume "$WORK/disk.img" "${image[@]}"
+guest_answer "$CONSOLE_SOCK" "$LAST_LOG" 'Passphrase of the hibernation image' 'not the passphrase' 300
+guest_answer "$CONSOLE_SOCK" "$LAST_LOG" 'wrong passphrase; 2 more tries' "$pass" 120
+debian_workload_after /dev/vdb
+expect '^krestore: /dev/vdb: wrong passphrase; 2 more tries'
+guest 'systemctl poweroff' || true
+debian_wait_off 120
+e2fsck -fn "$WORK/disk.img?offset=$DEBIAN_ROOT_OFFSET" ||
+	fail "the root file system is not clean after the resume"
