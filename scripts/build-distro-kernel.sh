@@ -1,0 +1,74 @@
+#!/bin/bash
+# A kernel for a real Debian 13 machine: Debian's own configuration for
+# amd64 (linux-config-6.12, config.amd64_none_amd64) with KEXEC_JUMP on,
+# the suite's patches applied, packaged with `make bindeb-pkg`
+# (linux-image, linux-headers, linux-libc-dev).  Debian's module signing
+# keys are not ours: the build signs the modules with a key of its own.
+#
+# usage: scripts/build-distro-kernel.sh [--config-only] [OUTDIR]
+#   OUTDIR defaults to build/distro-kernel; --config-only stops once the
+#   configuration is made and checked (a minute), before the build, which
+#   takes hours on a small machine (the time is printed at the end).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+config_only=
+[ "${1:-}" != --config-only ] || { config_only=1; shift; }
+out=${1:-$top/build/distro-kernel}
+work=${KJUMP_DISTRO_TREE:-${XDG_CACHE_HOME:-$HOME/.cache}/kjump/distro}
+tarball=/usr/src/linux-source-6.12.tar.xz
+config=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+
+die() { echo "build-distro-kernel: $*" >&2; exit 1; }
+
+[ -r "$tarball" ] || die "$tarball: not found (make deps)"
+if [ ! -r "$config" ]; then
+	[ "$(id -u)" = 0 ] || die "$config: missing; install linux-config-6.12"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-config-6.12 >/dev/null
+fi
+
+tree=$work/linux
+rm -rf "$tree"
+mkdir -p "$tree"
+echo "build-distro-kernel: extracting $tarball into $tree"
+tar -xJf "$tarball" -C "$tree" --strip-components=1
+sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$top/kernel-patches/series" | grep -v '^$' |
+	while read -r p; do
+		patch -p1 -s --batch -d "$tree" <"$top/kernel-patches/$p" ||
+			die "$p does not apply"
+	done
+
+xz -dc "$config" >"$tree/.config"
+"$tree/scripts/config" --file "$tree/.config" \
+	--enable KEXEC_JUMP \
+	--set-str LOCALVERSION -kjump \
+	--set-str SYSTEM_TRUSTED_KEYS "" \
+	--set-str SYSTEM_REVOCATION_KEYS "" \
+	--set-str MODULE_SIG_KEY certs/signing_key.pem
+make -s -C "$tree" olddefconfig
+for opt in KEXEC_JUMP KEXEC HIBERNATION CRASH_DUMP PROC_VMCORE PROC_KCORE \
+	RELOCATABLE RANDOMIZE_BASE; do
+	grep -q "^CONFIG_$opt=y" "$tree/.config" ||
+		die "CONFIG_$opt is not y in Debian's configuration with ours"
+done
+# what olddefconfig changed besides ours: nothing, if the tarball and the
+# configuration are the same Debian version
+xz -dc "$config" | grep '^CONFIG_' | sort >"$work/debian.config"
+grep '^CONFIG_' "$tree/.config" | sort >"$work/ours.config"
+echo "build-distro-kernel: options that differ from Debian's:"
+comm -3 "$work/debian.config" "$work/ours.config" | sed 's/^/  /'
+if [ -n "$config_only" ]; then
+	echo "build-distro-kernel: configuration in $tree/.config"
+	exit 0
+fi
+
+echo "build-distro-kernel: make bindeb-pkg -j$(nproc) in $tree"
+start=$(date +%s)
+make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION=6.12.117-1kjump \
+	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >"$work/build.log" 2>&1 ||
+	die "make bindeb-pkg failed; see $work/build.log"
+secs=$(($(date +%s) - start))
+mkdir -p "$out"
+mv "$work"/linux-*.deb "$out/"
+echo "build-distro-kernel: $(ls "$out" | tr '\n' ' ')"
+echo "build-distro-kernel: built in $((secs / 60)) min $((secs % 60)) s on $(nproc) CPUs"
