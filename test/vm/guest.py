@@ -20,6 +20,8 @@ import socket
 import sys
 import time
 
+import qmp
+
 # Terminal control sequences a shell may print between lines
 CSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 # Quoted apart in what is typed, whole only in what the shell prints; each
@@ -29,22 +31,22 @@ TYPED_MARK = 'kjump-guest-""done-'
 
 
 def connect(path, deadline):
-    while True:
-        try:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if time.monotonic() > deadline:
-                sys.exit(f"guest: {path}: cannot connect")
-            time.sleep(0.5)
+    try:
+        return qmp.connect(path, max(1.0, deadline - time.monotonic()))
+    except OSError:
+        sys.exit(f"guest: {path}: cannot connect")
 
 
-def read_until(s, token, deadline, on_idle=None):
+class Quiet(Exception):
+    pass
+
+
+def read_until(s, token, deadline, on_idle=None, quiet_until=None):
     buf = b""
     s.settimeout(1.0)
     while token.encode() not in buf:
+        if quiet_until and not buf and time.monotonic() > quiet_until:
+            raise Quiet()
         if time.monotonic() > deadline:
             tail = buf[-400:].decode(errors="replace")
             sys.exit(f"guest: no answer in time; last output: {tail!r}")
@@ -70,24 +72,33 @@ def new_token():
     return os.urandom(6).hex()
 
 
-def wait(s, timeout):
-    """Probe every few seconds: a port nobody reads yet takes no more."""
+def wait(path, timeout):
+    """Probe every few seconds: a port nobody reads yet takes no more.
+    A connection that stays silent for a minute is made again: QEMU may
+    not serve one it took while the machine was being restored."""
     deadline = time.monotonic() + timeout
     token = new_token()
     probe = command("true", token).encode()
-    last = [0.0]
+    while True:
+        s = connect(path, deadline)
+        last = [0.0]
 
-    def send_probe():
-        if time.monotonic() - last[0] < 5:
-            return
-        last[0] = time.monotonic()
+        def send_probe():
+            if time.monotonic() - last[0] < 5:
+                return
+            last[0] = time.monotonic()
+            try:
+                s.sendall(b"\n" + probe)
+            except (socket.timeout, BlockingIOError):
+                pass
+
+        send_probe()
         try:
-            s.sendall(b"\n" + probe)
-        except (socket.timeout, BlockingIOError):
-            pass
-
-    send_probe()
-    read_until(s, MARK + token, deadline, on_idle=send_probe)
+            read_until(s, MARK + token, deadline, on_idle=send_probe,
+                       quiet_until=time.monotonic() + 60)
+            return
+        except Quiet:
+            s.close()
 
 
 def run(s, cmd, timeout):
@@ -131,8 +142,7 @@ def main():
     path, verb = sys.argv[1], sys.argv[2]
     if verb == "wait":
         timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 300
-        s = connect(path, time.monotonic() + timeout)
-        wait(s, timeout)
+        wait(path, timeout)
         return 0
     if verb == "run" and len(sys.argv) > 3:
         timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 120
