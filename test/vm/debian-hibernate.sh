@@ -36,9 +36,19 @@ expect_not 'kjump: no resume from'
 
 # systemctl suspend is the kernel's S3, as before the package.  QEMU
 # resets the serial ports at the wake, which hangs up the test shell:
-# wait for the one getty logs in again.
+# wait for the kernel to be back, and a little for a getty to log in
+# again (the shell of before may also live on).
 guest 'systemctl suspend' || fail "systemctl suspend refused"
-sleep 5
+for _ in $(seq 300); do
+	grep -aq 'PM: suspend exit' "$LAST_LOG" && break
+	sleep 1
+done
+expect 'PM: suspend exit'
+for _ in $(seq 20); do
+	grep -aq 'automatic login' "$LAST_LOG.shell" && break
+	sleep 1
+done
+sleep 2
 python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 300 ||
 	fail "no shell after systemctl suspend"
 guest 'for i in $(seq 60); do
