@@ -278,48 +278,6 @@ static int loaded_window(uint64_t *start, uint64_t *end)
 }
 
 /*
- * Standard input that is no terminal, as systemd-ask-password's pipe is:
- * its first line.  A byte at a time with read(2), so that no copy is left
- * in a stdio buffer and nothing after the line is taken.
- */
-static int passphrase_stdin(char *buf, size_t *len)
-{
-	size_t n = 0;
-	ssize_t r;
-	char c;
-
-	while ((r = read(STDIN_FILENO, &c, 1)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			kj_seterr("reading the passphrase from standard "
-				  "input: %s", strerror(e));
-			return -e;
-		}
-		if (c == '\n')
-			break;
-		if (n == PASSPHRASE_MAX - 1) {
-			kj_seterr("passphrase on standard input longer than "
-				  "%d bytes", PASSPHRASE_MAX - 1);
-			return -E2BIG;
-		}
-		buf[n++] = c;
-	}
-	explicit_bzero(&c, sizeof(c));
-	if (n && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	*len = n;
-	if (!n) {
-		kj_seterr("empty passphrase on standard input");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
  * From the key file, the terminal (asked twice), or standard input where
  * a unit pipes it in; there, no second asking can catch a typing error.
  */
@@ -329,7 +287,7 @@ static int get_passphrase(const struct opts *o, char *pass, size_t *len)
 		return passphrase_get(o->pass_file,
 				      "Passphrase for the image: ", true,
 				      pass, len);
-	return passphrase_stdin(pass, len);
+	return passphrase_from_stdin(pass, len);
 }
 
 /*

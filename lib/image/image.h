@@ -485,6 +485,8 @@ void ledger_set_dir(const char *dir);
  */
 int passphrase_get(const char *file, const char *prompt, bool confirm,
 		   char *buf, size_t *len);
+/* The same from standard input's first line (a pipe, not asked). */
+int passphrase_from_stdin(char *buf, size_t *len);
 
 /*
  * Both halves of a hibernation between the image (lib/image/image.h) and

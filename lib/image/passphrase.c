@@ -35,6 +35,19 @@ static int read_line(int fd, char *buf, size_t *len)
 	return 0;
 }
 
+/* One line of fd, which messages call name. */
+static int from_fd(int fd, const char *name, char *buf, size_t *len)
+{
+	int err = read_line(fd, buf, len);
+
+	if (err)
+		kj_seterr("%s: %s", name, err == -E2BIG ?
+			  "passphrase longer than 1023 bytes" : strerror(-err));
+	else if (!*len)
+		kj_seterr("%s: empty passphrase", name);
+	return err ?: (*len ? 0 : -EINVAL);
+}
+
 static int from_file(const char *file, char *buf, size_t *len)
 {
 	int fd = open(file, O_RDONLY | O_CLOEXEC), err;
@@ -43,14 +56,9 @@ static int from_file(const char *file, char *buf, size_t *len)
 		kj_seterr("%s: %s", file, strerror(errno));
 		return -errno;
 	}
-	err = read_line(fd, buf, len);
+	err = from_fd(fd, file, buf, len);
 	close(fd);
-	if (err)
-		kj_seterr("%s: %s", file, err == -E2BIG ?
-			  "passphrase longer than 1023 bytes" : strerror(-err));
-	else if (!*len)
-		kj_seterr("%s: empty passphrase", file);
-	return err ?: (*len ? 0 : -EINVAL);
+	return err;
 }
 
 static int ask(int fd, const char *prompt, char *buf, size_t *len)
@@ -129,6 +137,15 @@ int passphrase_get(const char *file, const char *prompt, bool confirm,
 {
 	int err = file ? from_file(file, buf, len)
 		       : from_terminal(prompt, confirm, buf, len);
+
+	if (err)
+		explicit_bzero(buf, PASSPHRASE_MAX);
+	return err;
+}
+
+int passphrase_from_stdin(char *buf, size_t *len)
+{
+	int err = from_fd(STDIN_FILENO, "standard input", buf, len);
 
 	if (err)
 		explicit_bzero(buf, PASSPHRASE_MAX);
