@@ -60,3 +60,9 @@ rc=0
 "$mk" --no-such-option >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "kjump-mkhelper: unknown option gave status $rc"
 echo "$(basename "$deb"): $(dpkg-deb -c "$deb" | grep -vc '/$') files, ok"
+# A fresh clone must build the same package and test system: no source of
+# either may be untracked or ignored by git (a drop-in directory once was).
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	left=$(git -C "$TOP" ls-files --others -- debian dist test/debian initramfs)
+	[ -z "$left" ] || fail "not tracked by git, so not in a clone: $left"
+fi
