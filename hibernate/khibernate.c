@@ -47,6 +47,7 @@ struct opts {
 	const char *after;	/* poweroff, reboot, platform */
 	bool prepare;		/* only boot the helper, and come back */
 	bool resume_args;	/* only prepare the target and say where */
+	bool show_config;	/* only print the settings in effect */
 	bool ledger;		/* the image is in the machine's ledger */
 	struct img_ledger led;
 	const char *kernel, *initrd, *append;
@@ -63,6 +64,7 @@ static void usage(FILE *out)
 	      "            [--config=FILE|--no-config]\n"
 	      " khibernate --prepare [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      " khibernate --resume-args [--to=DEVICE|FILE] [--encrypt[=FILE]]\n"
+	      " khibernate --show-config [--config=FILE|--no-config] [options]\n"
 	      "\n"
 	      "Suspend this system to disk: the kjump helper kernel writes its\n"
 	      "memory to DEVICE, or to FILE's blocks on its disk, and powers the\n"
@@ -93,6 +95,8 @@ static void usage(FILE *out)
 	      "     --resume-args      prepare the target, print where a restore\n"
 	      "                        finds the image as shell assignments\n"
 	      "                        (KJUMP_RESUME=...), and exit\n"
+	      "     --show-config      print the settings in effect as shell\n"
+	      "                        assignments (KJUMP_TO=...), and exit\n"
 	      " -h, --help             display this help\n"
 	      " -V, --version          display version\n"
 	      "\n"
@@ -126,6 +130,7 @@ static int parse_args(int argc, char **argv, struct opts *o,
 		{ "platform", no_argument, NULL, 'S' },
 		{ "prepare", no_argument, NULL, 'p' },
 		{ "resume-args", no_argument, NULL, 'r' },
+		{ "show-config", no_argument, NULL, 's' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -159,6 +164,7 @@ static int parse_args(int argc, char **argv, struct opts *o,
 		case 'S': cmd->after = "platform"; break;
 		case 'p': o->prepare = true; break;
 		case 'r': o->resume_args = true; break;
+		case 's': o->show_config = true; break;
 		case 'k': cmd->helper_kernel = optarg; break;
 		case 'i': cmd->helper_initrd = optarg; break;
 		case 'a': cmd->helper_append = optarg; break;
@@ -177,8 +183,9 @@ static int parse_args(int argc, char **argv, struct opts *o,
 		kj_error("--config and --no-config exclude each other");
 		return -EINVAL;
 	}
-	if (o->prepare && o->resume_args) {
-		kj_error("--prepare and --resume-args exclude each other");
+	if (o->prepare + o->resume_args + o->show_config > 1) {
+		kj_error("--prepare, --resume-args and --show-config exclude "
+			 "each other");
 		return -EINVAL;
 	}
 	return 0;
@@ -255,7 +262,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->initrd = c->helper_initrd;
 	o->append = c->helper_append;
 	default_helper(o);
-	if (!o->target && !o->prepare) {
+	if (!o->target && !o->prepare && !o->show_config) {
 		kj_error("no target: give --to=DEVICE, to= in %s, or "
 			 "kjump.resume= on the kernel command line",
 			 o->config ?: KJ_CONF_FILE);
@@ -552,6 +559,15 @@ static int prepare(const struct opts *o)
 }
 
 /* A value as sh reads it back: bare where it can be, else in '...'. */
+static int flush_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		kj_seterr("standard output: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 static void print_var(const char *name, const char *value)
 {
 	static const char bare[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -621,11 +637,31 @@ static int resume_args(struct opts *o)
 	print_var("KJUMP_ENCRYPT", kj_encrypt_name(c->encrypt));
 	print_var("KJUMP_KEY_FILE", c->encrypt == KJ_ENCRYPT_KEYFILE ?
 				    c->key_file : "");
-	if (fflush(stdout) || ferror(stdout)) {
-		kj_seterr("standard output: %s", strerror(errno));
-		return -EIO;
-	}
-	return 0;
+	return flush_stdout();
+}
+
+/*
+ * The settings of kjump.conf(5) with the command line's over them, for
+ * the scripts around khibernate to source rather than parse the file
+ * again; the defaults filled in where the tool has one.
+ */
+static int show_config(const struct opts *o)
+{
+	const struct kj_conf *c = &o->conf;
+
+	print_var("KJUMP_TO", o->target ?: "");
+	print_var("KJUMP_COMPRESS", o->codec);
+	print_var("KJUMP_ENCRYPT", kj_encrypt_name(c->encrypt));
+	print_var("KJUMP_KEY_FILE", c->encrypt == KJ_ENCRYPT_KEYFILE ?
+				    c->key_file : "");
+	print_var("KJUMP_AFTER", o->after);
+	print_var("KJUMP_PREPARE", c->prepare ? "yes" : "no");
+	print_var("KJUMP_HELPER_KERNEL", o->kernel ?: "");
+	print_var("KJUMP_HELPER_INITRD", o->initrd ?: "");
+	print_var("KJUMP_HELPER_APPEND", o->append ?: "");
+	print_var("KJUMP_HELPER_MODULES", c->helper_modules ?: "");
+	print_var("KJUMP_RESUME_DEVICE", c->resume_device ?: "");
+	return flush_stdout();
 }
 
 /* Hibernate, and come back: the exit status. */
@@ -679,6 +715,8 @@ int main(int argc, char **argv)
 		status = report(prepare(&o));
 	else if (o.resume_args)
 		status = report(resume_args(&o));
+	else if (o.show_config)
+		status = report(show_config(&o));
 	else
 		status = hibernate(&o);
 	kj_conf_free(&o.conf);

@@ -18,3 +18,37 @@ for tool in kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios; do
 	[ -z "$warnings" ] || fail "$page: $warnings"
 	echo "$tool: ok ($page)"
 done
+
+# khibernate --show-config: what the scripts around it source instead of
+# parsing kjump.conf(5) themselves; the command line over the file, values
+# quoted so that sh gets them back as they were, a wrong file refused.
+kh=$TOP/build/bin/khibernate
+x=$(mktemp -d)
+trap 'rm -rf "$x"' EXIT
+cat >"$x/kjump.conf" <<'CONF'
+to = /dev/vdb
+compress = zstd
+encrypt = keyfile
+key_file = "/etc/kjump/it's a key"
+prepare = yes
+helper_modules = nvme  ahci
+CONF
+out=$("$kh" --config="$x/kjump.conf" --show-config --compress=lz4 --reboot) ||
+	fail "khibernate --show-config: status $?"
+[ "$(echo "$out" | grep -c '^KJUMP_[A-Z_]*=')" = 11 ] ||
+	fail "khibernate --show-config: not 11 assignments: $out"
+(
+	eval "$out"
+	[ "$KJUMP_TO" = /dev/vdb ] && [ "$KJUMP_COMPRESS" = lz4 ] &&
+		[ "$KJUMP_ENCRYPT" = keyfile ] &&
+		[ "$KJUMP_KEY_FILE" = "/etc/kjump/it's a key" ] &&
+		[ "$KJUMP_AFTER" = reboot ] && [ "$KJUMP_PREPARE" = yes ] &&
+		[ "$KJUMP_HELPER_MODULES" = "nvme  ahci" ] &&
+		[ -z "$KJUMP_RESUME_DEVICE" ]
+) || fail "khibernate --show-config: wrong values: $out"
+printf 'to = /dev/vdb\nencrypt = sometimes\n' >"$x/bad.conf"
+rc=0
+err=$("$kh" --config="$x/bad.conf" --show-config 2>&1 >/dev/null) || rc=$?
+[ $rc = 2 ] && echo "$err" | grep -q "bad.conf:2" ||
+	fail "khibernate --show-config on a wrong file: status $rc, $err"
+echo "khibernate --show-config: ok"
