@@ -673,6 +673,9 @@ static int hibernate(struct opts *o)
 	int err = req ? 0 : -ENOMEM;
 
 	err = err ?: prepare_target(o);
+	/* the next boot's loader reads /boot as it is on the disk */
+	if (!err)
+		fs_settle();
 	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
 					 &mailbox);
 	err = err ?: build_request(o, mailbox, req, MAILBOX_SIZE);

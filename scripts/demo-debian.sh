@@ -40,7 +40,6 @@ step "2. the administrator: the image goes to /dev/vdb; update-initramfs"
 t=$SECONDS
 run "sed -i 's|^#to =.*|to = /dev/vdb|' /etc/kjump/kjump.conf && grep '^to' /etc/kjump/kjump.conf"
 run 'update-initramfs -u 2>&1 | grep -v "^W: "' 900
-guest 'sync && fsfreeze -f / && fsfreeze -u /' >/dev/null
 took $t
 
 step "3. systemctl hibernate"

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -62,62 +64,113 @@ static int read_superblock(const char *dev, struct img_fs *fs)
 	return n == sizeof(sb) ? fs_parse_superblock(sb, n, fs) : -ENOENT;
 }
 
-/* A mountinfo line: its device number, type, source and super options. */
-static int parse_mountinfo(const char *line, dev_t *dev, char *type,
-			   char *source, char *opts)
+/* A file system as mounted: the first of its mounts. */
+struct rw_mount {
+	dev_t dev;
+	char type[32], source[256], dir[1024];
+};
+
+/* mountinfo's octal escapes (\040 for a blank) undone, in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				 (s[3] - '0');
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/* A mountinfo line, if it is of a file system mounted read-write. */
+static bool parse_rw_mount(const char *line, struct rw_mount *m)
 {
 	unsigned int maj, min;
 	const char *sep = strstr(line, " - ");
+	char opts[256];
 
-	if (!sep || sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2 ||
-	    sscanf(sep + 3, "%31s %255s %255s", type, source, opts) != 3)
-		return -EINVAL;
-	*dev = makedev(maj, min);
-	return 0;
+	if (!sep ||
+	    sscanf(line, "%*u %*u %u:%u %*s %1023s", &maj, &min, m->dir) != 3 ||
+	    sscanf(sep + 3, "%31s %255s %255s", m->type, m->source, opts) != 3 ||
+	    strncmp(opts, "rw", 2))
+		return false;
+	m->dev = makedev(maj, min);
+	unescape_octal(m->dir);
+	return true;
+}
+
+/*
+ * The file systems mounted read-write whose type wanted takes, each once:
+ * how many, into m[0, max); -E2BIG if there are more.
+ */
+static int rw_mounts(bool (*wanted)(const char *type), struct rw_mount *m,
+		     unsigned int max)
+{
+	char *text, *line, *next;
+	unsigned int nr = 0, i;
+	struct rw_mount cur;
+	int err = kj_read_text("/proc/self/mountinfo", &text);
+
+	if (err)
+		return err;
+	for (line = text; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (!parse_rw_mount(line, &cur) || !wanted(cur.type))
+			continue;
+		for (i = 0; i < nr && m[i].dev != cur.dev; i++)
+			;
+		if (i < nr)
+			continue;	/* mounted twice */
+		if (nr == max) {
+			err = -E2BIG;
+			break;
+		}
+		m[nr++] = cur;
+	}
+	free(text);
+	return err ?: (int)nr;
+}
+
+static bool is_ext(const char *type)
+{
+	return !strncmp(type, "ext", 3);
 }
 
 int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr)
 {
-	dev_t devs[IMG_MAX_FS], dev;
-	char *text, *line, *next, type[32], source[256], opts[256], node[300];
-	int err = kj_read_text("/proc/self/mountinfo", &text);
+	struct rw_mount m[IMG_MAX_FS];
+	char node[300];
+	int n, err;
 
 	*nr = 0;
-	if (err)
-		return err;
-	for (line = text; *line; line = next) {
-		unsigned int i;
-
-		next = line + strcspn(line, "\n");
-		if (*next)
-			*next++ = '\0';
-		if (parse_mountinfo(line, &dev, type, source, opts) ||
-		    strncmp(type, "ext", 3) || strncmp(opts, "rw", 2))
-			continue;
-		for (i = 0; i < *nr && devs[i] != dev; i++)
-			;
-		if (i < *nr)
-			continue;	/* mounted twice */
-		if (*nr == max) {
-			kj_seterr("more than %u ext2/3/4 file systems mounted: "
-				  "the image can vouch for %u", max, max);
-			err = -E2BIG;
-			break;
-		}
+	n = rw_mounts(is_ext, m, max < IMG_MAX_FS ? max : IMG_MAX_FS);
+	if (n == -E2BIG)
+		kj_seterr("more than %u ext2/3/4 file systems mounted: "
+			  "the image can vouch for %u", max, max);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		/* the source may say /dev/root */
-		if (block_dev_node(dev, node, sizeof(node)))
-			snprintf(node, sizeof(node), "%s", source);
-		err = read_superblock(node, &fs[*nr]);
+		if (block_dev_node(m[i].dev, node, sizeof(node)))
+			snprintf(node, sizeof(node), "%s", m[i].source);
+		err = read_superblock(node, &fs[i]);
 		if (err) {
 			kj_seterr("%s: cannot read the superblock of the file "
 				  "system mounted from it (%s)", node,
 				  strerror(-err));
-			break;
+			return err;
 		}
-		devs[(*nr)++] = dev;
 	}
-	free(text);
-	return err;
+	*nr = n;
+	return 0;
 }
 
 /* The block device that holds the file system with uuid, in out. */
@@ -227,4 +280,52 @@ int fs_state_parse(const char *text, struct img_fs *fs, unsigned int max,
 		p += n + (p[n] == ',');
 	}
 	return 0;
+}
+
+/* Freeze, which writes the journal back, and thaw at once. */
+static int freeze_thaw(const char *mnt)
+{
+	int fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FIFREEZE, 0))
+		err = -errno;
+	else if (ioctl(fd, FITHAW, 0))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool has_journal(const char *type)
+{
+	return !strcmp(type, "ext3") || !strcmp(type, "ext4") ||
+	       !strcmp(type, "xfs");
+}
+
+int fs_settle(void)
+{
+	enum { MAX_MOUNTS = 64 };
+	struct rw_mount *m = calloc(MAX_MOUNTS, sizeof(*m));
+	int n, err, failed = 0;
+
+	if (!m)
+		return -ENOMEM;
+	/* past MAX_MOUNTS, the first ones still get written back */
+	n = rw_mounts(has_journal, m, MAX_MOUNTS);
+	if (n == -E2BIG)
+		n = MAX_MOUNTS;
+	for (int i = 0; i < n; i++) {
+		err = freeze_thaw(m[i].dir);
+		/* EBUSY: someone else holds it frozen, written back already */
+		if (err && err != -EBUSY) {
+			kj_error("%s: cannot write the journal back (%s); "
+				 "a boot loader may see older files", m[i].dir,
+				 strerror(-err));
+			failed++;
+		}
+	}
+	free(m);
+	return n < 0 ? n : failed;
 }

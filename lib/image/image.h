@@ -437,6 +437,14 @@ int machine_identity(uint8_t id[MACHINE_ID_SIZE]);
  * as their superblocks stand; -E2BIG if more than max.
  */
 int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr);
+/*
+ * Write back the journal of every file system mounted read-write that has
+ * one (ext3/4, XFS), by a freeze and a thaw, so that what reads the disk
+ * without replaying journals (a boot loader loading an initramfs rebuilt
+ * just before, debugfs) sees the files as they are.  Best effort: how many
+ * could not be, each named on standard error; or -errno.
+ */
+int fs_settle(void);
 /* The same from a superblock's first bytes; -ENOENT if not ext2/3/4. */
 int fs_parse_superblock(const uint8_t *sb, size_t len, struct img_fs *fs);
 /*

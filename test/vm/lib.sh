@@ -438,9 +438,10 @@ debian_appended_check() {
 }
 
 # Settings in the guest's /etc/kjump/kjump.conf, as an administrator
-# makes them, then update-initramfs -u.  The new initramfs is then put on
-# the disk for good (sync, and a freeze, which writes ext4's journal
-# back): a boot loader, like debugfs here, does not read the journal.
+# makes them, then update-initramfs -u.  Nothing more: the next boot's
+# loader (debugfs here, which like a boot loader does not replay ext4's
+# journal) sees the new initramfs because khibernate writes the journal
+# back before the jump.
 # usage: debian_configure KEY=VALUE...
 debian_configure() {
 	local kv cmd=
@@ -451,5 +452,4 @@ debian_configure() {
 		fail "update-initramfs -u failed"
 	grep -q '^kjump: resume from ' "$WORK/update-initramfs.out" ||
 		fail "the initramfs hook set up no resume"
-	guest 'sync && fsfreeze -f / && fsfreeze -u /' || fail "fsfreeze failed"
 }
