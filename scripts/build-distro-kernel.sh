@@ -5,19 +5,33 @@
 # (linux-image, linux-headers, linux-libc-dev).  Debian's module signing
 # keys are not ours: the build signs the modules with a key of its own.
 #
-# usage: scripts/build-distro-kernel.sh [--config-only] [OUTDIR]
+# usage: scripts/build-distro-kernel.sh [--config-only] [--fresh] [OUTDIR]
 #   OUTDIR defaults to build/distro-kernel; --config-only stops once the
 #   configuration is made and checked (a minute), before the build, which
-#   takes hours on a small machine (the time is printed at the end).
+#   takes hours on a small machine.  An interrupted build goes on where it
+#   stopped when run again with the same sources, patches and
+#   configuration (--fresh starts over); each run's wall and CPU time is
+#   added to $work/times, and the sum printed at the end.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-config_only=
-[ "${1:-}" != --config-only ] || { config_only=1; shift; }
+config_only= fresh=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--config-only) config_only=1 ;;
+	--fresh) fresh=1 ;;
+	*) break ;;
+	esac
+	shift
+done
 out=${1:-$top/build/distro-kernel}
 work=${KJUMP_DISTRO_TREE:-${XDG_CACHE_HOME:-$HOME/.cache}/kjump/distro}
 tarball=/usr/src/linux-source-6.12.tar.xz
 config=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
+# ours over Debian's configuration
+ours="--enable KEXEC_JUMP --set-str LOCALVERSION -kjump
+	--set-str SYSTEM_TRUSTED_KEYS '' --set-str SYSTEM_REVOCATION_KEYS ''
+	--set-str MODULE_SIG_KEY certs/signing_key.pem"
 
 die() { echo "build-distro-kernel: $*" >&2; exit 1; }
 
@@ -27,48 +41,74 @@ if [ ! -r "$config" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-config-6.12 >/dev/null
 fi
 
+patches() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$top/kernel-patches/series" |
+		grep -v '^$'
+}
+
+# What the tree is made of: the same key, the same tree to build on.
+tree_key() {
+	{
+		stat -c '%n %s %Y' "$tarball"
+		patches | while read -r p; do cat "$top/kernel-patches/$p"; done
+		xz -dc "$config"
+		echo "$ours"
+	} | sha256sum | cut -c1-16
+}
+
 tree=$work/linux
-rm -rf "$tree"
-mkdir -p "$tree"
-echo "build-distro-kernel: extracting $tarball into $tree"
-tar -xJf "$tarball" -C "$tree" --strip-components=1
-sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$top/kernel-patches/series" | grep -v '^$' |
-	while read -r p; do
+key=$(tree_key)
+show_diff() {
+	echo "build-distro-kernel: options that differ from Debian's:"
+	comm -3 "$work/debian.config" "$work/ours.config" | sed 's/^/  /'
+}
+
+if [ -z "$fresh" ] && [ "$(cat "$tree/.kjump-key" 2>/dev/null)" = "$key" ]; then
+	if [ -n "$config_only" ]; then
+		show_diff
+		echo "build-distro-kernel: configuration in $tree/.config"
+		exit 0
+	fi
+	echo "build-distro-kernel: going on with the build in $tree"
+else
+	rm -rf "$tree" "$work/times"
+	mkdir -p "$tree"
+	echo "build-distro-kernel: extracting $tarball into $tree"
+	tar -xJf "$tarball" -C "$tree" --strip-components=1
+	patches | while read -r p; do
 		patch -p1 -s --batch -d "$tree" <"$top/kernel-patches/$p" ||
 			die "$p does not apply"
 	done
 
-xz -dc "$config" >"$tree/.config"
-"$tree/scripts/config" --file "$tree/.config" \
-	--enable KEXEC_JUMP \
-	--set-str LOCALVERSION -kjump \
-	--set-str SYSTEM_TRUSTED_KEYS "" \
-	--set-str SYSTEM_REVOCATION_KEYS "" \
-	--set-str MODULE_SIG_KEY certs/signing_key.pem
-make -s -C "$tree" olddefconfig
-for opt in KEXEC_JUMP KEXEC HIBERNATION CRASH_DUMP PROC_VMCORE PROC_KCORE \
-	RELOCATABLE RANDOMIZE_BASE; do
-	grep -q "^CONFIG_$opt=y" "$tree/.config" ||
-		die "CONFIG_$opt is not y in Debian's configuration with ours"
-done
-# what olddefconfig changed besides ours: nothing, if the tarball and the
-# configuration are the same Debian version
-xz -dc "$config" | grep '^CONFIG_' | sort >"$work/debian.config"
-grep '^CONFIG_' "$tree/.config" | sort >"$work/ours.config"
-echo "build-distro-kernel: options that differ from Debian's:"
-comm -3 "$work/debian.config" "$work/ours.config" | sed 's/^/  /'
-if [ -n "$config_only" ]; then
-	echo "build-distro-kernel: configuration in $tree/.config"
-	exit 0
+	xz -dc "$config" >"$tree/.config"
+	eval "\"$tree/scripts/config\" --file \"$tree/.config\" $ours"
+	make -s -C "$tree" olddefconfig
+	for opt in KEXEC_JUMP KEXEC HIBERNATION CRASH_DUMP PROC_VMCORE \
+		PROC_KCORE RELOCATABLE RANDOMIZE_BASE; do
+		grep -q "^CONFIG_$opt=y" "$tree/.config" ||
+			die "CONFIG_$opt is not y in Debian's configuration with ours"
+	done
+	# what olddefconfig changed besides ours: nothing, if the tarball
+	# and the configuration are the same Debian version
+	xz -dc "$config" | grep '^CONFIG_' | sort >"$work/debian.config"
+	grep '^CONFIG_' "$tree/.config" | sort >"$work/ours.config"
+	show_diff
+	echo "$key" >"$tree/.kjump-key"
+	if [ -n "$config_only" ]; then
+		echo "build-distro-kernel: configuration in $tree/.config"
+		exit 0
+	fi
 fi
 
 echo "build-distro-kernel: make bindeb-pkg -j$(nproc) in $tree"
-start=$(date +%s)
-make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION=6.12.117-1kjump \
-	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >"$work/build.log" 2>&1 ||
-	die "make bindeb-pkg failed; see $work/build.log"
-secs=$(($(date +%s) - start))
+status=0
+/usr/bin/time -a -o "$work/times" -f "%e %U %S" \
+	make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION=6.12.117-1kjump \
+	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >>"$work/build.log" 2>&1 ||
+	status=$?
+total=$(awk '{ w += $1; c += $2 + $3 } END { printf "%d runs, %d min wall, %d min CPU", NR, w / 60, c / 60 }' "$work/times")
+[ $status = 0 ] || die "make bindeb-pkg failed (so far: $total); see $work/build.log"
 mkdir -p "$out"
 mv "$work"/linux-*.deb "$out/"
 echo "build-distro-kernel: $(ls "$out" | tr '\n' ' ')"
-echo "build-distro-kernel: built in $((secs / 60)) min $((secs % 60)) s on $(nproc) CPUs"
+echo "build-distro-kernel: built in $total on $(nproc) CPUs"
