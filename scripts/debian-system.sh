@@ -158,6 +158,7 @@ cached_disk() {
 	local img
 	img=$cache/disk-$(disk_key).img
 	if [ ! -f "$img" ]; then
+		mkdir -p "$cache"
 		exec 9>"$cache/.disk.lock"
 		flock 9
 		if [ ! -f "$img" ]; then
