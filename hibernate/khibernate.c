@@ -28,6 +28,8 @@
 
 /* the fastest in the test guest: README, "Codecs" */
 #define DEFAULT_CODEC "lz4"
+/* how long the hibernate unit waits for a passphrase, in seconds */
+#define DEFAULT_ASK_TIMEOUT "90"
 
 struct opts {
 	/* the configuration file's settings, the command line's over them */
@@ -661,6 +663,8 @@ static int show_config(const struct opts *o)
 	print_var("KJUMP_HELPER_APPEND", o->append ?: "");
 	print_var("KJUMP_HELPER_MODULES", c->helper_modules ?: "");
 	print_var("KJUMP_RESUME_DEVICE", c->resume_device ?: "");
+	print_var("KJUMP_PASSPHRASE_TIMEOUT",
+		  c->passphrase_timeout ?: DEFAULT_ASK_TIMEOUT);
 	return flush_stdout();
 }
 

@@ -19,6 +19,7 @@ enum kind {
 	WORD,		/* one of choices, kept as the table's string */
 	ENCRYPT,	/* one of choices: KJ_ENCRYPT_NO and after */
 	YES_NO,		/* prepare */
+	SECONDS,	/* a whole number of seconds, kept as text */
 };
 
 struct key {
@@ -50,6 +51,7 @@ static const struct key keys[] = {
 	{ "helper_append", TEXT, AT(helper_append), NULL },
 	{ "helper_modules", TEXT, AT(helper_modules), NULL },
 	{ "resume_device", PATH, AT(resume_device), NULL },
+	{ "passphrase_timeout", SECONDS, AT(passphrase_timeout), NULL },
 };
 
 static const char **field(struct kj_conf *c, const struct key *k)
@@ -125,6 +127,12 @@ static int set_key(struct kj_conf *c, const struct key *k, const char *v)
 			  k->name, v);
 		return -EINVAL;
 	}
+	if (k->kind == SECONDS &&
+	    (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6)) {
+		kj_seterr("bad value for %s: '%s' (expected seconds, 0 for "
+			  "no limit)", k->name, v);
+		return -EINVAL;
+	}
 	switch (k->kind) {
 	case ENCRYPT:
 		c->encrypt = KJ_ENCRYPT_NO + i;
@@ -138,6 +146,7 @@ static int set_key(struct kj_conf *c, const struct key *k, const char *v)
 	case TEXT:
 		*field(c, k) = *v ? v : NULL;
 		break;
+	case SECONDS:
 	case PATH:
 		*field(c, k) = v;
 		break;

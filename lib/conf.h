@@ -28,6 +28,7 @@ struct kj_conf {
 	const char *helper_kernel, *helper_initrd, *helper_append;
 	const char *helper_modules;	/* more for kjump-mkhelper(8) */
 	const char *resume_device;	/* the target as the restore names it */
+	const char *passphrase_timeout;	/* seconds the hibernate unit asks */
 	char *text;			/* the file's lines: the strings */
 };
 

@@ -35,8 +35,8 @@ helper_modules = nvme  ahci
 CONF
 out=$("$kh" --config="$x/kjump.conf" --show-config --compress=lz4 --reboot) ||
 	fail "khibernate --show-config: status $?"
-[ "$(echo "$out" | grep -c '^KJUMP_[A-Z_]*=')" = 11 ] ||
-	fail "khibernate --show-config: not 11 assignments: $out"
+[ "$(echo "$out" | grep -c '^KJUMP_[A-Z_]*=')" = 12 ] ||
+	fail "khibernate --show-config: not 12 assignments: $out"
 (
 	eval "$out"
 	[ "$KJUMP_TO" = /dev/vdb ] && [ "$KJUMP_COMPRESS" = lz4 ] &&
@@ -44,7 +44,7 @@ out=$("$kh" --config="$x/kjump.conf" --show-config --compress=lz4 --reboot) ||
 		[ "$KJUMP_KEY_FILE" = "/etc/kjump/it's a key" ] &&
 		[ "$KJUMP_AFTER" = reboot ] && [ "$KJUMP_PREPARE" = yes ] &&
 		[ "$KJUMP_HELPER_MODULES" = "nvme  ahci" ] &&
-		[ -z "$KJUMP_RESUME_DEVICE" ]
+		[ -z "$KJUMP_RESUME_DEVICE" ] && [ "$KJUMP_PASSPHRASE_TIMEOUT" = 90 ]
 ) || fail "khibernate --show-config: wrong values: $out"
 printf 'to = /dev/vdb\nencrypt = sometimes\n' >"$x/bad.conf"
 rc=0

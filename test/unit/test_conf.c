@@ -35,7 +35,8 @@ static void all_keys(void **state)
 		"helper_initrd = /boot/kjump-helper.img-6.12\n"
 		"helper_append = quiet loglevel=3\n"
 		"helper_modules = nvme dm_crypt\n"
-		"resume_device = /dev/disk/by-uuid/0123-4567\n"), 0);
+		"resume_device = /dev/disk/by-uuid/0123-4567\n"
+		"passphrase_timeout = 0\n"), 0);
 	assert_string_equal(c.to, "/var/lib/kjump/image");
 	assert_string_equal(c.compress, "zstd");
 	assert_int_equal(c.encrypt, KJ_ENCRYPT_KEYFILE);
@@ -48,6 +49,7 @@ static void all_keys(void **state)
 	assert_string_equal(c.helper_append, "quiet loglevel=3");
 	assert_string_equal(c.helper_modules, "nvme dm_crypt");
 	assert_string_equal(c.resume_device, "/dev/disk/by-uuid/0123-4567");
+	assert_string_equal(c.passphrase_timeout, "0");
 	kj_conf_free(&c);
 	assert_null(c.text);
 	assert_null(c.to);
@@ -163,6 +165,12 @@ static void errors(void **state)
 	refused("prepare = true\n",
 		"/etc/kjump/kjump.conf:1: bad value for prepare: 'true' "
 		"(expected no or yes)");
+	refused("passphrase_timeout = 2m\n",
+		"/etc/kjump/kjump.conf:1: bad value for passphrase_timeout: "
+		"'2m' (expected seconds, 0 for no limit)");
+	refused("passphrase_timeout = 9999999\n",
+		"/etc/kjump/kjump.conf:1: bad value for passphrase_timeout: "
+		"'9999999' (expected seconds, 0 for no limit)");
 	refused("to = var/image\n",
 		"/etc/kjump/kjump.conf:1: bad value for to: 'var/image' "
 		"(expected an absolute path)");
