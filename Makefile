@@ -147,6 +147,7 @@ install: tools
 		initramfs/helper/lib/kjump/jobs/poweroff \
 		$(DESTDIR)$(PREFIX)/lib/kjump/jobs/
 	echo $(VERSION) >$(DESTDIR)$(PREFIX)/share/kjump/version
+	install -m 644 initramfs/lib.sh $(DESTDIR)$(PREFIX)/share/kjump/initramfs.sh
 	install -m 644 hibernate/kjump.conf $(DESTDIR)/etc/kjump/kjump.conf
 	install -D -m 755 dist/initramfs-tools/hook \
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/kjump

@@ -19,19 +19,14 @@ helper|test|boot) ;;
 esac
 [ -x "$busybox" ] || die "$busybox: missing (install busybox-static)"
 
+. "$top/initramfs/lib.sh"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-
-mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,mnt,root}
-cp "$busybox" "$stage/bin/busybox"
-for applet in $("$busybox" --list-full); do
-	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
-done
+initramfs_busybox "$stage" "$busybox"
 
 # Shared init and kind-specific files (jobs, scripts), then the suite's tools.
 cp -a "$top/initramfs/rootfs/." "$stage/"
 [ ! -d "$top/initramfs/$kind" ] || cp -a "$top/initramfs/$kind/." "$stage/"
-mkdir -p "$stage/etc/kjump"
 echo "$kind" >"$stage/etc/kjump/kind"
 for tool in "$top"/build/bin/*; do
 	[ -x "$tool" ] && cp "$tool" "$stage/usr/bin/"
@@ -56,7 +51,5 @@ if [ "$kind" = test ]; then
 fi
 
 mkdir -p "$(dirname "$out")"
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$out.tmp"
-mv "$out.tmp" "$out"
+initramfs_pack "$stage" "$out"
 echo "initramfs: $kind -> $out ($(du -k "$out" | cut -f1) KiB)"

@@ -20,7 +20,8 @@ for f in usr/sbin/kjump usr/sbin/khibernate usr/sbin/krestore \
 	etc/kernel/postinst.d/kjump etc/kernel/postrm.d/kjump; do
 	[ -x "$x/root/$f" ] || fail "/$f: not in the package, or not executable"
 done
-for f in etc/kjump/kjump.conf usr/lib/systemd/system/kjump-prepare.service \
+for f in etc/kjump/kjump.conf usr/share/kjump/initramfs.sh \
+	usr/lib/systemd/system/kjump-prepare.service \
 	usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf \
 	usr/lib/systemd/system/systemd-logind.service.d/kjump.conf \
 	usr/lib/systemd/sleep.conf.d/kjump.conf; do
