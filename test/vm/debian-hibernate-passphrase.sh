@@ -18,7 +18,8 @@ debian_configure to=/dev/vdb encrypt=passphrase
 guest "echo 'passphrase_timeout = 3' >>/etc/kjump/kjump.conf" || fail "kjump.conf"
 count=$(guest 'cat /run/kjump-workload/counter')
 guest 'systemctl hibernate' || fail "systemctl hibernate refused"
-guest 'for i in $(seq 120); do systemctl is-failed -q systemd-hibernate.service && exit 0; sleep 0.5; done; exit 1' ||
+# (a subshell: exit in the guest's login shell would log it out)
+guest '(for i in $(seq 120); do systemctl is-failed -q systemd-hibernate.service && exit 0; sleep 0.5; done; exit 1)' ||
 	fail "an unanswered passphrase did not end the hibernation"
 guest 'journalctl -b --no-pager -u systemd-hibernate.service' | tee "$WORK/giveup.journal"
 grep -q 'kjump: no passphrase given (passphrase_timeout = 3 s); not hibernating' \
