@@ -560,7 +560,7 @@ static int prepare(const struct opts *o)
 	return 0;
 }
 
-/* A value as sh reads it back: bare where it can be, else in '...'. */
+/* What was printed reached standard output, or why not. */
 static int flush_stdout(void)
 {
 	if (fflush(stdout) || ferror(stdout)) {
@@ -570,6 +570,7 @@ static int flush_stdout(void)
 	return 0;
 }
 
+/* A value as sh reads it back: bare where it can be, else in '...'. */
 static void print_var(const char *name, const char *value)
 {
 	static const char bare[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
