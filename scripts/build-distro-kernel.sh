@@ -11,7 +11,8 @@
 #   takes hours on a small machine.  An interrupted build goes on where it
 #   stopped when run again with the same sources, patches and
 #   configuration (--fresh starts over); each run's wall and CPU time is
-#   added to $work/times, and the sum printed at the end.
+#   added to $work/times (a run killed with the machine by its last
+#   sample, taken every 10 s), and the sum printed at the end.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +72,7 @@ if [ -z "$fresh" ] && [ "$(cat "$tree/.kjump-key" 2>/dev/null)" = "$key" ]; then
 	fi
 	echo "build-distro-kernel: going on with the build in $tree"
 else
-	rm -rf "$tree" "$work/times"
+	rm -rf "$tree" "$work/times" "$work/run" "$work/build.log"
 	mkdir -p "$tree"
 	echo "build-distro-kernel: extracting $tarball into $tree"
 	tar -xJf "$tarball" -C "$tree" --strip-components=1
@@ -100,14 +101,46 @@ else
 	fi
 fi
 
+# Seconds of CPU used by session $1: its live processes and every child
+# they reaped (a dead process's time is in its reaper's cutime/cstime).
+session_cpu() {
+	cat /proc/[0-9]*/stat 2>/dev/null |
+		awk -v sid="$1" -v hz="$(getconf CLK_TCK)" '
+		{ sub(/^.*\) /, ""); if ($4 == sid) t += $12 + $13 + $14 + $15 }
+		END { printf "%d", t / hz }'
+}
+
+# A run killed with the machine left its last sample in $work/run.
+if [ -s "$work/run" ]; then
+	cat "$work/run" >>"$work/times"
+	rm -f "$work/run"
+fi
+
 echo "build-distro-kernel: make bindeb-pkg -j$(nproc) in $tree"
-status=0
-/usr/bin/time -a -o "$work/times" -f "%e %U %S" \
+start=$(date +%s)
+rm -f "$work/run.time"
+setsid /usr/bin/time -o "$work/run.time" -f "%e %U %S" \
 	make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION=6.12.117-1kjump \
-	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >>"$work/build.log" 2>&1 ||
-	status=$?
-total=$(awk '{ w += $1; c += $2 + $3 } END { printf "%d runs, %d min wall, %d min CPU", NR, w / 60, c / 60 }' "$work/times")
-[ $status = 0 ] || die "make bindeb-pkg failed (so far: $total); see $work/build.log"
+	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >>"$work/build.log" 2>&1 &
+pid=$!
+trap 'kill -TERM -- -$pid 2>/dev/null' INT TERM HUP
+# wall and CPU seconds so far, kept in case the machine stops under us
+while kill -0 "$pid" 2>/dev/null; do
+	echo "$(($(date +%s) - start)) $(session_cpu "$pid")" >"$work/run.new"
+	mv "$work/run.new" "$work/run"
+	sleep 10
+done
+status=0
+wait "$pid" || status=$?
+trap - INT TERM HUP
+if [ -s "$work/run.time" ] && [ $status = 0 ]; then
+	awk '{ printf "%d %d\n", $1, $2 + $3 }' "$work/run.time" >>"$work/times"
+else
+	cat "$work/run" >>"$work/times"
+fi
+rm -f "$work/run" "$work/run.time"
+total=$(awk '{ w += $1; c += $2 } END { printf "%d runs, %d min wall, %d min CPU", NR, w / 60, c / 60 }' "$work/times")
+[ $status = 0 ] || die "make bindeb-pkg stopped (so far: $total); see $work/build.log"
 mkdir -p "$out"
 mv "$work"/linux-*.deb "$out/"
 echo "build-distro-kernel: $(ls "$out" | tr '\n' ' ')"
