@@ -30,9 +30,9 @@ work=${KJUMP_DISTRO_TREE:-${XDG_CACHE_HOME:-$HOME/.cache}/kjump/distro}
 tarball=/usr/src/linux-source-6.12.tar.xz
 config=/usr/src/linux-config-6.12/config.amd64_none_amd64.xz
 # ours over Debian's configuration
-ours="--enable KEXEC_JUMP --set-str LOCALVERSION -kjump
-	--set-str SYSTEM_TRUSTED_KEYS '' --set-str SYSTEM_REVOCATION_KEYS ''
-	--set-str MODULE_SIG_KEY certs/signing_key.pem"
+ours=(--enable KEXEC_JUMP --set-str LOCALVERSION -kjump
+	--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS ""
+	--set-str MODULE_SIG_KEY certs/signing_key.pem)
 
 die() { echo "build-distro-kernel: $*" >&2; exit 1; }
 
@@ -53,7 +53,7 @@ tree_key() {
 		stat -c '%n %s %Y' "$tarball"
 		patches | while read -r p; do cat "$top/kernel-patches/$p"; done
 		xz -dc "$config"
-		echo "$ours"
+		echo "${ours[@]}"
 	} | sha256sum | cut -c1-16
 }
 
@@ -82,7 +82,7 @@ else
 	done
 
 	xz -dc "$config" >"$tree/.config"
-	eval "\"$tree/scripts/config\" --file \"$tree/.config\" $ours"
+	"$tree/scripts/config" --file "$tree/.config" "${ours[@]}"
 	make -s -C "$tree" olddefconfig
 	for opt in KEXEC_JUMP KEXEC HIBERNATION CRASH_DUMP PROC_VMCORE \
 		PROC_KCORE RELOCATABLE RANDOMIZE_BASE; do
