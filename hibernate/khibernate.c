@@ -669,6 +669,22 @@ static int show_config(const struct opts *o)
 	return flush_stdout();
 }
 
+static void settle_failed(const char *dir, int err)
+{
+	kj_error("%s: cannot write the journal back (%s); a boot loader "
+		 "may see older files", dir, strerror(-err));
+}
+
+/* Best effort: the hibernation goes on if a journal cannot be. */
+static void settle_file_systems(void)
+{
+	int err = fs_settle(settle_failed);
+
+	if (err < 0)
+		kj_error("/proc/self/mountinfo: %s; journals not written back",
+			 strerror(-err));
+}
+
 /* Hibernate, and come back: the exit status. */
 static int hibernate(struct opts *o)
 {
@@ -680,7 +696,7 @@ static int hibernate(struct opts *o)
 	err = err ?: prepare_target(o);
 	/* the next boot's loader reads /boot as it is on the disk */
 	if (!err)
-		fs_settle();
+		settle_file_systems();
 	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
 					 &mailbox);
 	err = err ?: build_request(o, mailbox, req, MAILBOX_SIZE);

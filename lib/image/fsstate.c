@@ -304,11 +304,11 @@ static bool has_journal(const char *type)
 	       !strcmp(type, "xfs");
 }
 
-int fs_settle(void)
+int fs_settle(void (*failed)(const char *dir, int err))
 {
 	enum { MAX_MOUNTS = 64 };
 	struct rw_mount *m = calloc(MAX_MOUNTS, sizeof(*m));
-	int n, err, failed = 0;
+	int n, err, nr_failed = 0;
 
 	if (!m)
 		return -ENOMEM;
@@ -320,12 +320,10 @@ int fs_settle(void)
 		err = freeze_thaw(m[i].dir);
 		/* EBUSY: someone else holds it frozen, written back already */
 		if (err && err != -EBUSY) {
-			kj_error("%s: cannot write the journal back (%s); "
-				 "a boot loader may see older files", m[i].dir,
-				 strerror(-err));
-			failed++;
+			failed(m[i].dir, err);
+			nr_failed++;
 		}
 	}
 	free(m);
-	return n < 0 ? n : failed;
+	return n < 0 ? n : nr_failed;
 }

@@ -441,10 +441,11 @@ int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr);
  * Write back the journal of every file system mounted read-write that has
  * one (ext3/4, XFS), by a freeze and a thaw, so that what reads the disk
  * without replaying journals (a boot loader loading an initramfs rebuilt
- * just before, debugfs) sees the files as they are.  Best effort: how many
- * could not be, each named on standard error; or -errno.
+ * just before, debugfs) sees the files as they are.  Best effort: each
+ * that could not be is passed to failed() with -errno; returns how many,
+ * or -errno if the mounts could not be read.
  */
-int fs_settle(void);
+int fs_settle(void (*failed)(const char *dir, int err));
 /* The same from a superblock's first bytes; -ENOENT if not ext2/3/4. */
 int fs_parse_superblock(const uint8_t *sb, size_t len, struct img_fs *fs);
 /*
