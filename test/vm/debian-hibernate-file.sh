@@ -4,10 +4,14 @@
 # file's place on the disk (khibernate --resume-args) and puts the key in
 # the initramfs, which resumes before it mounts the root.  The workload
 # carries on; the root, mounted when the image was written and not since,
-# is clean after a shutdown.
+# is clean after a shutdown.  The machine has UEFI firmware (OVMF), as
+# most have: the system boots through the kernel's EFI stub and resumes
+# with its EFI runtime services answering.
+VM_FIRMWARE=uefi
 debian_disk "$WORK/disk.img"
 debian_start boot "$WORK/disk.img"
 debian_wait_up
+guest '[ -d /sys/firmware/efi ]' || fail "the system did not boot by UEFI"
 guest 'mkdir -p /var/lib/kjump && umask 077 &&
 	head -c 24 /dev/urandom | base64 >/etc/kjump/image.key' ||
 	fail "no key file"
@@ -25,6 +29,9 @@ expect '^ksave: image complete, powering off'
 debian_start resume "$WORK/disk.img"
 debian_workload_after /var/lib/kjump/image
 expect '^krestore: /dev/vda1: '
+# the restore kernel mapped the runtime services where A had them
+guest 'test -n "$(od -An -tx1 /sys/firmware/efi/efivars/PlatformLang-* | head -c 64)"' ||
+	fail "EFI variables cannot be read after the resume"
 guest 'systemctl poweroff' || true
 debian_wait_off 120
 e2fsck -fn "$WORK/disk.img?offset=$DEBIAN_ROOT_OFFSET" ||
