@@ -44,7 +44,7 @@ include bios/bios.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all tools deps kernel initramfs test unit-test vm-test demo bench soak clean
+.PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean
 .PHONY: install deb kernel-deb debian-disk demo-debian
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -87,12 +87,20 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 
 # The test kernel, a variant without kexec jump for the error tests, and
 # one with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own.
+# Their builds run make -jN themselves, not as jobs of this make.
+KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
 kernel: deps
-	@scripts/build-kernel.sh $(B)/kernel
-	@scripts/build-kernel.sh $(B)/kernel-nojump kernel-patches \
-		kernel-patches/nojump.config
-	@scripts/build-kernel.sh $(B)/kernel-classic kernel-patches \
+	@$(KBUILD) $(B)/kernel
+	@$(KBUILD) $(B)/kernel-nojump kernel-patches kernel-patches/nojump.config
+	@$(KBUILD) $(B)/kernel-classic kernel-patches \
 		kernel-patches/classic.config tree-classic
+
+# The Debian chroots of the tests, made once by debootstrap and cached:
+# the Debian system's base and the dump readers (scripts/readers.sh).
+chroots: deps
+	@scripts/debian-system.sh base >/dev/null
+	@scripts/readers.sh path trixie >/dev/null
+	@scripts/readers.sh path sid >/dev/null
 
 initramfs: all kernel
 	@initramfs/build.sh helper $(B)/initramfs/helper.cpio.gz
@@ -101,7 +109,11 @@ initramfs: all kernel
 
 unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 
-test: all unit-test kernel initramfs debian-disk
+# debootstrap waits on the network, the kernels on the CPUs: a fresh
+# machine makes both at once.
+test: deps
+	@$(MAKE) --no-print-directory -j2 kernel chroots
+	@$(MAKE) --no-print-directory all unit-test initramfs debian-disk
 	@test/run.sh
 
 # Hibernate and resume the test system in QEMU, then read a snapshot of it.
