@@ -32,6 +32,16 @@
 #define KBOOT_TIMEOUT 5
 #define KBOOT_LOOKED_FOR "/boot/vmlinuz-* and loader/entries/*.conf"
 
+/* A file system the loader mounted. */
+struct kboot_fs {
+	char name[BOOTDEV_NAME_MAX];
+	char dir[BOOTDEV_NAME_MAX + sizeof(KBOOT_DIR)];
+	char boot_spec[512];	/* what its fstab mounts on /boot, or "" */
+	int boot;		/* fs[] mounted as its /boot, or -1 */
+	bool is_boot;		/* another's /boot: looked at with it */
+	bool in_use;		/* entries come from it: stays mounted */
+};
+
 struct kboot {
 	int timeout;		/* seconds; -1 waits for a choice */
 	int def;		/* the default entry, from 0 */
@@ -41,8 +51,8 @@ struct kboot {
 	struct boot_list entries;
 	bool *failed;		/* entries that would not load */
 	char searched[1024];	/* what was looked on, for the message */
-	char mounted[KBOOT_DEV_MAX][BOOTDEV_NAME_MAX + sizeof(KBOOT_DIR)];
-	int nr_mounted;
+	struct kboot_fs fs[KBOOT_DEV_MAX];	/* mounted, in disk order */
+	int nr_fs;
 };
 
 enum { OPT_TIMEOUT = 256, OPT_DEFAULT, OPT_LIST };
@@ -158,43 +168,108 @@ static void unmount(const char *dir)
 
 static void unmount_all(struct kboot *kb)
 {
-	while (kb->nr_mounted)
-		unmount(kb->mounted[--kb->nr_mounted]);
+	while (kb->nr_fs)
+		unmount(kb->fs[--kb->nr_fs].dir);
 	rmdir(KBOOT_DIR);
 }
 
-static int scan(struct kboot *kb, const char *root, const char *name)
+static int scan(struct kboot *kb, const char *root, const char *bootfs,
+		const char *name)
 {
-	int n = boot_scan(root, name, &kb->entries);
+	int n = boot_scan(root, bootfs, name, &kb->entries);
 
 	if (n < 0)
 		kj_error("%s", kj_errmsg());
 	return n;
 }
 
-/* Mount one device and look on it; kept mounted if it has entries. */
-static int scan_device(struct kboot *kb, const char *name)
+/* What root's etc/fstab mounts on /boot into spec; "" if nothing. */
+static void fstab_boot(const char *root, char *spec, size_t len)
 {
-	char *dir = kb->mounted[kb->nr_mounted];
-	int n;
+	char path[PATH_MAX], *fstab;
+
+	*spec = '\0';
+	snprintf(path, sizeof(path), "%s/etc/fstab", root);
+	if (kj_read_text(path, &fstab))
+		return;
+	if (boot_fstab_spec(fstab, "/boot", spec, len))
+		*spec = '\0';
+	free(fstab);
+}
+
+/* Mount one device read-only, to be looked at with the others. */
+static void mount_device(struct kboot *kb, const char *name)
+{
+	struct kboot_fs *fs = &kb->fs[kb->nr_fs];
 
 	note_searched(kb, name);
-	if (kb->nr_mounted == KBOOT_DEV_MAX) {
+	if (kb->nr_fs == KBOOT_DEV_MAX) {
 		kj_error("%s: more than %d file systems; not looked at", name,
 			 KBOOT_DEV_MAX);
-		return 0;
+		return;
 	}
-	snprintf(dir, sizeof(kb->mounted[0]), KBOOT_DIR "/%s", name);
-	if (bootdev_mount(name, dir)) {
+	*fs = (struct kboot_fs){ .boot = -1 };
+	snprintf(fs->name, sizeof(fs->name), "%s", name);
+	snprintf(fs->dir, sizeof(fs->dir), KBOOT_DIR "/%s", name);
+	if (bootdev_mount(name, fs->dir)) {
 		kj_error("%s", kj_errmsg());
-		return 0;
+		return;
 	}
-	n = scan(kb, dir, name);
-	if (n > 0)
-		kb->nr_mounted++;
-	else
-		unmount(dir);
-	return n < 0 ? n : 0;
+	fstab_boot(fs->dir, fs->boot_spec, sizeof(fs->boot_spec));
+	kb->nr_fs++;
+}
+
+/* A system whose /boot is a file system of its own: find it. */
+static void pair_boot(struct kboot *kb, int i)
+{
+	struct kboot_fs *fs = &kb->fs[i];
+
+	for (int j = 0; j < kb->nr_fs; j++) {
+		if (j != i && bootdev_is(kb->fs[j].dir, kb->fs[j].name,
+					 fs->boot_spec)) {
+			fs->boot = j;
+			kb->fs[j].is_boot = true;
+			return;
+		}
+	}
+}
+
+/*
+ * Look on every file system mounted: a system with a /boot of its own
+ * together with it, in the system's place; a /boot only so.  Those
+ * without entries are unmounted.
+ */
+static int scan_mounted(struct kboot *kb)
+{
+	int n, kept = 0;
+
+	for (int i = 0; i < kb->nr_fs; i++)
+		if (*kb->fs[i].boot_spec)
+			pair_boot(kb, i);
+	for (int i = 0; i < kb->nr_fs; i++) {
+		struct kboot_fs *fs = &kb->fs[i];
+		struct kboot_fs *boot = fs->boot < 0 ? NULL : &kb->fs[fs->boot];
+
+		if (fs->is_boot)
+			continue;
+		n = scan(kb, fs->dir, boot ? boot->dir : NULL, fs->name);
+		if (n < 0)
+			return n;
+		if (!n && *fs->boot_spec && !boot)
+			kj_error("%s: its /boot, %s, is on none of the disks "
+				 "looked at", fs->name, fs->boot_spec);
+		fs->in_use = n > 0;
+		if (boot && n > 0)
+			boot->in_use = true;
+	}
+	for (int i = 0; i < kb->nr_fs; i++) {
+		if (kb->fs[i].in_use)
+			kb->fs[kept++] = kb->fs[i];
+		else
+			unmount(kb->fs[i].dir);
+	}
+	kb->nr_fs = kept;
+	return 0;
 }
 
 /* DEVICE as given: a directory, or a device (its partitions if any). */
@@ -203,11 +278,11 @@ static int scan_arg(struct kboot *kb, const char *arg)
 	char names[KBOOT_DEV_MAX][BOOTDEV_NAME_MAX], *real = NULL;
 	const char *name = arg;
 	struct stat st;
-	int n, err = 0;
+	int n;
 
 	if (!stat(arg, &st) && S_ISDIR(st.st_mode)) {
 		note_searched(kb, arg);
-		n = scan(kb, arg, arg);
+		n = scan(kb, arg, NULL, arg);
 		return n < 0 ? n : 0;
 	}
 	/* /dev/mapper/NAME and the like: the name sysfs knows */
@@ -220,10 +295,10 @@ static int scan_arg(struct kboot *kb, const char *arg)
 		note_searched(kb, arg);
 		kj_error("%s", kj_errmsg());
 	}
-	for (int i = 0; i < n && !err; i++)
-		err = scan_device(kb, names[i]);
+	for (int i = 0; i < n; i++)
+		mount_device(kb, names[i]);
 	free(real);
-	return err;
+	return 0;
 }
 
 static int collect(struct kboot *kb)
@@ -239,16 +314,16 @@ static int collect(struct kboot *kb)
 	if (kb->nr_devices) {
 		for (int i = 0; i < kb->nr_devices && !err; i++)
 			err = scan_arg(kb, kb->devices[i]);
-		return err;
+		return err ?: scan_mounted(kb);
 	}
 	n = bootdev_list(KBOOT_SYSBLOCK, NULL, names, KBOOT_DEV_MAX);
 	if (n < 0) {
 		kj_error("%s", kj_errmsg());
 		return n;
 	}
-	for (int i = 0; i < n && !err; i++)
-		err = scan_device(kb, names[i]);
-	return err;
+	for (int i = 0; i < n; i++)
+		mount_device(kb, names[i]);
+	return scan_mounted(kb);
 }
 
 static void no_entry(const struct kboot *kb)

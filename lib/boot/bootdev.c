@@ -6,9 +6,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -16,6 +21,14 @@
 
 #include "boot/entries.h"
 #include "util.h"
+
+#ifndef FS_IOC_GETFSUUID	/* Linux 6.5; older headers lack it */
+struct fsuuid2 {
+	uint8_t len;
+	uint8_t uuid[16];
+};
+#define FS_IOC_GETFSUUID _IOR(0x15, 0, struct fsuuid2)
+#endif
 
 /* sysblock/name/file exists. */
 static bool has(const char *sysblock, const char *name, const char *file)
@@ -220,4 +233,54 @@ int bootdev_mount(const char *name, const char *dir)
 			  strerror(-err));
 	}
 	return err;
+}
+
+static bool fs_uuid_is(int fd, const char *want)
+{
+	struct fsuuid2 u = { 0 };
+	char text[40];
+	const uint8_t *b = u.uuid;
+
+	if (ioctl(fd, FS_IOC_GETFSUUID, &u) || u.len != 16)
+		return false;
+	snprintf(text, sizeof(text),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+		 b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+	return !strcasecmp(text, want);
+}
+
+static bool fs_label_is(int fd, const char *want)
+{
+	char label[FSLABEL_MAX] = "";
+
+	return !ioctl(fd, FS_IOC_GETFSLABEL, label) && *label &&
+	       !strcmp(label, want);
+}
+
+bool bootdev_is(const char *dir, const char *name, const char *spec)
+{
+	static const char by_uuid[] = "/dev/disk/by-uuid/";
+	static const char by_label[] = "/dev/disk/by-label/";
+	const char *uuid = NULL, *label = NULL;
+	bool yes;
+	int fd;
+
+	if (!strncmp(spec, "UUID=", 5))
+		uuid = spec + 5;
+	else if (!strncmp(spec, by_uuid, sizeof(by_uuid) - 1))
+		uuid = spec + sizeof(by_uuid) - 1;
+	else if (!strncmp(spec, "LABEL=", 6))
+		label = spec + 6;
+	else if (!strncmp(spec, by_label, sizeof(by_label) - 1))
+		label = spec + sizeof(by_label) - 1;
+	else
+		return !strncmp(spec, "/dev/", 5) && !strcmp(spec + 5, name);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	yes = uuid ? fs_uuid_is(fd, uuid) : fs_label_is(fd, label);
+	close(fd);
+	return yes;
 }

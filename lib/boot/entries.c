@@ -124,7 +124,7 @@ static bool has_word_prefix(const char *s, const char *prefix)
 	return false;
 }
 
-int boot_fstab_root(const char *fstab, char *out, size_t len)
+int boot_fstab_spec(const char *fstab, const char *mnt, char *out, size_t len)
 {
 	for (const char *p = fstab; *p;) {
 		char line[1024], spec[512], dir[512];
@@ -135,7 +135,7 @@ int boot_fstab_root(const char *fstab, char *out, size_t len)
 		if (sscanf(line, "%511s %511s", spec, dir) != 2 ||
 		    *spec == '#')
 			continue;
-		if (strcmp(dir, "/"))
+		if (strcmp(dir, mnt))
 			continue;
 		if ((size_t)snprintf(out, len, "%s", spec) >= len)
 			return -ENAMETOOLONG;
@@ -189,7 +189,7 @@ static int debian_cmdline(const char *root, const char *device, char *out,
 			       0 : -E2BIG;
 	}
 	text = read_rel(root, "etc/fstab");
-	err = text ? boot_fstab_root(text, spec, sizeof(spec)) : -ENOENT;
+	err = text ? boot_fstab_spec(text, "/", spec, sizeof(spec)) : -ENOENT;
 	free(text);
 	if (err == -ENOENT && strchr(device, '/')) {
 		/* a directory: which device it is, nobody said */
@@ -249,8 +249,8 @@ static int debian_entry(const char *boot, const char *name,
 	return 0;
 }
 
-int boot_scan_debian(const char *root, const char *device,
-		     struct boot_list *list)
+int boot_scan_debian(const char *root, const char *bootfs,
+		     const char *device, struct boot_list *list)
 {
 	char boot[BOOT_PATH_MAX], cmdline[BOOT_CMDLINE_MAX], osname[128];
 	struct boot_entry *e = malloc(sizeof(*e));
@@ -260,8 +260,12 @@ int boot_scan_debian(const char *root, const char *device,
 
 	if (!e)
 		return -ENOMEM;
-	dir = path_join(boot, sizeof(boot), root, "boot") ? NULL :
-	      opendir(boot);
+	if (bootfs)
+		dir = (size_t)snprintf(boot, sizeof(boot), "%s", bootfs) <
+		      sizeof(boot) ? opendir(boot) : NULL;
+	else
+		dir = path_join(boot, sizeof(boot), root, "boot") ? NULL :
+		      opendir(boot);
 	if (!dir)
 		goto out;
 	cmdline[0] = '\0';
@@ -526,14 +530,15 @@ static bool started_by(const struct boot_entry *e, int nr,
 	return false;
 }
 
-int boot_scan(const char *root, const char *device, struct boot_list *list)
+int boot_scan(const char *root, const char *bootfs, const char *device,
+	      struct boot_list *list)
 {
 	int first = list->nr, bls, deb, kept;
 
-	bls = boot_scan_bls(root, device, list);
+	bls = boot_scan_bls(bootfs ?: root, device, list);
 	if (bls < 0)
 		return bls;
-	deb = boot_scan_debian(root, device, list);
+	deb = boot_scan_debian(root, bootfs, device, list);
 	if (deb < 0)
 		return deb;
 	/* a kernel the BLS entries start already (kernel-install, Fedora) */

@@ -9,6 +9,7 @@
  * block devices to look on.  The scans work on a directory, so that
  * they run on any tree, a mounted disk or one a test builds.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BOOT_INITRD_MAX 8
@@ -39,27 +40,35 @@ void boot_list_free(struct boot_list *list);
 /*
  * Every entry of the file system mounted at root, which the menu calls
  * device (a name like "vda1"): its BLS entries in their order, then its
- * Debian kernels, newest first, less those a BLS entry starts (the
- * same file, or the same version).  Entries that cannot boot (a file missing) are left out with a
- * warning on stderr.  Returns how many were added, or -ENOMEM.
+ * Debian kernels, newest first, less those a BLS entry starts (the same
+ * file, or the same version).  bootfs, if not NULL, is where the
+ * system's /boot file system (a partition of its own) is mounted: the
+ * kernels and entries are read there, the command line and the system's
+ * name from root.  Entries that cannot boot (a file missing) are left out
+ * with a warning on stderr.  Returns how many were added, or -ENOMEM.
  */
-int boot_scan(const char *root, const char *device, struct boot_list *list);
+int boot_scan(const char *root, const char *bootfs, const char *device,
+	      struct boot_list *list);
 
 /*
- * The two styles alone.  Debian: /boot/vmlinuz-VERSION, with
- * /boot/initrd.img-VERSION if there is one, and "root=SPEC ro" from
- * /etc/fstab plus /etc/kernel/cmdline (alone if it has root=).  BLS:
- * loader/entries/NAME.conf under /boot and at the root, paths in an entry
- * relative to the directory holding loader/ (under /boot, the root
- * next).
+ * The two styles alone.  Debian: vmlinuz-VERSION in root/boot (or at the
+ * top of bootfs), with initrd.img-VERSION if there is one, and
+ * "root=SPEC ro" from /etc/fstab plus /etc/kernel/cmdline (alone if it
+ * has root=).  BLS: loader/entries/NAME.conf under /boot and at the root,
+ * paths in an entry relative to the directory holding loader/ (under
+ * /boot, the root next).
  */
-int boot_scan_debian(const char *root, const char *device,
-		     struct boot_list *list);
+int boot_scan_debian(const char *root, const char *bootfs,
+		     const char *device, struct boot_list *list);
 int boot_scan_bls(const char *root, const char *device,
 		  struct boot_list *list);
 
-/* The root file system's spec in fstab text (UUID=..., /dev/vda1): -ENOENT. */
-int boot_fstab_root(const char *fstab, char *out, size_t len);
+/*
+ * The spec (UUID=..., /dev/vda1) fstab text mounts on mnt ("/", "/boot"):
+ * -ENOENT if none.
+ */
+int boot_fstab_spec(const char *fstab, const char *mnt, char *out,
+		    size_t len);
 
 /*
  * Several initrds as the one a kexec load takes: concatenated into the
@@ -85,5 +94,13 @@ int bootdev_list(const char *sysblock, const char *disk,
  * are not replayed, so the disk stays exactly as it was.
  */
 int bootdev_mount(const char *name, const char *dir);
+
+/*
+ * Is the file system mounted at dir, from /dev/name, the one spec names
+ * as fstab does: /dev/NAME, UUID=, LABEL= (or /dev/disk/by-uuid/,
+ * by-label/)?  UUID and label as the file system reports them
+ * (FS_IOC_GETFSUUID, FS_IOC_GETFSLABEL: ext2/3/4, XFS, F2FS, ...).
+ */
+bool bootdev_is(const char *dir, const char *name, const char *spec);
 
 #endif

@@ -75,7 +75,7 @@ static const char *at(const char *rel)
 static int scan(struct boot_list *l)
 {
 	*l = (struct boot_list){ 0 };
-	return boot_scan(root, "vda1", l);
+	return boot_scan(root, NULL, "vda1", l);
 }
 
 static const char fstab[] =
@@ -132,7 +132,7 @@ static void debian_without_initrd(void **state)
 	assert_string_equal(l.e[0].title, "Linux 6.12.0-test (vda1)");
 	boot_list_free(&l);
 	/* a directory given for a device: no device to take as the root */
-	assert_int_equal(boot_scan(root, "/mnt", &l), 1);
+	assert_int_equal(boot_scan(root, NULL, "/mnt", &l), 1);
 	assert_string_equal(l.e[0].cmdline, "ro");
 	assert_string_equal(l.e[0].title, "Linux 6.12.0-test (/mnt)");
 	boot_list_free(&l);
@@ -143,25 +143,82 @@ static void fstab_root_spec(void **state)
 	char spec[64];
 
 	(void)state;
-	assert_int_equal(boot_fstab_root(fstab, spec, sizeof(spec)), 0);
+	assert_int_equal(boot_fstab_spec(fstab, "/", spec, sizeof(spec)), 0);
 	assert_string_equal(spec, "UUID=5e1f1d2a-7c1b");
-	assert_int_equal(boot_fstab_root("/dev/vda1\t/\text4\tdefaults 0 1",
+	assert_int_equal(boot_fstab_spec("/dev/vda1\t/\text4\tdefaults 0 1", "/",
 					 spec, sizeof(spec)), 0);
 	assert_string_equal(spec, "/dev/vda1");
 	/* the line with a field alone does not take the next line's */
-	assert_int_equal(boot_fstab_root("LABEL=x\n/ /\n", spec,
+	assert_int_equal(boot_fstab_spec("LABEL=x\n/ /\n", "/", spec,
 					 sizeof(spec)), 0);
 	assert_string_equal(spec, "/");
-	assert_int_equal(boot_fstab_root("  LABEL=root  /  ext4 ro 0 1\n",
+	assert_int_equal(boot_fstab_spec("  LABEL=root  /  ext4 ro 0 1\n", "/",
 					 spec, sizeof(spec)), 0);
 	assert_string_equal(spec, "LABEL=root");
-	assert_int_equal(boot_fstab_root("#/dev/sda1 / ext4\n"
+	assert_int_equal(boot_fstab_spec("#/dev/sda1 / ext4\n"
 					 "/dev/sda2 /home ext4\n"
-					 "/dev/sda3 /srv/ ext4\n", spec,
+					 "/dev/sda3 /srv/ ext4\n", "/", spec,
 					 sizeof(spec)), -ENOENT);
-	assert_int_equal(boot_fstab_root("", spec, sizeof(spec)), -ENOENT);
-	assert_int_equal(boot_fstab_root("UUID=0123456789 / ext4", spec, 8),
+	assert_int_equal(boot_fstab_spec("", "/", spec, sizeof(spec)), -ENOENT);
+	assert_int_equal(boot_fstab_spec("UUID=0123456789 / ext4", "/", spec, 8),
 			 -ENAMETOOLONG);
+	/* another mount point: /boot, not /boot/efi */
+	assert_int_equal(boot_fstab_spec(fstab, "/boot", spec, sizeof(spec)),
+			 -ENOENT);
+	assert_int_equal(boot_fstab_spec("UUID=aa /boot/efi vfat\n"
+					 "UUID=bb /boot ext2\n", "/boot",
+					 spec, sizeof(spec)), 0);
+	assert_string_equal(spec, "UUID=bb");
+}
+
+/*
+ * /boot a file system of its own (mounted at bootfs): the kernels and the
+ * BLS entries there, the command line and the name from the root.
+ */
+static void separate_boot(void **state)
+{
+	struct boot_list l = { 0 };
+
+	(void)state;
+	put("root/etc/fstab", "UUID=11-22 / ext4 defaults 0 1\n"
+	    "UUID=33-44 /boot ext2 defaults 0 2\n");
+	put("root/etc/kernel/cmdline", "quiet\n");
+	put("root/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 13\"\n");
+	mkdir(at("root/boot"), 0755);
+	put("bootfs/vmlinuz-6.12.1", "kernel");
+	put("bootfs/initrd.img-6.12.1", "initrd");
+	put("bootfs/vmlinuz-6.12.2", "kernel");
+	put("bootfs/loader/entries/rescue.conf",
+	    "title Rescue\nlinux /vmlinuz-6.12.2\noptions root=UUID=11-22 single\n");
+	/* the root alone: its /boot is an empty mount point */
+	assert_int_equal(boot_scan(at("root"), NULL, "vda3", &l), 0);
+	/* 6.12.2 has a BLS entry: no Debian one besides */
+	assert_int_equal(boot_scan(at("root"), at("bootfs"), "vda3", &l), 2);
+	assert_int_equal(l.e[0].style, BOOT_BLS);
+	assert_string_equal(l.e[0].title, "Rescue (vda3)");
+	assert_string_equal(l.e[0].kernel, at("bootfs/vmlinuz-6.12.2"));
+	assert_string_equal(l.e[0].cmdline, "root=UUID=11-22 single");
+	assert_int_equal(l.e[1].style, BOOT_DEBIAN);
+	assert_string_equal(l.e[1].kernel, at("bootfs/vmlinuz-6.12.1"));
+	assert_string_equal(l.e[1].initrd[0], at("bootfs/initrd.img-6.12.1"));
+	assert_string_equal(l.e[1].cmdline, "root=UUID=11-22 ro quiet");
+	assert_string_equal(l.e[1].title,
+			    "Debian GNU/Linux 13 (vda3), Linux 6.12.1");
+	boot_list_free(&l);
+}
+
+/* What fstab names a device by, against the device and its mount. */
+static void device_specs(void **state)
+{
+	(void)state;
+	assert_true(bootdev_is(root, "vda2", "/dev/vda2"));
+	assert_false(bootdev_is(root, "vda2", "/dev/vda20"));
+	assert_false(bootdev_is(root, "vda2", "vda2"));
+	assert_false(bootdev_is(root, "vda2", "PARTUUID=0001-02"));
+	/* a tmpfs has no UUID and no label to answer with */
+	assert_false(bootdev_is("/nonexistent/kjump", "vda2", "UUID=1-2"));
+	assert_false(bootdev_is(root, "vda2", "UUID="));
+	assert_false(bootdev_is(root, "vda2", "LABEL="));
 }
 
 static void kernel_cmdline_file(void **state)
@@ -372,7 +429,7 @@ static void empty_tree(void **state)
 	put("boot/grub/grub.cfg", "menuentry x {}\n");
 	put("loader/entries/.hidden.conf", "linux /grub/grub.cfg\n");
 	assert_int_equal(scan(&l), 0);
-	assert_int_equal(boot_scan("/nonexistent/kjump", "x", &l), 0);
+	assert_int_equal(boot_scan("/nonexistent/kjump", NULL, "x", &l), 0);
 	boot_list_free(&l);
 }
 
@@ -460,6 +517,8 @@ int main(void)
 		T(debian_with_initrd),
 		T(debian_without_initrd),
 		T(fstab_root_spec),
+		T(separate_boot),
+		T(device_specs),
 		T(kernel_cmdline_file),
 		T(debian_versions_newest_first),
 		T(bls_options_and_initrds),
