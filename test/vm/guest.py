@@ -6,7 +6,9 @@ QEMU serves that port on a Unix socket.  Each call connects, runs one
 command and leaves: the same shell lives on across hibernations, so a
 call after a resume talks to the shell of before.
 
-usage: guest.py SOCKET wait [TIMEOUT]      until the shell answers
+usage: guest.py SOCKET wait [TIMEOUT [CMD]]
+                                           until the shell answers (and
+                                           CMD succeeds in it)
        guest.py SOCKET run CMD [TIMEOUT]   run CMD; its output, its status
        guest.py SOCKET send TEXT           type TEXT and a newline
        guest.py SOCKET answer LOG TEXT ANSWER [TIMEOUT]
@@ -61,8 +63,14 @@ def read_until(s, token, deadline, on_idle=None, quiet_until=None):
     return CSI.sub("", buf.decode(errors="replace").replace("\r", ""))
 
 
+def typed(cmd):
+    # a tab typed into an interactive shell completes instead
+    return cmd.replace("\t", " ")
+
+
 def command(cmd, token):
     # echo off and no prompt, so that only the command's output comes back
+    cmd = typed(cmd)
     return (f"stty -echo 2>/dev/null; PS1=''; PS2=''; "
             f"export SYSTEMD_COLORS=0 SYSTEMD_PAGER=; {{ {cmd}\n}} 2>&1; "
             f"echo \"{TYPED_MARK}{token} $?\"\n")
@@ -72,13 +80,22 @@ def new_token():
     return os.urandom(6).hex()
 
 
-def wait(path, timeout):
-    """Probe every few seconds: a port nobody reads yet takes no more.
-    A connection that stays silent for a minute is made again: QEMU may
-    not serve one it took while the machine was being restored."""
+def probe_command(cond, token):
+    # the mark only once cond holds; until then, silence and a new probe
+    cond = typed(cond)
+    return (f"stty -echo 2>/dev/null; PS1=''; PS2=''; "
+            f"{{ {cond}\n}} >/dev/null 2>&1 && "
+            f"echo \"{TYPED_MARK}{token} 0\"\n")
+
+
+def wait(path, timeout, cond="true"):
+    """Probe every few seconds: a port nobody reads yet takes no more, and
+    a probe typed while the system is away (a jump) may be lost.  A
+    connection that stays silent for a minute is made again: QEMU may not
+    serve one it took while the machine was being restored."""
     deadline = time.monotonic() + timeout
     token = new_token()
-    probe = command("true", token).encode()
+    probe = probe_command(cond, token).encode()
     while True:
         s = connect(path, deadline)
         last = [0.0]
@@ -142,7 +159,7 @@ def main():
     path, verb = sys.argv[1], sys.argv[2]
     if verb == "wait":
         timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 300
-        wait(path, timeout)
+        wait(path, timeout, *sys.argv[4:5])
         return 0
     if verb == "run" and len(sys.argv) > 3:
         timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 120

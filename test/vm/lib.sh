@@ -381,7 +381,10 @@ guest() {
 # "running", or fail naming the failed units.
 debian_wait_up() {
 	local state
-	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait "${1:-400}" ||
+	# probes, not commands, until the boot is done: kjump-prepare's jump
+	# (the helper booted) loses what is typed meanwhile
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait "${1:-400}" \
+		'systemctl is-system-running --wait; true' ||
 		fail "no shell on the Debian machine (log: $LAST_LOG)"
 	state=$(guest 'systemctl is-system-running --wait' 300) || true
 	[ "$state" = running ] || {
@@ -409,9 +412,18 @@ debian_workload_after() {
 	local pid count
 	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
 		fail "the shell of before does not answer: no resume (log: $LAST_LOG)"
-	sleep 1
-	pid=$(guest 'systemctl show -p MainPID --value kjump-workload')
-	count=$(guest 'cat /run/kjump-workload/counter')
+	# kjump-prepare jumps to boot the next helper right after the resume,
+	# and what is typed while the system is away is lost: on once it ran
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 300 '
+		s() { systemctl show -P "$1" "$2"; }
+		[ "$(s ActiveState kjump-prepare.service)" = inactive ] &&
+		[ "$(s ExecMainStartTimestampMonotonic kjump-prepare.service)" -gt \
+		  "$(s ExecMainExitTimestampMonotonic systemd-hibernate.service)" ]' ||
+		fail "kjump-prepare did not run after the resume"
+	pid=$(guest 'systemctl show -p MainPID --value kjump-workload') ||
+		fail "the shell does not answer after the resume"
+	count=$(guest 'cat /run/kjump-workload/counter') ||
+		fail "the shell does not answer after the resume"
 	echo "debian: after the resume, workload pid $pid, counter $count"
 	[ "$pid" = "$DEBIAN_PID_BEFORE" ] ||
 		fail "the workload is another process: $pid, was $DEBIAN_PID_BEFORE"
