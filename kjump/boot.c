@@ -183,20 +183,6 @@ static int scan(struct kboot *kb, const char *root, const char *bootfs,
 	return n;
 }
 
-/* What root's etc/fstab mounts on /boot into spec; "" if nothing. */
-static void fstab_boot(const char *root, char *spec, size_t len)
-{
-	char path[PATH_MAX], *fstab;
-
-	*spec = '\0';
-	snprintf(path, sizeof(path), "%s/etc/fstab", root);
-	if (kj_read_text(path, &fstab))
-		return;
-	if (boot_fstab_spec(fstab, "/boot", spec, len))
-		*spec = '\0';
-	free(fstab);
-}
-
 /* Mount one device read-only, to be looked at with the others. */
 static void mount_device(struct kboot *kb, const char *name)
 {
@@ -215,7 +201,10 @@ static void mount_device(struct kboot *kb, const char *name)
 		kj_error("%s", kj_errmsg());
 		return;
 	}
-	fstab_boot(fs->dir, fs->boot_spec, sizeof(fs->boot_spec));
+	/* a /boot of its own, if its fstab says so */
+	if (boot_mount_spec(fs->dir, "/boot", fs->boot_spec,
+			    sizeof(fs->boot_spec)))
+		*fs->boot_spec = '\0';
 	kb->nr_fs++;
 }
 

@@ -144,6 +144,15 @@ int boot_fstab_spec(const char *fstab, const char *mnt, char *out, size_t len)
 	return -ENOENT;
 }
 
+int boot_mount_spec(const char *root, const char *mnt, char *out, size_t len)
+{
+	char *text = read_rel(root, "etc/fstab");
+	int err = text ? boot_fstab_spec(text, mnt, out, len) : -ENOENT;
+
+	free(text);
+	return err;
+}
+
 /* PRETTY_NAME of root's os-release, unquoted; "" if none. */
 static void os_name(const char *root, char *out, size_t len)
 {
@@ -188,9 +197,7 @@ static int debian_cmdline(const char *root, const char *device, char *out,
 			return snprintf(out, len, "%s", extra) < (int)len ?
 			       0 : -E2BIG;
 	}
-	text = read_rel(root, "etc/fstab");
-	err = text ? boot_fstab_spec(text, "/", spec, sizeof(spec)) : -ENOENT;
-	free(text);
+	err = boot_mount_spec(root, "/", spec, sizeof(spec));
 	if (err == -ENOENT && strchr(device, '/')) {
 		/* a directory: which device it is, nobody said */
 		warn("%s: no / in etc/fstab, and no root= for the kernel",

@@ -69,6 +69,8 @@ int boot_scan_bls(const char *root, const char *device,
  */
 int boot_fstab_spec(const char *fstab, const char *mnt, char *out,
 		    size_t len);
+/* The same from root/etc/fstab: -ENOENT also if there is none. */
+int boot_mount_spec(const char *root, const char *mnt, char *out, size_t len);
 
 /*
  * Several initrds as the one a kexec load takes: concatenated into the

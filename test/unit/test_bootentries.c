@@ -178,6 +178,7 @@ static void fstab_root_spec(void **state)
 static void separate_boot(void **state)
 {
 	struct boot_list l = { 0 };
+	char spec[64];
 
 	(void)state;
 	put("root/etc/fstab", "UUID=11-22 / ext4 defaults 0 1\n"
@@ -190,6 +191,11 @@ static void separate_boot(void **state)
 	put("bootfs/vmlinuz-6.12.2", "kernel");
 	put("bootfs/loader/entries/rescue.conf",
 	    "title Rescue\nlinux /vmlinuz-6.12.2\noptions root=UUID=11-22 single\n");
+	assert_int_equal(boot_mount_spec(at("root"), "/boot", spec,
+					 sizeof(spec)), 0);
+	assert_string_equal(spec, "UUID=33-44");
+	assert_int_equal(boot_mount_spec(at("bootfs"), "/boot", spec,
+					 sizeof(spec)), -ENOENT);
 	/* the root alone: its /boot is an empty mount point */
 	assert_int_equal(boot_scan(at("root"), NULL, "vda3", &l), 0);
 	/* 6.12.2 has a BLS entry: no Debian one besides */

@@ -68,10 +68,13 @@ def typed(cmd):
     return cmd.replace("\t", " ")
 
 
+# echo off and no prompt, so that only what is asked for comes back
+QUIET = "stty -echo 2>/dev/null; PS1=''; PS2=''; "
+
+
 def command(cmd, token):
-    # echo off and no prompt, so that only the command's output comes back
     cmd = typed(cmd)
-    return (f"stty -echo 2>/dev/null; PS1=''; PS2=''; "
+    return (f"{QUIET}"
             f"export SYSTEMD_COLORS=0 SYSTEMD_PAGER=; {{ {cmd}\n}} 2>&1; "
             f"echo \"{TYPED_MARK}{token} $?\"\n")
 
@@ -83,7 +86,7 @@ def new_token():
 def probe_command(cond, token):
     # the mark only once cond holds; until then, silence and a new probe
     cond = typed(cond)
-    return (f"stty -echo 2>/dev/null; PS1=''; PS2=''; "
+    return (f"{QUIET}"
             f"{{ {cond}\n}} >/dev/null 2>&1 && "
             f"echo \"{TYPED_MARK}{token} 0\"\n")
 
