@@ -137,7 +137,8 @@ if [ -s "$work/run.time" ] && [ $status = 0 ]; then
 	awk '{ printf "%d %d\n", $1, $2 + $3 }' "$work/run.time" >>"$work/times"
 else
 	# stopped: the wall time to now, the CPU time of the last sample
-	echo "$(($(date +%s) - start)) $(cut -d' ' -f2 "$work/run")" >>"$work/times"
+	cpu=$(cut -d' ' -f2 "$work/run" 2>/dev/null)
+	echo "$(($(date +%s) - start)) ${cpu:-0}" >>"$work/times"
 fi
 rm -f "$work/run" "$work/run.time"
 total=$(awk '{ w += $1; c += $2 } END { printf "%d runs, %d min wall, %d min CPU", NR, w / 60, c / 60 }' "$work/times")
