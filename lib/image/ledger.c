@@ -46,7 +46,10 @@ void ledger_set_dir(const char *dir)
 	test_dir = dir;
 }
 
-/* efivarfs mounted, by us if need be (the kernel loads its module). */
+/*
+ * efivarfs mounted, by us if need be.  Where it is a module (Debian), the
+ * kernel loads it if modprobe can find it: the initramfs hook adds it.
+ */
 static int ledger_ready(void)
 {
 	struct statfs s;
