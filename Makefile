@@ -9,6 +9,7 @@
 #   make deb        the kjump-suite Debian package, into build/deb
 #   make kernel-deb the test kernel as a Debian package (bindeb-pkg)
 #   make demo-debian  systemctl hibernate and resume on a Debian 13 system
+#   make test-distro-kernel  the Debian tests on the real-machine kernel
 #   make install    the tools and their system integration (DESTDIR, PREFIX)
 #   make bench      benchmarks (by hand; results in build/bench)
 #   make soak       200 jumps and 30 hibernations in one system (~30 min)
@@ -45,7 +46,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean
-.PHONY: install deb kernel-deb debian-disk demo-debian
+.PHONY: install deb kernel-deb debian-disk demo-debian test-distro-kernel
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -122,6 +123,17 @@ demo: all kernel initramfs
 
 vm-test: all kernel initramfs debian-disk
 	@test/run.sh --vm-only
+
+# The Debian tests again, the machine running the real-machine kernel
+# (Debian's configuration; scripts/build-distro-kernel.sh makes it, in
+# about two hours) installed beside the test kernel.
+DISTRO_DEB = $(firstword $(wildcard $(B)/distro-kernel/linux-image-*.deb))
+test-distro-kernel: all kernel initramfs deb kernel-deb
+	@[ -n "$(DISTRO_DEB)" ] || { echo "test-distro-kernel: no" \
+		"$(B)/distro-kernel/linux-image-*.deb (scripts/build-distro-kernel.sh)" >&2; \
+		exit 1; }
+	@KJUMP_DISTRO_KERNEL=$(abspath $(DISTRO_DEB)) test/run.sh --vm-only \
+		$(patsubst test/%.sh,%,$(wildcard test/vm/debian-*.sh))
 
 soak: all kernel initramfs
 	@test/soak.sh $(SOAK_ARGS)

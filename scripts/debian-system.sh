@@ -10,6 +10,9 @@
 #          kjump-mkhelper through their kernel hooks, then the test
 #          machine's settings and workload, on a 4 GiB sparse disk image;
 #          keyed by the base, the packages and the files that go in.
+#          With KJUMP_DISTRO_KERNEL set to a linux-image package (that of
+#          scripts/build-distro-kernel.sh), it is installed too: the newest
+#          kernel, it is the one the machine boots.
 #
 # usage: scripts/debian-system.sh base        print the base (built if needed)
 #        scripts/debian-system.sh cached      print the disk (built if needed)
@@ -32,6 +35,13 @@ root_uuid=5e1f1d2a-7c1b-4f5e-9a3b-6b0c4a1f2e10
 disk_size=4G
 
 die() { echo "debian-system: $*" >&2; exit 1; }
+
+case "${KJUMP_DISTRO_KERNEL:-}" in
+'' | *linux-image-*.deb) ;;
+*) die "KJUMP_DISTRO_KERNEL=$KJUMP_DISTRO_KERNEL: not a linux-image package" ;;
+esac
+[ -z "${KJUMP_DISTRO_KERNEL:-}" ] || [ -r "$KJUMP_DISTRO_KERNEL" ] ||
+	die "$KJUMP_DISTRO_KERNEL: cannot be read"
 
 base_dir() {
 	local key
@@ -72,6 +82,7 @@ ensure_base() {
 debs() {
 	ls "$top"/build/deb/kjump-suite_*.deb "$top"/build/deb/linux-image-*.deb \
 		2>/dev/null | grep -v -- '-dbg_' || true
+	[ -z "${KJUMP_DISTRO_KERNEL:-}" ] || echo "$KJUMP_DISTRO_KERNEL"
 }
 
 disk_key() {

@@ -392,6 +392,19 @@ debian_wait_up() {
 		fail "systemd says '$state', not running"
 	}
 	echo "debian: $(date +%T) up, multi-user.target reached ($(guest 'systemctl is-active multi-user.target'))"
+	debian_kernel_check
+}
+
+# With KJUMP_DISTRO_KERNEL (make test-distro-kernel), the machine must
+# run that package's kernel, not the test kernel beside it.
+debian_kernel_check() {
+	local want got
+	[ -n "${KJUMP_DISTRO_KERNEL:-}" ] || return 0
+	want=$(dpkg-deb -f "$KJUMP_DISTRO_KERNEL" Package)
+	want=${want#linux-image-}
+	got=$(guest 'uname -r')
+	[ "$got" = "$want" ] || fail "the machine runs Linux $got, not $want"
+	echo "debian: running Linux $got"
 }
 
 # The workload before a hibernation: its PID, counter and pattern, kept
