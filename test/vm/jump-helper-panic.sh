@@ -41,7 +41,7 @@ expect '^loaded: no$'
 expect '^ok 1 16 MiB intact'
 expect '^kjump-helper: visit 1$'
 expect '^ok 2 16 MiB intact'
-expect '^kjump-helper: panicking on CPU 2$'
+expect '\] kjump-helper: panicking on CPU 2$'
 expect 'CPU: 2 .*Comm: sh'
 expect '^kjump: the helper kernel panicked and jumped back \(sysrq triggered crash\); unloading it$'
 [ "$(grep -c '^exec status 1$' "$LAST_LOG")" = 2 ] ||
