@@ -27,11 +27,10 @@ expect_not '^kjump-test: exit status'
 grep -q '^codec: lz4$' "$WORK/info" || fail "not the default codec, lz4"
 
 VM_TIMEOUT=300 hib_resume_confined resume "$WORK/disk.img"
-expect '^krestore: /dev/vda: restoring in one pass'
-expect '^krestore: memory restored in'
-expect '^khibernate: resumed from /dev/vda after'
-expect '^ok 1 64 MiB intact'
-expect '^resumed system ok'
+# the workload goes on only once its memory is back
+expect_order '^krestore: /dev/vda: restoring in one pass' \
+	'^krestore: memory restored in' '^khibernate: resumed from /dev/vda after' \
+	'^counter after: [0-9]+$' '^ok 1 64 MiB intact' '^resumed system ok'
 expect_success
 expect_not 'kjump-test: normal boot'
 

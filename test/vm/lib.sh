@@ -201,6 +201,11 @@ expect_jump_registers() {
 	for ((cpu = 1; cpu < VM_SMP; cpu++)); do
 		expect "^cpu $cpu: .*kexec_jump_save_cpu_regs arch_cpu_idle_dead"
 	done
+	# one note per CPU, and none for a CPU the machine does not have
+	for ((cpu = 0; cpu < VM_SMP; cpu++)); do
+		expect_count 1 "^cpu $cpu: "
+	done
+	expect_count "$VM_SMP" '^cpu [0-9]+: '
 }
 
 # The median of the numbers on stdin, one a line (the benchmarks' and
@@ -218,6 +223,27 @@ expect() {
 expect_not() {
 	! grep -Eq -- "$1" "$LAST_LOG" ||
 		fail "unexpected /$1/ in $LAST_LOG"
+}
+
+# Lines matching each extended regex, in this order, each after the
+# line that matched the one before.
+# usage: expect_order RE...
+expect_order() {
+	local re from=0 at
+	for re; do
+		at=$(tail -n "+$((from + 1))" "$LAST_LOG" | grep -n -m 1 -E -- "$re" |
+			cut -d: -f1)
+		[ -n "$at" ] || fail "expected /$re/ after line $from of $LAST_LOG"
+		from=$((from + at))
+	done
+}
+
+# Exactly N lines matching the extended regex.
+# usage: expect_count N RE
+expect_count() {
+	local n
+	n=$(grep -c -E -- "$2" "$LAST_LOG") || true
+	[ "$n" = "$1" ] || fail "expected $1 line(s) /$2/ in $LAST_LOG, found $n"
 }
 
 # The guest script finished with status 0.
