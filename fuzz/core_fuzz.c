@@ -65,7 +65,7 @@ static size_t put_notes(uint8_t *p)
 	size_t off;
 
 	nh.n_descsz = snprintf(info, sizeof(info),
-		"OSRELEASE=6.12.117\nPAGESIZE=4096\n"
+		"OSRELEASE=6.12.0-x\nPAGESIZE=4096\n"
 		"SYMBOL(init_top_pgt)=%llx\nNUMBER(phys_base)=%lld\n"
 		"NUMBER(pgtable_l5_enabled)=0\n"
 		"SYMBOL(mem_section)=%llx\nLENGTH(mem_section)=64\n"

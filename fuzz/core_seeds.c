@@ -29,7 +29,7 @@ static int put(const char *dir, const char *name, const void *p, size_t n)
 /* 0, then an ELF core: a note and 8 KiB of memory at 1 MiB. */
 static int core_seed(const char *dir)
 {
-	static const char info[] = "OSRELEASE=6.12.117\nPAGESIZE=4096\n"
+	static const char info[] = "OSRELEASE=6.12.0-x\nPAGESIZE=4096\n"
 				   "SYMBOL(init_top_pgt)=ffffffff82a0a000\n"
 				   "NUMBER(phys_base)=0\nKERNELOFFSET=0\n";
 	static uint8_t buf[1 + 0x3000];

@@ -62,7 +62,7 @@ static bool cut;
 
 static size_t fake_kernel(uint8_t *k, size_t room)
 {
-	static const char cfg[] = "#\n# Linux/x86 6.12.117 Kernel Configuration\n"
+	static const char cfg[] = "#\n# Linux/x86 6.12.0-x Kernel Configuration\n"
 				  "CONFIG_KEXEC=y\nCONFIG_KEXEC_JUMP=y\n";
 	size_t n = 0;
 
@@ -105,7 +105,7 @@ static int write_seed(const char *dir, const char *name,
 	h->cmdline_size = 2047;
 	h->init_size = 0x100000;
 	h->kernel_version = 0x200;
-	strcpy((char *)img + 0x400, "6.12.117 (fuzz) #1 SMP");
+	strcpy((char *)img + 0x400, "6.12.0-x (fuzz) #1 SMP");
 	h->payload_offset = PAYLOAD_AT;
 	h->payload_length = plen;
 	crc = ~crc32(0, img, size - 4);

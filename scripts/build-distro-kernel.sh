@@ -116,11 +116,14 @@ if [ -s "$work/run" ]; then
 	rm -f "$work/run"
 fi
 
-echo "build-distro-kernel: make bindeb-pkg -j$(nproc) in $tree"
+# the package's version follows the source's: 6.12.N-1kjump
+srcver=$(dpkg-query -W -f '${Version}' linux-source-6.12)
+pkgversion=${srcver%%-*}-1kjump
+echo "build-distro-kernel: Debian's linux-source-6.12 $srcver; make bindeb-pkg -j$(nproc) in $tree"
 start=$(date +%s)
 rm -f "$work/run.time"
 setsid /usr/bin/time -o "$work/run.time" -f "%e %U %S" \
-	make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION=6.12.117-1kjump \
+	make -C "$tree" -j"$(nproc)" bindeb-pkg KDEB_PKGVERSION="$pkgversion" \
 	DPKG_FLAGS=-Ppkg.linux-upstream.nokerneldbg >>"$work/build.log" 2>&1 &
 pid=$!
 trap 'kill -TERM -- -$pid 2>/dev/null' INT TERM HUP

@@ -68,7 +68,7 @@ out=$cache/$key
 link_result() {
 	mkdir -p "$(dirname "$outlink")"
 	ln -sfn "$out" "$outlink"
-	echo "kernel: $(cat "$out/release") at $outlink -> $out"
+	echo "kernel: $(cat "$out/release") from $(cat "$out/source" 2>/dev/null || echo "$pkg $srcver") at $outlink -> $out"
 }
 
 if [ -f "$out/bzImage" ] && [ -f "$out/vmlinux" ]; then
@@ -115,12 +115,12 @@ for p in $(series_patches); do
 	n=$((n + 1))
 	if ! patch -p1 -s --batch --dry-run -d "$tree" <"$patches/$p" >/dev/null; then
 		patch -p1 --batch --dry-run -d "$tree" <"$patches/$p" >&2 || true
-		die "$p does not apply to $pkg $srcver"
+		die "$p no longer applies to Debian's $pkg $srcver (the archive moved on): rebase kernel-patches/ on it"
 	fi
 	patch -p1 -s --batch -d "$tree" <"$patches/$p"
 	cp "$patches/$p" "$state/applied/$(printf '%03d' $n)-$p"
 done
-echo "kernel: applied $n patch(es)"
+echo "kernel: Debian's $pkg $srcver, $n patch(es) applied"
 
 kmake() { make -C "$tree" ARCH=x86_64 "$@"; }
 
@@ -178,6 +178,7 @@ elif grep -q '^CONFIG_MODULES=y' "$tree/.config"; then
 fi
 cp "$tree/.config" "$out.tmp/config"
 kmake -s kernelrelease >"$out.tmp/release"
+echo "$pkg $srcver" >"$out.tmp/source"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 link_result

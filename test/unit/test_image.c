@@ -102,7 +102,7 @@ static struct img_info base_info(uint32_t flags)
 
 	memset(&i, 0, sizeof(i));
 	i.flags = flags;
-	strcpy(i.release, "6.12.117-kjump");
+	strcpy(i.release, "6.12.0-x-kjump");
 	memset(i.build_id, 0xb1, sizeof(i.build_id));
 	memset(i.machine_id, 0x3c, sizeof(i.machine_id));
 	i.entry = 0x1234560;
@@ -680,7 +680,7 @@ static void chunks_beyond_room(struct img_disk_header *h)
 
 static void other_release(struct img_disk_header *h)
 {
-	strcpy(h->release, "6.12.118");
+	strcpy(h->release, "6.12.1-x");
 }
 
 static void damaged_header(void **state)

@@ -199,7 +199,7 @@ static void build(struct fake *f, const struct layout *l, uint64_t *entry)
 	roots_va = l->page_offset + f->roots_pa;
 
 	nsz = snprintf(info, sizeof(info),
-		       "OSRELEASE=6.12.117\nPAGESIZE=4096\n"
+		       "OSRELEASE=6.12.0-x\nPAGESIZE=4096\n"
 		       "SYMBOL(init_top_pgt)=%llx\nNUMBER(phys_base)=%lld\n"
 		       "NUMBER(pgtable_l5_enabled)=%d\n"
 		       "SYMBOL(mem_section)=%llx\nLENGTH(mem_section)=%d\n"
@@ -429,7 +429,7 @@ static void test_check_core(void **state)
 /* A kernel whose VMCOREINFO lacks a size is refused, not guessed. */
 static void test_missing_info(void **state)
 {
-	static const char info[] = "OSRELEASE=6.12.117\n"
+	static const char info[] = "OSRELEASE=6.12.0-x\n"
 				   "SYMBOL(init_top_pgt)=ffffffff9b005000\n"
 				   "NUMBER(phys_base)=0\n"
 				   "SYMBOL(mem_section)=ffff888000200000\n"

@@ -19,7 +19,7 @@ kpattern check /tmp/kp
 ' -drive "file=$WORK/snap-a.img,format=raw,if=virtio" \
 	-drive "file=$WORK/snap-b.img,format=raw,if=virtio"
 expect_success
-expect '^6\.12\.117-classic$'
+expect "^$(release_re)\$"
 expect '^ksnapshot: /dev/vda: .* \(zero [0-9]+, free [1-9][0-9]*, cache 0, user 0\)'
 expect '^ksnapshot: /dev/vdb: .* \(zero [0-9]+, free [1-9][0-9]*, cache [0-9]+, user [1-9][0-9]*\)'
 kp=$TOP/build/bin/kpattern

@@ -214,6 +214,16 @@ median() {
 	sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
+# The release of the kernel in DIR (default KERNEL_DIR) as the build
+# recorded it, as an extended regex: tests never name a release that
+# Debian's archive can move.
+# usage: release_re [DIR]
+release_re() {
+	local f=${1:-$KERNEL_DIR}/release
+	[ -s "$f" ] || fail "$f: the kernel build recorded no release"
+	sed 's/[].[^$*+?(){}|\\]/\\&/g' "$f"
+}
+
 # Check that the last guest log has a line matching the extended regex.
 expect() {
 	grep -Eq -- "$1" "$LAST_LOG" ||
