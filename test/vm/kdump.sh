@@ -76,13 +76,15 @@ debugfs -R "dump /crash/$name $dump" "$WORK/disk.img" >/dev/null 2>&1
 head -c 8 "$dump" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
 
 crash_check "$dump" kdump-capture
-expect '^PID: [0-9]+ +TASK: [0-9a-f]+ +CPU: [0-9]+ +COMMAND: "(sh|run.sh)"'
 # sysrq_handle_crash calls panic() as its last instruction: the return
 # address is its end, which crash names after the next function's padding
 # and leaves out (any dump of this kernel shows the same: the stack is
 # the kernel's); drgn, which looks up return addresses less one, shows it
-expect '^ #[0-9]+ \[[0-9a-f]+\] panic at '
-expect '^ #[0-9]+ \[[0-9a-f]+\] __handle_sysrq at '
+# panic() or, where a stable update split it, vpanic() under it; then
+# the sysrq path that called it, further down the same stack
+expect_order '^PID: [0-9]+ +TASK: [0-9a-f]+ +CPU: [0-9]+ +COMMAND: "(sh|run.sh)"' \
+	'^ #[0-9]+ \[[0-9a-f]+\] v?panic at ' \
+	'^ #[0-9]+ \[[0-9a-f]+\] __handle_sysrq at '
 expect '^ +PANIC: "Kernel panic - not syncing: sysrq triggered crash"'
 drgn_check "$dump" kdump-capture 0x5eed 16
 expect '^cpu [0-9]+: .*sysrq_handle_crash'
