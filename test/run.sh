@@ -40,14 +40,21 @@ result() {
 	fi
 }
 
+# Every unit test the sources name: one that was not built is a failure,
+# not a test fewer.
 if [ $run_unit = 1 ]; then
-	for t in "$TOP"/build/test/unit/test_*; do
-		[ -x "$t" ] || continue
+	for src in "$TOP"/test/unit/test_*.c; do
+		t=$TOP/build/test/unit/$(basename "$src" .c)
 		name=unit/$(basename "$t")
 		selected "$name" || continue
 		log=$LOGDIR/$(basename "$t").log
 		start=$SECONDS
-		(cd "$TOP" && "$t") >"$log" 2>&1
+		if [ -x "$t" ]; then
+			(cd "$TOP" && "$t") >"$log" 2>&1
+		else
+			echo "FAILED: $t: not built (make unit-test)" >"$log"
+			false
+		fi
 		result "$name" $? "$log" $((SECONDS - start))
 	done
 fi
