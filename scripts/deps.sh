@@ -13,7 +13,7 @@ pkgs=(
 	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl
 	# tests and diagnostics
 	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools
-	e2fsprogs python3 perl man-db groff-base
+	e2fsprogs xfsprogs btrfs-progs dosfstools python3 perl man-db groff-base
 	# the Debian packages and the Debian 13 test system (make deb, vm/debian-*)
 	debhelper fdisk rsync
 	# crash, drgn and makedumpfile that know 6.12 (scripts/readers.sh)
