@@ -374,6 +374,17 @@ bool kj_cmdline_bool(const char *cmdline, const char *name)
 	       ((v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N'));
 }
 
+bool kj_cmdline_flag(const char *cmdline, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = cmdline; (p = strstr(p, word)); p += len)
+		if ((p == cmdline || isspace((unsigned char)p[-1])) &&
+		    (!p[len] || isspace((unsigned char)p[len])))
+			return true;
+	return false;
+}
+
 int kj_fd_size(int fd, uint64_t *size)
 {
 	struct stat st;

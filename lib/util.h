@@ -108,6 +108,8 @@ int kj_kernel_config_has(const char *opt);
 
 /* NAME=1, y or on (the last NAME= on the line), as the kernel reads it. */
 bool kj_cmdline_bool(const char *cmdline, const char *name);
+/* The bare word (nohibernate, quiet) on the line. */
+bool kj_cmdline_flag(const char *cmdline, const char *word);
 
 /* Bytes in a regular file or a block device; -EINVAL for anything else. */
 int kj_fd_size(int fd, uint64_t *size);

@@ -40,7 +40,9 @@ struct memmap {
  * Parse the top-level entries of /proc/iomem text into a memory map:
  * "System RAM" is E820_RAM, "ACPI Tables", "ACPI Non-volatile Storage",
  * "Reserved", "Persistent Memory" their E820 types; other top-level
- * entries (PCI windows, devices) are not memory and are left out.
+ * entries (PCI windows, devices) are not memory and are left out.  RAM
+ * a driver manages ("System RAM (kmem)" under a device) is E820_RAM too:
+ * the system's memory, wherever it came from.
  */
 int memmap_parse_iomem(struct memmap *map, const char *text);
 int memmap_read_iomem(struct memmap *map);

@@ -61,12 +61,15 @@ int memmap_parse_iomem(struct memmap *map, const char *text)
 		char name[128];
 		int consumed = 0, type, err;
 
-		/* Top-level entries have no indentation. */
-		if (*line != ' ' &&
-		    sscanf(line, "%llx-%llx : %127[^\n]%n", &start, &end, name,
-			   &consumed) == 3 &&
+		/*
+		 * Top-level entries have no indentation; RAM a driver added
+		 * ("System RAM (kmem)", "(virtio_mem)") sits under its device.
+		 */
+		if (sscanf(line, " %llx-%llx : %127[^\n]%n", &start, &end,
+			   name, &consumed) == 3 &&
 		    line + consumed <= eol) {
-			type = iomem_type(name);
+			type = *line != ' ' ? iomem_type(name) :
+			       !strncmp(name, "System RAM (", 12) ? E820_RAM : -1;
 			if (type > 0) {
 				err = memmap_add(map, start, end + 1, type);
 				if (err)

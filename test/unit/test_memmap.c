@@ -4,9 +4,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "boot/boot.h"
+#include "system/system.h"
 #include "util.h"
 
 #include "qemu_iomem.h"
@@ -42,6 +44,72 @@ static void parse_iomem_without_ram_is_refused(void **state)
 	assert_int_equal(memmap_parse_iomem(&map,
 					    "00000000-00000000 : Reserved\n"),
 			 -EPERM);
+}
+
+/* RAM as a DIMM, a driver (dax/kmem) and the firmware's map add it. */
+static const char grown_iomem[] =
+	"00001000-0009fbff : System RAM\n"
+	"00100000-3ffdffff : System RAM\n"
+	"  01000000-01ffffff : Kernel code\n"
+	"40000000-47ffffff : Soft Reserved\n"
+	"  40000000-47ffffff : dax0.0\n"
+	"    40000000-47ffffff : System RAM (kmem)\n"
+	"100000000-10fffffff : System RAM\n";
+
+static void parse_iomem_takes_driver_ram(void **state)
+{
+	struct memmap map;
+
+	(void)state;
+	assert_int_equal(memmap_parse_iomem(&map, grown_iomem), 0);
+	assert_int_equal(memmap_find(&map, 0x40000000, 0x48000000, E820_RAM),
+			 2);
+	assert_int_equal(memmap_find(&map, 0x1000000, 0x2000000, E820_RAM),
+			 1);
+	assert_int_equal(memmap_total(&map, E820_RAM),
+			 (0x9fc00 - 0x1000) + (0x3ffe0000 - 0x100000) +
+				 0x8000000 + 0x10000000);
+}
+
+/* A zero page whose e820 table has the firmware's RAM. */
+static void boot_params_with_ram(uint8_t *bp, const uint64_t (*ram)[2],
+				 int n)
+{
+	memset(bp, 0, 4096);
+	bp[0x1e8] = n;
+	for (int i = 0; i < n; i++) {
+		uint8_t *e = bp + 0x2d0 + 20 * i;
+		uint64_t size = ram[i][1] - ram[i][0];
+		uint32_t type = E820_RAM;
+
+		memcpy(e, &ram[i][0], 8);
+		memcpy(e + 8, &size, 8);
+		memcpy(e + 16, &type, 4);
+	}
+}
+
+static void ram_added_after_boot(void **state)
+{
+	static const uint64_t ram[][2] = { { 0, 0x9fc00 },
+					   { 0x100000, 0x3ffe0000 } };
+	uint8_t bp[4096];
+	struct memmap added;
+
+	(void)state;
+	boot_params_with_ram(bp, ram, 2);
+	assert_int_equal(system_ram_added_parse(grown_iomem, bp, sizeof(bp),
+						&added), 0);
+	assert_int_equal(added.nr, 2);
+	assert_int_equal(added.r[0].start, 0x40000000);
+	assert_int_equal(added.r[0].end, 0x48000000);
+	assert_int_equal(added.r[1].start, 0x100000000);
+	assert_int_equal(added.r[1].end, 0x110000000);
+	/* as booted: nothing added */
+	assert_int_equal(system_ram_added_parse(qemu_iomem, bp, sizeof(bp),
+						&added), 0);
+	assert_int_equal(added.nr, 0);
+	assert_int_equal(system_ram_added_parse(qemu_iomem, bp, 100, &added),
+			 -EINVAL);
 }
 
 static void cut_splits_and_trims(void **state)
@@ -118,6 +186,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_iomem_keeps_top_level_memory),
 		cmocka_unit_test(parse_iomem_without_ram_is_refused),
+		cmocka_unit_test(parse_iomem_takes_driver_ram),
+		cmocka_unit_test(ram_added_after_boot),
 		cmocka_unit_test(cut_splits_and_trims),
 		cmocka_unit_test(normalize_merges_adjacent_same_type),
 		cmocka_unit_test(parse_size_suffixes),
