@@ -224,6 +224,50 @@ release_re() {
 	sed 's/[].[^$*+?(){}|\\]/\\&/g' "$f"
 }
 
+# QMP commands for test/vm/qmpdo.py, one JSON object a line: attach disk
+# FILE as NAME on PCI slot ADDR, take device NAME away, attach a DIMM of
+# MIB as NAME.
+# usage: qmp_disk_add NAME FILE ADDR; qmp_disk_del NAME; qmp_dimm_add NAME MIB
+qmp_disk_add() {
+	printf '{"execute": "blockdev-add", "arguments": {"driver": "raw", "node-name": "%s", "file": {"driver": "file", "filename": "%s"}}}\n' "$1" "$2"
+	printf '{"execute": "device_add", "arguments": {"driver": "virtio-blk-pci", "drive": "%s", "id": "%s", "addr": "%s"}}\n' "$1" "$1" "$3"
+}
+qmp_disk_del() {
+	printf '{"execute": "device_del", "arguments": {"id": "%s"}}\n' "$1"
+}
+qmp_dimm_add() {
+	printf '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "%s-mem", "size": %d}}\n' "$1" $(($2 << 20))
+	printf '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "%s", "memdev": "%s-mem"}}\n' "$1" "$1"
+}
+
+# Change the hardware of the next vm_run of STEP when its console shows a
+# line (test/vm/qmpdo.py): each REGEX is followed by the commands to send
+# then, the output of qmp_*_add, one a line.  Sets QMP_ARGS (for vm_run);
+# qmpdo_wait STEP checks that every step ran.
+# usage: qmpdo_start STEP REGEX COMMANDS [REGEX COMMANDS...]
+qmpdo_start() {
+	local step=$1 sock line
+	local -a args=()
+	shift
+	while [ $# -ge 2 ]; do
+		args+=(--on "$1")
+		while IFS= read -r line; do
+			[ -z "$line" ] || args+=("$line")
+		done <<<"$2"
+		shift 2
+	done
+	sock=$WORK/$step.qmp
+	# the console of an earlier run must not meet a step
+	rm -f "$sock" "$LOGDIR/$TEST_NAME.$step.log"
+	"$TOP/test/vm/qmpdo.py" "$sock" "$LOGDIR/$TEST_NAME.$step.log" \
+		"$WORK/$step.qmpdo" "${args[@]}" >"$WORK/$step.qmpdo.out" 2>&1 &
+	QMPDO_PID=$!
+	QMP_ARGS=(-qmp "unix:$sock,server=on,wait=off")
+}
+qmpdo_wait() {
+	wait "$QMPDO_PID" || fail "qmpdo: $(tail -n 1 "$WORK/$1.qmpdo.out")"
+}
+
 # Check that the last guest log has a line matching the extended regex.
 expect() {
 	grep -Eq -- "$1" "$LAST_LOG" ||

@@ -25,7 +25,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmp import Qmp  # noqa: E402
+from qmp import Qmp, drain  # noqa: E402
 
 
 def parse_point(text):
@@ -105,11 +105,7 @@ def main():
             cut(qmp, name, outdir, disks, text[line_start:hit[1]])
             pos = hit[1]
         # the rest of the run is the caller's
-        try:
-            while qmp.next_event():
-                pass
-        except (EOFError, OSError, ValueError):
-            pass
+        drain(qmp)
     return 0
 
 

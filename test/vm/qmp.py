@@ -45,8 +45,11 @@ class Qmp:
             self.pending.append(msg)
         return msg
 
-    def command(self, name):
-        self.file.write(json.dumps({"execute": name}) + "\n")
+    def command(self, name, arguments=None):
+        cmd = {"execute": name}
+        if arguments is not None:
+            cmd["arguments"] = arguments
+        self.file.write(json.dumps(cmd) + "\n")
         self.file.flush()
         while True:
             msg = self.read()
@@ -63,6 +66,15 @@ class Qmp:
             msg = self.read()
             if "event" in msg:
                 return self.pending.pop(0)
+
+
+def drain(qmp):
+    """Log the events left until QEMU ends."""
+    try:
+        while qmp.next_event():
+            pass
+    except (EOFError, OSError, ValueError):
+        pass
 
 
 def main():

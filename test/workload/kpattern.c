@@ -17,6 +17,13 @@
  *                                          and lines, as compressible as
  *                                          prose) to FILE
  *   kpattern textcheck FILE SEED MIB       check FILE holds exactly that
+ *   kpattern pageout DIR                   push the holder's buffer out to
+ *                                          swap (MADV_PAGEOUT); say how
+ *                                          much of it is still in RAM
+ *   kpattern where DIR ADDR                how many of the holder's pages
+ *                                          are at physical ADDR or above
+ *   kpattern secret DIR                    hold a page of secret memory
+ *                                          (memfd_secret) until killed
  *
  * DIR holds "pid" and "result".  Every word of the buffer is a function of
  * the seed and its index, so a check names the first bad offset.  MARKER, if
@@ -33,10 +40,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t pending_check, pending_stop, pending_mark;
+static volatile sig_atomic_t pending_check, pending_stop, pending_mark,
+	pending_pageout;
 
 static uint64_t pattern_word(uint64_t seed, uint64_t index)
 {
@@ -101,6 +110,8 @@ static void on_signal(int sig)
 		pending_check = 1;
 	else if (sig == SIGUSR2)
 		pending_mark = 1;
+	else if (sig == SIGHUP)
+		pending_pageout = 1;
 	else
 		pending_stop = 1;
 }
@@ -120,6 +131,39 @@ static int report(const char *dir, const uint64_t *buf, size_t words,
 			 bad * 8);
 	write_file(dir, "result", text);
 	return bad == words ? 0 : 1;
+}
+
+/* This process's memory in swap (VmSwap), in KiB; -1 if unknown. */
+static long swapped_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSwap: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/*
+ * Out to swap, unlocked: the check that comes next reads it back from
+ * there.  Says how much went, without touching the buffer.
+ */
+static void page_out(const char *dir, uint64_t *buf, size_t bytes)
+{
+	char text[128];
+
+	munlock(buf, bytes);
+	if (madvise(buf, bytes, MADV_PAGEOUT))
+		snprintf(text, sizeof(text), "bad pageout: %s\n",
+			 strerror(errno));
+	else
+		snprintf(text, sizeof(text), "ok paged out, %ld of %zu KiB in "
+			 "swap\n", swapped_kib(), bytes >> 10);
+	write_file(dir, "result", text);
 }
 
 /* The marker page starts with a prefix no other page would, then TEXT. */
@@ -157,6 +201,9 @@ static int hold(const char *dir, uint64_t seed, size_t mib, const char *marker)
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	snprintf(text, sizeof(text), "%p %zu\n", (void *)buf, words * 8);
+	write_file(dir, "buffer", text);
 	snprintf(text, sizeof(text), "%d\n", (int)getpid());
 	write_file(dir, "pid", text);
 	report(dir, buf, words, seed, checks);
@@ -172,6 +219,10 @@ static int hold(const char *dir, uint64_t seed, size_t mib, const char *marker)
 		if (pending_check) {
 			pending_check = 0;
 			report(dir, buf, words, seed, ++checks);
+		}
+		if (pending_pageout) {
+			pending_pageout = 0;
+			page_out(dir, buf, words * 8);
 		}
 		if (pending_stop) {
 			rc = report(dir, buf, words, seed, ++checks);
@@ -450,6 +501,77 @@ static int text(const char *path, uint64_t seed, size_t mib, bool check)
 	return rc;
 }
 
+/* Pages of the holder's buffer at physical addr or above (pagemap). */
+static int where(const char *dir, uint64_t addr)
+{
+	char text[128], path[64];
+	unsigned long long start;
+	size_t bytes, above = 0, present = 0;
+	uint64_t e;
+	int fd, pid;
+
+	if (read_file(dir, "pid", text, sizeof(text)))
+		return 2;
+	pid = atoi(text);
+	if (read_file(dir, "buffer", text, sizeof(text)) ||
+	    sscanf(text, "%llx %zu", &start, &bytes) != 2)
+		return 2;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "kpattern: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	for (size_t i = 0; i < bytes / 4096; i++) {
+		if (pread(fd, &e, 8, (start / 4096 + i) * 8) != 8)
+			break;
+		if (!(e >> 63))
+			continue;
+		present++;
+		above += (e & ((1ull << 55) - 1)) * 4096 >= addr;
+	}
+	close(fd);
+	printf("kpattern: %zu of %zu pages at 0x%llx or above\n", above,
+	       present, (unsigned long long)addr);
+	return 0;
+}
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
+/* A page of secret memory, held until the holder is killed. */
+static int secret(const char *dir)
+{
+	char text[64];
+	char *page;
+	int fd;
+	pid_t pid;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return 2;
+	remove_result(dir);
+	pid = fork();
+	if (pid)
+		return pid < 0 ? 2 : await_result(dir);
+	setsid();
+	fd = syscall(SYS_memfd_secret, 0);
+	if (fd < 0 || ftruncate(fd, 4096) ||
+	    (page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0)) == MAP_FAILED) {
+		snprintf(text, sizeof(text), "bad memfd_secret: %s\n",
+			 strerror(errno));
+		write_file(dir, "result", text);
+		exit(1);
+	}
+	strcpy(page, "kpattern secret");
+	snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	write_file(dir, "pid", text);
+	write_file(dir, "result", "ok holding secret memory\n");
+	for (;;)
+		pause();
+}
+
 static int usage(FILE *out, int status)
 {
 	fputs("usage: kpattern start DIR SEED MIB [MARKER]\n"
@@ -459,7 +581,10 @@ static int usage(FILE *out, int status)
 	      "       kpattern find FILE SEED MIB [PAGE]\n"
 	      "       kpattern fresh MIB\n"
 	      "       kpattern text FILE SEED MIB\n"
-	      "       kpattern textcheck FILE SEED MIB\n", out);
+	      "       kpattern textcheck FILE SEED MIB\n"
+	      "       kpattern pageout DIR\n"
+	      "       kpattern where DIR ADDR\n"
+	      "       kpattern secret DIR\n", out);
 	return status;
 }
 
@@ -501,5 +626,11 @@ int main(int argc, char **argv)
 			    !strcmp(argv[1], "textcheck"));
 	if (!strcmp(argv[1], "stop") && argc == 3)
 		return request(argv[2], SIGTERM);
+	if (!strcmp(argv[1], "pageout") && argc == 3)
+		return request(argv[2], SIGHUP);
+	if (!strcmp(argv[1], "where") && argc == 4)
+		return where(argv[2], strtoull(argv[3], NULL, 0));
+	if (!strcmp(argv[1], "secret") && argc == 3)
+		return secret(argv[2]);
 	return usage(stderr, 2);
 }
