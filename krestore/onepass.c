@@ -98,7 +98,8 @@ int confined_cmdline(const char *kernel)
 	err = err ?: memmap_cmdline(&map, out, sizeof(out) - 16);
 	/* a jump cannot change the paging levels: the same as this kernel */
 	if (!err)
-		printf("%s nokaslr%s\n", out, kl.levels == 4 ? " no5lvl" : "");
+		printf("%s nokaslr%s " NO_MEMHP "\n", out,
+		       kl.levels == 4 ? " no5lvl" : "");
 	return err;
 }
 

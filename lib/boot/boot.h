@@ -322,6 +322,13 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 int elfcore_read_notes(struct elfcore_note *notes, int max, bool jump);
 
 /*
+ * What a kernel that runs in another system's memory (a helper, a capture
+ * or confined restore kernel) is told, so that it never takes memory a
+ * memory device (an ACPI DIMM) holds for that system.
+ */
+#define NO_MEMHP "acpi_no_memhotplug memhp_default_state=offline"
+
+/*
  * Minimum memory a helper kernel needs in its window beyond its kernel's
  * init_size and its initrd: the unpacked initramfs and room to run.
  */

@@ -377,25 +377,30 @@ static int add_initrd(struct load_ctx *c)
 	return err;
 }
 
-/* The final command line: the request's, plus elfcorehdr= for a jump. */
+/*
+ * The final command line: the request's, plus elfcorehdr= for a jump.
+ * A helper or capture kernel runs in this system's memory: memory devices
+ * (DIMMs that ACPI describes, this system's to use) are not its to take.
+ */
 static char *next_cmdline(struct load_ctx *c)
 {
 	const struct load_layout *o = c->out;
-	size_t len = strlen(c->req->cmdline) + 128;
+	size_t len = strlen(c->req->cmdline) + 192;
 	char *s = malloc(len);
 
 	if (!s)
 		return NULL;
 	if (c->req->jump)
 		snprintf(s, len, "%s%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
-			 " kexec_jump_back_status=0x%" PRIx64,
+			 " kexec_jump_back_status=0x%" PRIx64 " " NO_MEMHP,
 			 c->req->cmdline, *c->req->cmdline ? " " : "",
 			 c->no5lvl ? "no5lvl " : "",
 			 o->elfcorehdr_size, o->elfcorehdr_addr,
 			 o->status_addr);
 	else if (c->req->crash)
-		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64,
-			 c->req->cmdline, *c->req->cmdline ? " " : "",
+		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
+			 " " NO_MEMHP, c->req->cmdline,
+			 *c->req->cmdline ? " " : "",
 			 o->elfcorehdr_size, o->elfcorehdr_addr);
 	else
 		snprintf(s, len, "%s", c->req->cmdline);

@@ -11,6 +11,7 @@
 
 #include "jump/jump.h"
 #include "boot/boot.h"
+#include "system/system.h"
 #include "util.h"
 
 /*
@@ -48,7 +49,7 @@ int jump_state_write_load(const char *kernel, const char *initrd,
 			  const struct load_request *r,
 			  const struct load_layout *l)
 {
-	char text[16384];
+	char text[16384], ram[SYSTEM_RAM_DIGEST_LEN];
 	size_t n;
 
 	n = snprintf(text, sizeof(text), "mode: %s\nkernel: %s\n"
@@ -67,6 +68,8 @@ int jump_state_write_load(const char *kernel, const char *initrd,
 			      "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%"
 			      PRIx64 ", %d segments\n", l->entry,
 			      l->kernel_addr, l->nr_segments);
+	if (r->jump && n < sizeof(text) && !system_ram_digest(ram))
+		n += snprintf(text + n, sizeof(text) - n, "memory: %s\n", ram);
 	if (r->jump && n < sizeof(text))
 		n += snprintf(text + n, sizeof(text) - n,
 			      "borrowed low memory: 0x%" PRIx64 "-0x%" PRIx64
@@ -239,6 +242,53 @@ static void helper_cmdline(const char *append, char *buf, size_t size)
 		 append ? " " : "", append ? append : "");
 }
 
+/*
+ * The memory the loaded helper was told of is all there is: RAM added or
+ * taken away since (memory hotplug, dax/kmem) would be left out of what
+ * it reads, or read where there is none.
+ */
+static bool memory_unchanged(void)
+{
+	char then[64], now[SYSTEM_RAM_DIGEST_LEN];
+
+	return !jump_state_get("memory", then, sizeof(then)) &&
+	       !system_ram_digest(now) && !strcmp(then, now);
+}
+
+/* The loaded helper again, with the memory as it is now. */
+static int reload_helper(uint64_t *mailbox)
+{
+	char kernel[1024], initrd[1024], cmdline[4096], window[128];
+	struct load_request req = {
+		.kernel_path = kernel,
+		.cmdline = cmdline,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	int err;
+
+	if (jump_state_get("kernel", kernel, sizeof(kernel)) ||
+	    jump_state_get("initrd", initrd, sizeof(initrd)) ||
+	    jump_state_get("command line", cmdline, sizeof(cmdline)) ||
+	    jump_state_get("window", window, sizeof(window)) ||
+	    sscanf(window, "0x%" SCNx64 "-0x%" SCNx64, &req.win_start,
+		   &req.win_end) != 2) {
+		kj_seterr("the memory changed since the helper was loaded, and "
+			  "%s does not say how to load it again: load it anew",
+			  JUMP_STATE_FILE);
+		return -ESTALE;
+	}
+	req.initrd_path = strcmp(initrd, "(none)") ? initrd : NULL;
+	printf("kjump: the memory changed since the helper was loaded; "
+	       "loading it again\n");
+	fflush(stdout);
+	err = jump_load_helper(&req, NULL, &layout);
+	if (err)
+		return err;
+	*mailbox = layout.status_addr;
+	return 0;
+}
+
 int jump_helper_mailbox(const char *kernel, const char *initrd,
 			const char *append, uint64_t *mailbox)
 {
@@ -253,8 +303,10 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	int err;
 
 	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;
-	if (*mailbox)
+	if (*mailbox && memory_unchanged())
 		return 0;
+	if (*mailbox)
+		return reload_helper(mailbox);
 	if (!kernel || !initrd) {
 		kj_seterr("no helper kernel loaded: give --kernel and --initrd "
 			  "(or load one with kjump --load-jump-back)");
