@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "disk/disk.h"
 #include "jump/jump.h"
 #include "kjump.h"
 #include "oldmem/oldmem.h"
 #include "util.h"
 
 enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_LOAD_PANIC, ACT_HELPER,
-	      ACT_EXEC, ACT_UNLOAD, ACT_UNLOAD_PANIC, ACT_STATUS, ACT_SWITCH };
+	      ACT_EXEC, ACT_UNLOAD, ACT_UNLOAD_PANIC, ACT_STATUS, ACT_SWITCH,
+	      ACT_FIND_DISK };
 
 struct opts {
 	enum action action;
@@ -34,11 +36,12 @@ struct opts {
 	bool exec_after;
 	bool force;
 	const char *name;	/* switch: the resident kernel */
+	const char *spec;	/* --find-disk */
 };
 
 enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
        OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL, OPT_UNLOAD_PANIC,
-       OPT_FORCE };
+       OPT_FORCE, OPT_FIND_DISK };
 
 static const struct option long_opts[] = {
 	{ "load", required_argument, NULL, 'l' },
@@ -55,6 +58,7 @@ static const struct option long_opts[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "find-disk", required_argument, NULL, OPT_FIND_DISK },
 	{ "exec", no_argument, NULL, 'e' },
 	{ "unload", no_argument, NULL, 'u' },
 	{ "status", no_argument, NULL, OPT_STATUS },
@@ -75,6 +79,7 @@ static void usage(FILE *out)
 	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump -p KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump --unload-panic\n"
+	      " kjump --find-disk=NAME\n"
 	      " kjump boot [--timeout=SECONDS] [--default=N] [--list] [DEVICE...]\n"
 	      "\n"
 	      "Load a kernel for kexec jump, jump to it and back.\n"
@@ -89,6 +94,9 @@ static void usage(FILE *out)
 	      " -p, --load-panic KERNEL      load a capture kernel to start on a panic,\n"
 	      "                              in the crashkernel= reservation (kdump)\n"
 	      "     --unload-panic           unload the capture kernel\n"
+	      "     --find-disk=NAME         print the device a name that holds in\n"
+	      "                              every kernel stands for: UUID=KIND-HEX,\n"
+	      "                              PARTUUID=, SERIAL=, WWID=\n"
 	      "     --initrd=FILE            initrd for the loaded kernel\n"
 	      "     --append=STRING          its command line (alias --command-line)\n"
 	      "     --reuse-cmdline          start from this kernel's command line\n"
@@ -128,6 +136,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'e': a = ACT_EXEC; break;
 		case 'u': a = ACT_UNLOAD; break;
 		case OPT_STATUS: a = ACT_STATUS; break;
+		case OPT_FIND_DISK: a = ACT_FIND_DISK; o->spec = optarg; break;
 		case OPT_ENTRY: o->entry = optarg; break;
 		case OPT_INITRD: o->initrd = optarg; break;
 		case OPT_APPEND: o->append = optarg; break;
@@ -307,6 +316,49 @@ static int do_load(const struct opts *o, bool jump)
 	return err;
 }
 
+/* What a name that holds in every kernel stands for here. */
+static int do_find_disk(const struct opts *o)
+{
+	char path[256];
+	int err = disk_find_spec(o->spec, path, sizeof(path));
+
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
+/*
+ * kjump.capture=DEVICE[:DIR] names the dump's disk as this kernel does;
+ * the capture kernel, booted with its own numbering of the disks, gets a
+ * name it can find the same disk by (disk_identity()).
+ */
+static char *capture_by_identity(char *cmdline)
+{
+	static const char key[] = "kjump.capture=/dev/";
+	char *p = strstr(cmdline, key), *out, dev[256], spec[256];
+	size_t n, rest;
+
+	if (!p || (p != cmdline && p[-1] != ' '))
+		return cmdline;
+	p += strlen("kjump.capture=");
+	n = strcspn(p, ": ");
+	snprintf(dev, sizeof(dev), "%.*s", (int)n, p);
+	if (disk_identity(dev, spec, sizeof(spec))) {
+		kj_preferr("kjump.capture=%s", dev);
+		free(cmdline);
+		return NULL;
+	}
+	rest = strlen(p + n);
+	out = malloc((p - cmdline) + strlen(spec) + rest + 1);
+	if (out)
+		sprintf(out, "%.*s%s%s", (int)(p - cmdline), cmdline, spec, p + n);
+	free(cmdline);
+	return out;
+}
+
 /* kdump: a capture kernel for when this one panics. */
 static int do_load_panic(const struct opts *o)
 {
@@ -331,6 +383,10 @@ static int do_load_panic(const struct opts *o)
 	if (!err) {
 		cmdline = build_cmdline(o);
 		err = cmdline ? 0 : -ENOMEM;
+	}
+	if (!err) {
+		cmdline = capture_by_identity(cmdline);
+		err = cmdline ? 0 : -ENODEV;
 	}
 	if (!err) {
 		req.cmdline = cmdline;
@@ -555,6 +611,7 @@ int main(int argc, char **argv)
 	case ACT_EXEC: err = do_exec(); break;
 	case ACT_UNLOAD: err = do_unload(); break;
 	case ACT_STATUS: err = do_status(); break;
+	case ACT_FIND_DISK: err = do_find_disk(&o); break;
 	case ACT_SWITCH: err = do_switch(&o); break;
 	default: err = -EINVAL;
 	}
