@@ -29,19 +29,33 @@ static bool failpoint_named(const char *list, const char *name)
 	return false;
 }
 
-void kj_failpoint(const char *name)
+static bool named_on_cmdline(const char *param, const char *name)
 {
 	char list[256], *cmdline;
 	bool hit;
 
 	if (kj_read_text("/proc/cmdline", &cmdline))
-		return;
-	hit = !kj_cmdline_param(cmdline, "kjump.failpoint", list,
-				sizeof(list)) && failpoint_named(list, name);
+		return false;
+	hit = !kj_cmdline_param(cmdline, param, list, sizeof(list)) &&
+	      failpoint_named(list, name);
 	free(cmdline);
-	if (!hit)
+	return hit;
+}
+
+void kj_failpoint(const char *name)
+{
+	if (!named_on_cmdline("kjump.failpoint", name))
 		return;
 	printf("kjump: failpoint %s reached\n", name);
 	fflush(stdout);
 	sleep(FAILPOINT_SECONDS);
+}
+
+bool kj_failinject(const char *name)
+{
+	if (!named_on_cmdline("kjump.failinject", name))
+		return false;
+	printf("kjump: failing %s, as asked\n", name);
+	fflush(stdout);
+	return true;
 }
