@@ -22,7 +22,7 @@ echo 9999-stale.patch >>"$dir/series"
 out=$("$TOP/scripts/build-kernel.sh" "$WORK/kernel" "$dir" 2>&1) &&
 	fail "build-kernel.sh accepted a stale patch"
 echo "$out"
-echo "$out" | grep -q '9999-stale.patch does not apply' ||
+echo "$out" | grep -q '9999-stale.patch no longer applies' ||
 	fail "the error does not name the stale patch"
 
 echo 9999-missing.patch >>"$dir/series"
