@@ -5,8 +5,10 @@
  * and the original reads back, the key=value lines of VMCOREINFO and the
  * KEXEC_JUMP note (lib/util.c), command lines, sizes, the "key: value"
  * files of a loaded helper's state and a resident kernel's definition
- * (lib/jump/resident.c), and the header of a saved helper
- * (lib/jump/helper_save.c).
+ * (lib/jump/resident.c), the header of a saved helper
+ * (lib/jump/helper_save.c), the file system records and target stamp of
+ * a hibernation request (lib/image/fsstate.c, lib/disk/stamp.c), and the
+ * first blocks of a disk as lib/disk/probe.c reads them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
+#include "image/image.h"
 #include "jump/jump.h"
 #include "util.h"
 
@@ -63,6 +67,28 @@ static void saved_header(const uint8_t *data, size_t size)
 	kimg_peek(path, &h);
 }
 
+/* What a request says of file systems and its target; what a disk holds. */
+static void request_fields(const char *text, const uint8_t *data, size_t size)
+{
+	struct img_fs fs[IMG_MAX_FS];
+	struct disk_stamp stamp;
+	struct disk_fs probed;
+	unsigned int nr;
+
+	if (!fs_state_parse(text, fs, IMG_MAX_FS, &nr)) {
+		if (nr > IMG_MAX_FS)
+			abort();
+		for (unsigned int i = 0; i < nr; i++)
+			if (!fs[i].kind || fs[i].kind > IMG_FS_KIND_MAX ||
+			    (fs[i].flags & ~IMG_FS_ALL))
+				abort();
+	}
+	disk_stamp_parse(text, &stamp);
+	if (!disk_probe_buf(data, size, &probed) &&
+	    (probed.kind == DISK_FS_NONE || probed.kind >= DISK_FS_OTHER))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	lookups(text, size);
 	saved_header(data, size);
+	request_fields(text, data, size);
 	free(text);
 	return 0;
 }

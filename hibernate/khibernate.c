@@ -20,10 +20,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "image/image.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
 #include "conf.h"
+#include "system/system.h"
 #include "util.h"
 
 /* the fastest in the test guest: README, "Codecs" */
@@ -40,6 +42,12 @@ struct opts {
 	const char *target;
 	/* the target's disk as the kernel names it */
 	char dev[256];
+	/* a disk target: held exclusively until the jump is over, stamped */
+	int claim;
+	struct disk_stamp stamp;
+	/* the file systems and swap areas the image depends on */
+	struct img_fs fs[IMG_MAX_FS];
+	unsigned int nr_fs;
 	/* a file target: its block map's byte offset on dev */
 	uint64_t dev_offset;
 	uint8_t map_digest[32];
@@ -389,18 +397,14 @@ static int build_request(struct opts *o, uint64_t mailbox, char *req,
 {
 	uint8_t machine[MACHINE_ID_SIZE];
 	char machine_hex[2 * MACHINE_ID_SIZE + 1], *cmdline;
-	char fs_text[IMG_MAX_FS * 64];
-	struct img_fs fs[IMG_MAX_FS];
-	unsigned int nr_fs;
+	char fs_text[IMG_MAX_FS * 136], stamp[96];
 	uint64_t start, end;
 	const char *free_pages;
 	int err;
 
 	err = machine_identity(machine);
 	err = err ?: loaded_window(&start, &end);
-	/* what the resume checks, so that a stale image is refused */
-	err = err ?: fs_state_collect(fs, IMG_MAX_FS, &nr_fs);
-	err = err ?: fs_state_format(fs, nr_fs, fs_text, sizeof(fs_text));
+	err = err ?: fs_state_format(o->fs, o->nr_fs, fs_text, sizeof(fs_text));
 	if (err)
 		return err;
 	kj_hex(machine, sizeof(machine), machine_hex);
@@ -426,7 +430,18 @@ static int build_request(struct opts *o, uint64_t mailbox, char *req,
 			 o->dev_offset, map_hex);
 	}
 	add_ledger(o, req, len);
-	return o->encrypt ? add_key(o, req, len) : 0;
+	err = o->encrypt ? add_key(o, req, len) : 0;
+	/*
+	 * Last, once nothing is left to ask: the helper finds the disk by
+	 * this, whatever it calls it; until then the disk is as it was.
+	 */
+	if (!err && !o->dev_offset) {
+		err = disk_stamp_write(o->target, &o->stamp);
+		disk_stamp_format(&o->stamp, stamp, sizeof(stamp));
+		snprintf(req + strlen(req), len - strlen(req),
+			 "target_stamp=%s\n", stamp);
+	}
+	return err;
 }
 
 /* The most an image of this system's RAM can take. */
@@ -461,8 +476,8 @@ static int prepare_target(struct opts *o)
 	bool exists = !stat(o->target, &st);
 
 	if (exists && S_ISBLK(st.st_mode)) {
-		err = jump_check_disk(o->target);
-		/* the helper has no /dev/disk/by-*: the kernel's own name */
+		/* held until the jump is over: nobody mounts it meanwhile */
+		err = jump_claim_disk(o->target, &o->claim);
 		if (!err && block_dev_node(st.st_rdev, o->dev, sizeof(o->dev)))
 			*o->dev = '\0';
 		return err;
@@ -490,12 +505,15 @@ static int prepare_target(struct opts *o)
  * Back from the jump: either the helper failed and jumped back, or the
  * machine was powered off and a restore kernel brought this system back.
  */
-static int after_jump(struct opts *o, uint64_t mailbox, double secs)
+static int after_jump(struct opts *o, uint64_t mailbox, double secs,
+		      bool *untouched)
 {
 	char *res = malloc(MAILBOX_SIZE);
 	char job[32] = "", status[32] = "", msg[512] = "", took[32] = "?";
+	char v[8] = "";
 	int fd, err = -EIO;
 
+	*untouched = false;
 	if (!res || mailbox_read(mailbox, res)) {
 		kj_error("back, but the helper's result cannot be read: %s",
 			 kj_errmsg());
@@ -505,6 +523,7 @@ static int after_jump(struct opts *o, uint64_t mailbox, double secs)
 	mailbox_get(res, "status", status, sizeof(status));
 	mailbox_get(res, "message", msg, sizeof(msg));
 	mailbox_get(res, "seconds", took, sizeof(took));
+	mailbox_get(res, "untouched", v, sizeof(v));
 	if (!strcmp(job, "restore") && !strcmp(status, "resumed")) {
 		/*
 		 * The loaded image is now the restore kernel, frozen: not a
@@ -526,6 +545,7 @@ static int after_jump(struct opts *o, uint64_t mailbox, double secs)
 			fprintf(stderr, "khibernate: %s; a copy of the image "
 				"could be resumed again\n", kj_errmsg());
 	} else if (!strcmp(status, "error")) {
+		*untouched = !strcmp(v, "1");
 		kj_error("hibernation failed in the helper: %s; the system "
 			 "carries on", msg);
 	} else {
@@ -685,39 +705,94 @@ static void settle_file_systems(void)
 			 strerror(-err));
 }
 
+/*
+ * Would the kernel hibernate this system now, and can the image hold all
+ * of it?  Where the kernel refuses (nohibernate, secret memory, CXL),
+ * so does this; RAM a restore kernel could not put back refuses too.
+ */
+static int check_system(void)
+{
+	int err = system_hibernation_allowed();
+
+	return err ?: system_ram_check_hibernation();
+}
+
+/*
+ * What the image depends on, as it stands before the jump: the file
+ * systems and swap areas, whose state the helper takes, and whose swap it
+ * sets aside so that no other boot takes it while the image waits.
+ */
+static int collect_state(struct opts *o)
+{
+	return fs_state_collect(o->fs, IMG_MAX_FS, &o->nr_fs);
+}
+
+/* Back without a resume: the target's first block put back if untouched. */
+static void undo(struct opts *o, bool untouched)
+{
+	if (untouched && disk_stamp_undo(o->target, &o->stamp))
+		kj_error("%s", kj_errmsg());
+}
+
+static void release(struct opts *o)
+{
+	if (o->claim >= 0)
+		close(o->claim);
+	o->claim = -1;
+}
+
+/*
+ * After a resume: the file systems' state moves on, so that a copy of the
+ * image written back later is refused as stale (docs/image.md, Replays).
+ */
+static void after_resume(void)
+{
+	settle_file_systems();
+}
+
 /* Hibernate, and come back: the exit status. */
 static int hibernate(struct opts *o)
 {
 	char *req = calloc(1, MAILBOX_SIZE);
 	uint64_t mailbox = 0;
+	bool untouched = true;
 	double secs;
 	int err = req ? 0 : -ENOMEM;
 
+	err = err ?: check_system();
 	err = err ?: prepare_target(o);
 	/* the next boot's loader reads /boot as it is on the disk */
 	if (!err)
 		settle_file_systems();
 	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
 					 &mailbox);
+	err = err ?: collect_state(o);
 	err = err ?: build_request(o, mailbox, req, MAILBOX_SIZE);
 	err = err ?: mailbox_write(mailbox, req);
 	if (req)
 		explicit_bzero(req, MAILBOX_SIZE);
 	free(req);
+	if (!err) {
+		printf("khibernate: writing this system's image to %s\n",
+		       o->target);
+		fflush(stdout);
+		err = jump_exec(mailbox, &secs);
+	}
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		if (mailbox)
 			mailbox_write(mailbox, "");
+		undo(o, true);
+		release(o);
 		return 1;
 	}
-	printf("khibernate: writing this system's image to %s\n", o->target);
-	fflush(stdout);
-	err = jump_exec(mailbox, &secs);
-	if (err) {
-		kj_error("%s", kj_errmsg());
-		return 1;
-	}
-	return after_jump(o, mailbox, secs) ? 1 : 0;
+	err = after_jump(o, mailbox, secs, &untouched);
+	if (err)
+		undo(o, untouched);
+	else
+		after_resume();
+	release(o);
+	return err ? 1 : 0;
 }
 
 static int report(int err)
@@ -729,7 +804,7 @@ static int report(int err)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .claim = -1 };
 	int status;
 
 	kj_set_progname(argv[0]);
@@ -743,6 +818,7 @@ int main(int argc, char **argv)
 		status = report(show_config(&o));
 	else
 		status = hibernate(&o);
+	release(&o);
 	kj_conf_free(&o.conf);
 	return status;
 }

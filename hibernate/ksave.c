@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "failpoint.h"
 #include "firmware/firmware.h"
 #include "image/image.h"
@@ -214,7 +215,35 @@ static void format_result(char *result, size_t len, const struct snap_stats *st,
 		 low, secs);
 }
 
-static int snapshot(const char *req, char *result, size_t len)
+/*
+ * The disk the snapshot goes to: the one with the original system's
+ * stamp, whatever this kernel calls it.
+ */
+static int find_output(const char *req, char *dev, size_t len)
+{
+	char output[256], v[96];
+	struct disk_stamp stamp;
+	int err;
+
+	if (mailbox_get(req, "output", output, sizeof(output)) ||
+	    mailbox_get(req, "output_stamp", v, sizeof(v)) ||
+	    disk_stamp_parse(v, &stamp)) {
+		kj_seterr("snapshot request without output= and a valid "
+			  "output_stamp=");
+		return -EINVAL;
+	}
+	err = disk_stamp_find(&stamp, dev, len);
+	if (err) {
+		kj_preferr("%s, the snapshot's disk", output);
+		return err;
+	}
+	if (strcmp(dev, output))
+		printf("ksave: the snapshot's disk %s is %s here\n", output, dev);
+	return 0;
+}
+
+static int snapshot(const char *req, char *result, size_t len,
+		    bool *untouched)
 {
 	char output[256], exclude[128] = "none", format[32] = "elf", p[8];
 	double start = kj_monotonic();
@@ -222,10 +251,10 @@ static int snapshot(const char *req, char *result, size_t len)
 	struct snap_stats st;
 	int err, low;
 
-	if (mailbox_get(req, "output", output, sizeof(output))) {
-		kj_seterr("request without output=");
-		return -EINVAL;
-	}
+	err = find_output(req, output, sizeof(output));
+	if (err)
+		return err;
+	*untouched = false;
 	mailbox_get(req, "exclude", exclude, sizeof(exclude));
 	mailbox_get(req, "format", format, sizeof(format));
 	if (!mailbox_get(req, "progress", p, sizeof(p)) && !strcmp(p, "1"))
@@ -241,9 +270,13 @@ static int snapshot(const char *req, char *result, size_t len)
 
 /* The hibernation request's fields, with the key if it is encrypted. */
 struct hib_request {
-	char target[256], after[32];
+	char target[256], after[32];	/* target: the original's name for it */
+	char dev[256];			/* this kernel's, found by identity */
+	struct disk_stamp stamp;	/* a disk target's */
 	uint64_t target_offset;		/* of a file's block map; 0: a disk */
 	uint8_t target_map[32];		/* that map's digest */
+	bool touched;			/* the target written to */
+	bool swap_marked;
 	struct img_info info;
 	struct img_key key;
 	bool encrypted, progress;
@@ -293,6 +326,13 @@ static int parse_hibernate(const char *req, struct hib_request *h)
 	     kj_unhex(v, h->target_map, sizeof(h->target_map)))) {
 		kj_seterr("hibernation request with a bad target_offset= or "
 			  "target_map=");
+		return -EINVAL;
+	}
+	if (!h->target_offset &&
+	    (mailbox_get(req, "target_stamp", v, sizeof(v)) ||
+	     disk_stamp_parse(v, &h->stamp))) {
+		kj_seterr("hibernation request without a valid target_stamp=: "
+			  "nothing tells which disk is the target");
 		return -EINVAL;
 	}
 	if (mailbox_get(req, "after", h->after, sizeof(h->after)))
@@ -393,17 +433,31 @@ static void show_hib_progress(const struct hib_stats *st, void *arg)
 }
 
 /*
- * Where the image goes: the disk, or the file's blocks on it by the map
- * the original system wrote, which must be the one it described.
+ * Where the image goes, found by what is on it, never by the name the
+ * original system gave it (this kernel numbers its disks its own way):
+ * the one disk with the original's stamp, or the file's blocks by the map
+ * the original system wrote, on the one disk that has it.
  */
-static int open_target(const struct hib_request *h, struct image_place *t)
+static int open_target(struct hib_request *h, struct image_place *t)
 {
-	int err = image_place_open(t, h->target, h->target_offset, O_RDWR);
+	int err;
 
+	if (h->target_offset)
+		err = image_place_find_map(h->target_offset, h->target_map,
+					   h->dev, sizeof(h->dev));
+	else
+		err = disk_stamp_find(&h->stamp, h->dev, sizeof(h->dev));
+	if (err) {
+		kj_preferr("%s, the target", h->target);
+		return err;
+	}
+	if (strcmp(h->dev, h->target))
+		printf("ksave: the target %s is %s here\n", h->target, h->dev);
+	err = image_place_open(t, h->dev, h->target_offset, O_RDWR);
 	if (!err && h->target_offset &&
 	    memcmp(t->map.digest, h->target_map, sizeof(h->target_map))) {
 		kj_seterr("%s: the block map at byte %" PRIu64 " is not the "
-			  "one the original system made", h->target,
+			  "one the original system made", h->dev,
 			  h->target_offset);
 		image_place_close(t);
 		err = -ESTALE;
@@ -456,9 +510,21 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 			kj_errmsg());
 		pcp = NULL;
 	}
+	/*
+	 * The disks are quiet now: what another boot would change, and the
+	 * swap set aside, so that no other boot takes it while the image
+	 * waits (the original's kernel, using it, refuses the write).
+	 */
+	err = err ?: fs_state_record(h->info.fs, h->info.nr_fs);
+	if (!err) {
+		err = fs_swap_mark(h->info.fs, h->info.nr_fs);
+		h->swap_marked = !err;
+	}
 	err = err ?: open_target(h, &t);
+	if (!err)
+		h->touched = true;
 	err = err ?: img_writer_open_map(&w, t.fd, image_place_map(&t),
-					 h->target, &h->info,
+					 h->dev, &h->info,
 					 h->encrypted ? &h->key : NULL);
 	if (!err) {
 		progress_start(&prog, h->progress ? fopen("/dev/console", "w")
@@ -477,6 +543,10 @@ static int write_image(struct hib_request *h, struct hib_stats *st)
 	image_place_close(&t);
 	vmcore_close(&vc);
 	free(spare);
+	/* no image: the swap goes back to the system that uses it */
+	if (err && h->swap_marked && fs_swap_release(h->info.fs, h->info.nr_fs))
+		printf("ksave: %s; swap areas are left set aside\n",
+		       kj_errmsg());
 	return err;
 }
 
@@ -538,14 +608,16 @@ static int power_down(const struct hib_request *h)
 	reboot(cmd);
 	kj_seterr("cannot %s: %s; image invalidated",
 		  cmd == RB_AUTOBOOT ? "reboot" : "power off", strerror(errno));
-	if (!image_place_open(&t, h->target, h->target_offset, O_RDWR)) {
-		img_invalidate_map(t.fd, image_place_map(&t), h->target);
+	if (!image_place_open(&t, h->dev, h->target_offset, O_RDWR)) {
+		img_invalidate_map(t.fd, image_place_map(&t), h->dev);
 		image_place_close(&t);
 	}
+	fs_swap_release(h->info.fs, h->info.nr_fs);
 	return -EIO;
 }
 
-static int hibernate(const char *req, char *result, size_t len)
+static int hibernate(const char *req, char *result, size_t len,
+		     bool *untouched)
 {
 	struct hib_request h;
 	struct hib_stats st;
@@ -555,12 +627,13 @@ static int hibernate(const char *req, char *result, size_t len)
 	err = parse_hibernate(req, &h);
 	err = err ?: write_image(&h, &st);
 	img_key_wipe(&h.key);
+	*untouched = !h.touched;
 	if (err)
 		return err;
 	printf("ksave: hibernation image on %s: %llu MiB, %llu pages "
 	       "(%llu data, %llu zero), %llu free left out (%llu of them "
 	       "copies of the window), %.1f s\n",
-	       h.target, (unsigned long long)h.info.image_bytes >> 20,
+	       h.dev, (unsigned long long)h.info.image_bytes >> 20,
 	       (unsigned long long)st.pages_total,
 	       (unsigned long long)st.pages_data,
 	       (unsigned long long)st.pages_zero,
@@ -597,6 +670,7 @@ static int serve(void)
 	uint64_t addr = mailbox_helper_addr();
 	char *req = malloc(MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
 	char job[64] = "";
+	bool untouched = true;
 	int err;
 
 	if (!req || !result)
@@ -613,17 +687,19 @@ static int serve(void)
 		err = -EINVAL;
 		kj_seterr("request without job=");
 	} else if (!strcmp(job, "snapshot")) {
-		err = snapshot(req, result, MAILBOX_SIZE);
+		err = snapshot(req, result, MAILBOX_SIZE, &untouched);
 	} else if (!strcmp(job, "hibernate")) {
-		err = hibernate(req, result, MAILBOX_SIZE);
+		err = hibernate(req, result, MAILBOX_SIZE, &untouched);
 	} else {
 		err = -EINVAL;
 		kj_seterr("unknown job '%s'", job);
 	}
+	/* untouched: the original system may put back what it stamped */
 	if (err)
 		snprintf(result, MAILBOX_SIZE,
-			 "%s\njob=%s\nstatus=error\nmessage=%s\n",
-			 MAILBOX_RESULT, job, kj_errmsg());
+			 "%s\njob=%s\nstatus=error\nuntouched=%d\n"
+			 "message=%s\n", MAILBOX_RESULT, job, untouched,
+			 kj_errmsg());
 	if (mailbox_write(addr, result))
 		kj_error("%s", kj_errmsg());
 	if (err)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "failpoint.h"
 #include "image/image.h"
 #include "jump/jump.h"
@@ -40,6 +41,7 @@ struct opts {
 	const char *source;	/* the disk (a file's disk, for a file) */
 	uint64_t offset;	/* a file's block map on it; 0: all of it */
 	char file_dev[256];
+	char found_dev[256];	/* the image's disk, found by its contents */
 	const char *pass_file;
 	const char *kernel, *initrd, *append;
 };
@@ -260,13 +262,32 @@ static int refuse_stale(const char *source, uint64_t offset)
 	return -ESTALE;
 }
 
+/*
+ * An image that will never be resumed gives back the swap areas it had
+ * set aside; they hold nothing a new boot needs.
+ */
+static void release_swap(const struct img_info *info)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", kj_errmsg());
+	if (fs_swap_release(info->fs, info->nr_fs))
+		fprintf(stderr, "krestore: %s; swap areas are left set aside\n",
+			kj_errmsg());
+	kj_seterr("%s", msg);
+}
+
 /* Would the image hand back memory older than a file system it recorded? */
 static int check_fs(const char *source, uint64_t offset,
 		    const struct img_info *info)
 {
 	int err = fs_state_check(info, source);
 
-	return err == -ESTALE ? refuse_stale(source, offset) : err;
+	if (err != -ESTALE)
+		return err;
+	err = refuse_stale(source, offset);
+	release_swap(info);
+	return err;
 }
 
 /* Is it a copy of an image resumed already, or an older one? */
@@ -279,7 +300,11 @@ static int check_ledger(const char *source, uint64_t offset,
 	if (!(info->flags & IMG_F_LEDGER))
 		return 0;
 	err = ledger_check(info, ledger_read(&l), &l, source);
-	return err == -ESTALE ? refuse_stale(source, offset) : err;
+	if (err != -ESTALE)
+		return err;
+	err = refuse_stale(source, offset);
+	release_swap(info);
+	return err;
 }
 
 static void show_info(const char *source, const struct img_info *i)
@@ -314,12 +339,16 @@ static void show_info(const char *source, const struct img_info *i)
 		printf("wakes from ACPI S4: wake word at 0x%" PRIx64 "\n",
 		       i->hibernation_wake);
 	for (uint32_t n = 0; n < i->nr_fs && n < IMG_MAX_FS; n++) {
-		char uuid[33];
+		const struct img_fs *f = &i->fs[n];
+		char uuid[33], state[33];
 
-		kj_hex(i->fs[n].uuid, sizeof(i->fs[n].uuid), uuid);
-		printf("file system %s: mounted %u times, last at %u%s\n",
-		       uuid, i->fs[n].mnt_count, i->fs[n].mtime,
-		       i->fs[n].flags & IMG_FS_RECOVER ? ", journal live" : "");
+		kj_hex(f->uuid, sizeof(f->uuid), uuid);
+		kj_hex(f->state, sizeof(f->state), state);
+		printf("%s %s: state %s, read by %s%s\n",
+		       disk_fs_kind_name(f->kind), uuid, state, f->flags & IMG_FS_ORIGINAL ?
+		       "the hibernated system" : "the helper",
+		       f->flags & IMG_FS_SWAPFILE ? ", a swap file" :
+		       f->kind == DISK_FS_SWAP ? ", set aside" : "");
 	}
 }
 
@@ -348,7 +377,8 @@ static int verify(struct img_reader *r, const struct img_info *info)
 static int load_helper(const struct opts *o, const struct img_info *info,
 		       uint64_t *mailbox)
 {
-	char cmdline[4096], console[128] = "", failpoint[128] = "", *own;
+	char cmdline[4096], console[128] = "", failpoint[128] = "";
+	char failinject[128] = "", *own;
 	struct load_request req = {
 		.kernel_path = o->kernel,
 		.initrd_path = o->initrd,
@@ -365,12 +395,16 @@ static int load_helper(const struct opts *o, const struct img_info *info,
 		kj_cmdline_param(own, "console", console, sizeof(console));
 		kj_cmdline_param(own, "kjump.failpoint", failpoint,
 				 sizeof(failpoint));
+		kj_cmdline_param(own, "kjump.failinject", failinject,
+				 sizeof(failinject));
 		free(own);
 	}
 	/* quiet: its boot messages would only slow the way back down */
-	snprintf(cmdline, sizeof(cmdline), "kjump.job=restore quiet%s%s%s%s%s%s",
+	snprintf(cmdline, sizeof(cmdline),
+		 "kjump.job=restore quiet%s%s%s%s%s%s%s%s",
 		 *console ? " console=" : "", console,
 		 *failpoint ? " kjump.failpoint=" : "", failpoint,
+		 *failinject ? " kjump.failinject=" : "", failinject,
 		 o->append ? " " : "", o->append ? o->append : "");
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err) {
@@ -435,7 +469,35 @@ static int enter_helper(const struct opts *o, const struct img_info *info,
 	return err;
 }
 
-static int resume_or_check(const struct opts *o, bool one_pass)
+/*
+ * No image where the command line says: this kernel may name the disks
+ * otherwise than the one that wrote it, so look for the one disk that
+ * holds one.  Without any, swap areas set aside for an image that never
+ * was (the power cut while it was written) are given back.
+ */
+static int find_elsewhere(struct opts *o, int err)
+{
+	int n;
+
+	if (err != -ENOENT || o->mode == INFO)
+		return err;
+	if (!image_place_find(o->offset, NULL, o->found_dev,
+			      sizeof(o->found_dev))) {
+		printf("krestore: no image on %s; found one on %s\n",
+		       o->source, o->found_dev);
+		o->source = o->found_dev;
+		return 0;
+	}
+	kj_seterr("%s: no hibernation image here or on another disk",
+		  o->source);
+	n = o->mode == RESUME ? disk_swap_unmark_all() : 0;
+	if (n > 0)
+		printf("krestore: %d swap area(s) set aside for an image that "
+		       "was never completed given back\n", n);
+	return -ENOENT;
+}
+
+static int resume_or_check(struct opts *o, bool one_pass)
 {
 	struct img_reader *r = NULL;
 	struct img_info info;
@@ -444,6 +506,11 @@ static int resume_or_check(const struct opts *o, bool one_pass)
 	int err;
 
 	err = open_image(o->source, o->offset, one_pass, &t, &r, &info);
+	if (err == -ENOENT) {
+		err = find_elsewhere(o, err);
+		err = err ?: open_image(o->source, o->offset, one_pass, &t, &r,
+					&info);
+	}
 	if (err == -ESTALE && o->mode == INFO) {
 		/* a used image's header is still worth reading */
 		show_info(o->source, &info);
@@ -530,20 +597,47 @@ static void show_restore_progress(const struct hib_stats *st, void *arg)
 	progress_show(arg, st->pages_total);
 }
 
-/* Past the point of no return: the restore kernel's memory is gone. */
-static void give_up(const struct image_place *t)
+/*
+ * Past the point of no return: the restore kernel's memory is gone, so
+ * the machine reboots.  The image stays for the next boot to resume,
+ * unless it is what failed (a chunk that no longer checks out, after the
+ * restore kernel checked them all: it changed under us).
+ */
+static void give_up(const struct image_place *t, int err)
 {
-	fprintf(stderr, "\nkrestore: %s after memory was overwritten; "
-		"invalidating the image and rebooting\n", kj_errmsg());
-	img_invalidate_map(t->fd, image_place_map(t), t->dev);
+	bool bad = err == -EBADMSG;
+
+	fprintf(stderr, "\nkrestore: %s after memory was overwritten; %s and "
+		"rebooting\n", kj_errmsg(), bad ? "invalidating the image" :
+		"the image is kept for the next boot");
+	if (bad)
+		img_invalidate_map(t->fd, image_place_map(t), t->dev);
 	sync();
 	reboot(RB_AUTOBOOT);
 }
 
-static int write_back(const struct image_place *img, struct img_reader *r,
-		      const struct img_info *info, struct hib_stats *st)
+/* restore_page, failing halfway when a test asks for a read error. */
+struct page_sink {
+	struct restore_target *t;
+	uint64_t left;		/* pages before the injected error, or ~0 */
+};
+
+static int sink_page(void *arg, uint64_t pfn, const void *data)
+{
+	struct page_sink *k = arg;
+
+	if (k->left != ~0ull && !k->left--) {
+		kj_seterr("the image: read error (injected)");
+		return -EIO;
+	}
+	return restore_page(k->t, pfn, data);
+}
+
+static int write_back(const struct img_info *info, struct img_reader *r,
+		      struct hib_stats *st)
 {
 	struct restore_target t;
+	struct page_sink k = { &t, ~0ull };
 	struct progress p;
 	int err;
 
@@ -557,29 +651,107 @@ static int write_back(const struct image_place *img, struct img_reader *r,
 		restore_close(&t);
 		return err;
 	}
+	if (kj_failinject("restore-read"))
+		k.left = restore_pages(info) / 2;
 	t.progress = show_restore_progress;
 	t.progress_arg = &p;
-	err = img_read(r, restore_page, &t);
+	err = img_read(r, sink_page, &k);
 	err = err ?: restore_finish(&t);
 	restore_close(&t);
 	*st = t.st;
 	progress_end(&p);
-	/* the image is used up before the hibernated system runs */
-	err = err ?: img_invalidate_map(img->fd, image_place_map(img), img->dev);
-	if (err)
-		give_up(img);
 	return err;
+}
+
+/* The image used up before the hibernated system runs, its swap given back. */
+static int use_up(const struct image_place *t, const struct img_info *info)
+{
+	int err = 0;
+
+	if (kj_failinject("restore-invalidate")) {
+		kj_seterr("%s: cannot invalidate the image (injected)", t->dev);
+		err = -EIO;
+	}
+	err = err ?: img_invalidate_map(t->fd, image_place_map(t), t->dev);
+	if (!err)
+		release_swap(info);
+	return err;
+}
+
+/*
+ * The image the restore kernel checked, by its id: where that kernel
+ * found it, or, this kernel naming its disks otherwise, on the one disk
+ * that holds it.  The key unlocks it.
+ */
+static int open_request(struct restore_request *q, struct image_place *t,
+			struct img_reader **r, struct img_info *info)
+{
+	uint8_t id[sizeof(info->image_id)];
+	char dev[256];
+	int err = kj_unhex(q->image, id, sizeof(id));
+
+	if (err) {
+		kj_seterr("restore request with a bad image id");
+		return err;
+	}
+	err = open_image(q->source, q->offset, true, t, r, info);
+	if (!err && memcmp(id, info->image_id, sizeof(id))) {
+		img_close(*r);
+		*r = NULL;
+		image_place_close(t);
+		err = -ENOENT;
+	}
+	if (err) {
+		err = image_place_find(q->offset, id, dev, sizeof(dev));
+		if (err) {
+			kj_preferr("%s: not the image the restore kernel "
+				   "checked", q->source);
+			return err == -ENOENT ? -ESTALE : err;
+		}
+		printf("krestore: the image is on %s here\n", dev);
+		snprintf(q->source, sizeof(q->source), "%s", dev);
+		err = open_image(q->source, q->offset, true, t, r, info);
+		if (err)
+			return err;
+	}
+	if (info->flags & IMG_F_ENCRYPTED)
+		return q->has_key ? img_unlock(*r, &q->key) : -EKEYREJECTED;
+	return 0;
+}
+
+/*
+ * The way into the hibernated system, loaded before a byte of its memory
+ * is written: if that fails, the restore kernel's way back is still the
+ * one loaded, and it boots on with the image as it was.
+ */
+static int load_way_in(const struct img_info *info)
+{
+	if (kj_failinject("restore-load")) {
+		kj_seterr("loading the jump into the hibernated system: "
+			  "Cannot allocate memory (injected)");
+		return -ENOMEM;
+	}
+	return kexec_load_jump_back(info->entry);
+}
+
+static void answer_error(uint64_t mailbox)
+{
+	char result[256];
+
+	snprintf(result, sizeof(result), "%s\njob=restore\nstatus=error\n"
+		 "message=%.200s\n", MAILBOX_RESULT, kj_errmsg());
+	mailbox_write(mailbox, result);
 }
 
 static int serve(void)
 {
 	uint64_t mailbox = mailbox_helper_addr();
-	char id[64], result[256];
+	char result[256];
 	struct restore_request q;
 	struct img_reader *r = NULL;
 	struct img_info info;
 	struct image_place t = { .fd = -1 };
-	struct hib_stats st;
+	struct hib_stats st = { 0 };
 	double start = kj_monotonic(), secs;
 	int err;
 
@@ -588,50 +760,42 @@ static int serve(void)
 		return -ENOENT;
 	}
 	err = parse_request(mailbox, &q);
-	err = err ?: open_image(q.source, q.offset, true, &t, &r, &info);
-	if (!err) {
-		kj_hex(info.image_id, sizeof(info.image_id), id);
-		if (strcmp(id, q.image)) {
-			kj_seterr("%s: not the image the restore kernel checked",
-				  q.source);
-			err = -ESTALE;
-		}
-	}
-	if (!err && (info.flags & IMG_F_ENCRYPTED))
-		err = q.has_key ? img_unlock(r, &q.key) : -EKEYREJECTED;
+	err = err ?: open_request(&q, &t, &r, &info);
 	img_key_wipe(&q.key);
-	err = err ?: write_back(&t, r, &info, &st);
+	err = err ?: load_way_in(&info);
+	if (err) {
+		/* nothing written: back to the restore kernel, which goes on */
+		answer_error(mailbox);
+		img_close(r);
+		image_place_close(&t);
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	err = write_back(&info, r, &st);
 	/* no key or decrypted page goes with this kernel's memory to A's */
 	img_close(r);
-	r = NULL;
-	if (!err) {
-		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
-			 "\nseconds=%.1f\n", MAILBOX_RESULT, kj_monotonic() - start);
-		err = mailbox_write(mailbox, result);
-		printf("krestore: memory restored in %.1f s (%" PRIu64
-		       " pages from the image, %" PRIu64 " free pages %s), "
-		       "resuming the hibernated system\n", kj_monotonic() - start,
-		       st.pages_data + st.pages_zero, st.pages_free,
-		       restore_free_fate(&info));
-		fflush(stdout);
-		kj_failpoint("restore-jump");
-		err = err ?: kexec_load_jump_back(info.entry);
-		err = err ?: jump_exec(0, &secs);
-		if (err)
-			give_up(&t);
-		/* only if the resumed system jumps back here */
-		kj_seterr("the resumed system jumped back to the restore helper");
-		err = -EIO;
-	} else {
-		snprintf(result, sizeof(result), "%s\njob=restore\nstatus=error\n"
-			 "message=%.200s\n", MAILBOX_RESULT, kj_errmsg());
-		mailbox_write(mailbox, result);
-	}
-	if (r)
-		img_close(r);
+	err = err ?: use_up(&t, &info);
+	if (err)
+		give_up(&t, err);
+	snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed"
+		 "\nseconds=%.1f\n", MAILBOX_RESULT, kj_monotonic() - start);
+	mailbox_write(mailbox, result);
+	printf("krestore: memory restored in %.1f s (%" PRIu64 " pages from the "
+	       "image, %" PRIu64 " free pages %s), resuming the hibernated "
+	       "system\n", kj_monotonic() - start,
+	       st.pages_data + st.pages_zero, st.pages_free,
+	       restore_free_fate(&info));
+	fflush(stdout);
+	kj_failpoint("restore-jump");
+	err = jump_exec(0, &secs);
+	/* the image is used up: nothing is left to resume */
+	fprintf(stderr, "krestore: %s; the image is used up, rebooting\n",
+		err ? kj_errmsg() :
+		"the resumed system jumped back to the restore helper");
+	sync();
+	reboot(RB_AUTOBOOT);
 	image_place_close(&t);
-	kj_error("%s", kj_errmsg());
-	return err;
+	return -EIO;
 }
 
 int main(int argc, char **argv)

@@ -245,6 +245,9 @@ int resume_in_one_pass(const struct image_place *t, struct img_reader **r,
 		kexec_unload();
 		return err;
 	}
+	if (fs_swap_release(info->fs, info->nr_fs))
+		fprintf(stderr, "krestore: %s; swap areas are left set aside\n",
+			kj_errmsg());
 	snprintf(result, sizeof(result), "%s\njob=restore\nstatus=resumed\n"
 		 "seconds=%.1f\n", MAILBOX_RESULT, kj_monotonic() - start);
 	mailbox_write(info->status_addr, result);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
 #include "snapshot/snapshot.h"
@@ -136,12 +137,15 @@ static bool is_disk(const char *path)
 }
 
 /*
- * A file output is created now, so that an unwritable path is refused
- * before the jump; the helper writes to the spool disk and the snapshot is
- * copied from there after the return.
+ * A file output is made beside the file, written and then renamed over
+ * it, so that a failed snapshot leaves the previous one as it was; it is
+ * created now, so that an unwritable place is refused before the jump.
+ * The helper writes to the spool disk and the snapshot is copied from
+ * there after the return.
  */
-static int open_output_file(const struct opts *o)
+static int open_output_file(const struct opts *o, char *tmp, size_t len)
 {
+	const char *slash = strrchr(o->output, '/');
 	int fd;
 
 	if (!o->spool) {
@@ -154,7 +158,12 @@ static int open_output_file(const struct opts *o)
 		kj_error("--spool=%s: not a disk", o->spool);
 		return -ENOTBLK;
 	}
-	fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (slash)
+		snprintf(tmp, len, "%.*s.%s.XXXXXX", (int)(slash + 1 - o->output),
+			 o->output, slash + 1);
+	else
+		snprintf(tmp, len, ".%s.XXXXXX", o->output);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		kj_error("%s: %s", o->output, strerror(errno));
 		return -errno;
@@ -162,7 +171,7 @@ static int open_output_file(const struct opts *o)
 	return fd;
 }
 
-/* Copy the snapshot's bytes from the spool disk; remove the file if cut. */
+/* Copy the snapshot's bytes from the spool disk into the file aside. */
 static int copy_from_spool(const char *spool, int out, const char *path,
 			   uint64_t bytes)
 {
@@ -179,31 +188,44 @@ static int copy_from_spool(const char *spool, int out, const char *path,
 	ioctl(in, BLKFLSBUF, 0);	/* the helper wrote behind our cache */
 	while (!err && off < bytes) {
 		size_t n = bytes - off < chunk ? bytes - off : chunk;
-		ssize_t r = pread(in, buf, n, off);
+		ssize_t r = pread(in, buf, n, off), w;
 
 		if (r != (ssize_t)n) {
 			kj_error("%s: %s", spool, r < 0 ? strerror(errno) :
 				 "shorter than the snapshot");
 			err = -EIO;
-		} else if (pwrite(out, buf, n, off) != (ssize_t)n) {
-			kj_error("%s: %s; removed the partial file", path,
-				 strerror(errno ? errno : ENOSPC));
+			break;
+		}
+		w = pwrite(out, buf, n, off);
+		/* a short write is a full file system */
+		if (w != (ssize_t)n) {
+			kj_error("%s: %s; the previous snapshot is left as it "
+				 "was", path, strerror(w < 0 ? errno : ENOSPC));
 			err = -EIO;
 		}
 		off += n;
 	}
 	if (!err && fsync(out)) {
-		kj_error("%s: %s; removed the partial file", path,
-			 strerror(errno));
+		kj_error("%s: %s; the previous snapshot is left as it was",
+			 path, strerror(errno));
 		err = -EIO;
 	}
 out:
 	if (in >= 0)
 		close(in);
 	free(buf);
-	if (err)
-		unlink(path);
 	return err;
+}
+
+/* The file aside becomes the snapshot, whole, or the old one stays. */
+static int commit_file(const char *tmp, const char *path)
+{
+	if (rename(tmp, path)) {
+		kj_error("%s: %s; the previous snapshot is left as it was",
+			 path, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 static int report(const char *output, const char *result, double secs)
@@ -240,15 +262,48 @@ static int report(const char *output, const char *result, double secs)
 	return 0;
 }
 
+/* The request, with the disk's stamp: the helper finds it by that. */
+static int build_request(const struct opts *o, const char *disk,
+			 struct disk_stamp *stamp, char *req)
+{
+	char st[96];
+	int err = disk_stamp_write(disk, stamp);
+
+	if (err)
+		return err;
+	disk_stamp_format(stamp, st, sizeof(st));
+	/* a progress line only for a user watching a terminal */
+	snprintf(req, MAILBOX_SIZE,
+		 "%s\njob=snapshot\noutput=%s\noutput_stamp=%s\nexclude=%s\n"
+		 "format=%s\nprogress=%d\n", MAILBOX_REQUEST, disk, st,
+		 o->exclude, o->format, isatty(STDOUT_FILENO));
+	return 0;
+}
+
+/* Nothing written by the helper: the disk's first block as it was. */
+static void undo_stamp(const char *disk, const struct disk_stamp *stamp,
+		       const char *result)
+{
+	char v[8] = "";
+
+	if (result && (mailbox_get(result, "untouched", v, sizeof(v)) ||
+		       strcmp(v, "1")))
+		return;
+	if (disk_stamp_undo(disk, stamp))
+		kj_error("%s", kj_errmsg());
+}
+
 int main(int argc, char **argv)
 {
 	char *req = calloc(1, MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
 	struct opts o = { 0 };
-	char status[16] = "", bytes[32] = "0";
+	struct disk_stamp stamp = { 0 };
+	char status[16] = "", bytes[32] = "0", tmp[4096] = "";
 	const char *disk;
 	uint64_t mailbox;
-	int err, file_fd = -1;
+	int err, file_fd = -1, claim = -1;
 	double secs;
+	bool got = false;
 
 	kj_set_progname(argv[0]);
 	if (!req || !result || parse_opts(argc, argv, &o))
@@ -256,24 +311,19 @@ int main(int argc, char **argv)
 	if (is_disk(o.output)) {
 		disk = o.output;
 	} else {
-		file_fd = open_output_file(&o);
+		file_fd = open_output_file(&o, tmp, sizeof(tmp));
 		if (file_fd < 0)
 			return 1;
 		disk = o.spool;
 	}
-	if (jump_check_disk(disk) ||
-	    jump_helper_mailbox(o.kernel, o.initrd, o.append, &mailbox)) {
-		kj_error("%s", kj_errmsg());
-		goto fail;
-	}
-	/* a progress line only for a user watching a terminal */
-	snprintf(req, MAILBOX_SIZE,
-		 "%s\njob=snapshot\noutput=%s\nexclude=%s\nformat=%s\n"
-		 "progress=%d\n", MAILBOX_REQUEST, disk, o.exclude, o.format,
-		 isatty(STDOUT_FILENO));
-	err = mailbox_write(mailbox, req);
+	/* held until the jump is over: nothing here mounts it meanwhile */
+	err = jump_claim_disk(disk, &claim);
+	err = err ?: jump_helper_mailbox(o.kernel, o.initrd, o.append, &mailbox);
+	err = err ?: build_request(&o, disk, &stamp, req);
+	err = err ?: mailbox_write(mailbox, req);
 	err = err ?: jump_exec(mailbox, &secs);
 	err = err ?: mailbox_read(mailbox, result);
+	got = !err;
 	if (err) {
 		kj_error("%s", kj_errmsg());
 		goto fail;
@@ -285,18 +335,23 @@ int main(int argc, char **argv)
 		mailbox_get(result, "bytes", bytes, sizeof(bytes));
 		err = copy_from_spool(o.spool, file_fd, o.output,
 				      strtoull(bytes, NULL, 10));
-		close(file_fd);
-		file_fd = -1;
+		err = err ?: commit_file(tmp, o.output);
 		if (err)
-			return 1;
+			goto fail;
+		*tmp = '\0';
 	}
 	if (report(o.output, result, secs))
 		goto fail;
+	close(claim);
 	return 0;
 fail:
-	if (file_fd >= 0) {
+	if (stamp.stamped)
+		undo_stamp(disk, &stamp, got ? result : NULL);
+	if (claim >= 0)
+		close(claim);
+	if (file_fd >= 0)
 		close(file_fd);
-		unlink(o.output);
-	}
+	if (*tmp)
+		unlink(tmp);
 	return 1;
 }

@@ -21,6 +21,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "image/image.h"
 #include "util.h"
 
@@ -554,6 +555,110 @@ int image_place_open(struct image_place *p, const char *dev,
 		p->fd = -1;
 	}
 	return err;
+}
+
+struct image_search {
+	uint64_t offset;
+	const uint8_t *id;
+	char first[80];
+	int found;
+};
+
+static int holds_image(const struct disk_dev *d, void *arg)
+{
+	struct image_search *f = arg;
+	struct image_place p;
+	struct img_reader *r;
+	struct img_info info;
+	char msg[1024];
+
+	/* what is wrong with the others is no news here */
+	snprintf(msg, sizeof(msg), "%s", kj_errmsg());
+	if (!image_place_open(&p, d->path, f->offset, O_RDONLY)) {
+		if (!img_open_map(&r, p.fd, image_place_map(&p), d->path,
+				  &info)) {
+			if ((!f->id || !memcmp(f->id, info.image_id,
+					       sizeof(info.image_id))) &&
+			    !f->found++)
+				snprintf(f->first, sizeof(f->first), "%s",
+					 d->path);
+			img_close(r);
+		}
+		image_place_close(&p);
+	}
+	kj_seterr("%s", msg);
+	return 0;
+}
+
+int image_place_find(uint64_t offset, const uint8_t *id, char *dev,
+		     size_t len)
+{
+	struct image_search f = { .offset = offset, .id = id };
+	int err = disk_for_each(holds_image, &f);
+
+	if (err < 0)
+		return err;
+	if (!f.found) {
+		kj_seterr("no disk here holds a hibernation image%s",
+			  offset ? " at that offset" : "");
+		return -ENOENT;
+	}
+	if (f.found > 1) {
+		kj_seterr("%d disks hold a hibernation image (%s and more): "
+			  "name the one to resume", f.found, f.first);
+		return -EEXIST;
+	}
+	snprintf(dev, len, "%s", f.first);
+	return 0;
+}
+
+struct map_search {
+	uint64_t offset;
+	const uint8_t *digest;
+	char first[80];
+	int found;
+};
+
+static int holds_map(const struct disk_dev *d, void *arg)
+{
+	struct map_search *f = arg;
+	struct image_place p;
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", kj_errmsg());
+	if (d->size > f->offset &&
+	    !image_place_open(&p, d->path, f->offset, O_RDONLY)) {
+		if (!memcmp(p.map.digest, f->digest, sizeof(p.map.digest)) &&
+		    !f->found++)
+			snprintf(f->first, sizeof(f->first), "%s", d->path);
+		image_place_close(&p);
+	}
+	kj_seterr("%s", msg);
+	return 0;
+}
+
+int image_place_find_map(uint64_t offset, const uint8_t digest[32], char *dev,
+			 size_t len)
+{
+	struct map_search f = { .offset = offset, .digest = digest };
+	int err = disk_for_each(holds_map, &f);
+
+	if (err < 0)
+		return err;
+	if (!f.found) {
+		kj_seterr("no disk here has the image file's block map at byte "
+			  "%llu: the file's disk is not among this kernel's",
+			  (unsigned long long)offset);
+		return -ENODEV;
+	}
+	if (f.found > 1) {
+		kj_seterr("%d disks have the image file's block map (%s and "
+			  "more): which one was meant cannot be told", f.found,
+			  f.first);
+		return -EEXIST;
+	}
+	snprintf(dev, len, "%s", f.first);
+	return 0;
 }
 
 const struct blockmap *image_place_map(const struct image_place *p)

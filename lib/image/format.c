@@ -157,6 +157,15 @@ const char *img_bad_info(const struct img_info *info)
 		return "a wake word outside the image's memory";
 	if (info->nr_fs > IMG_MAX_FS)
 		return "too many file systems";
+	for (uint32_t i = 0; i < info->nr_fs; i++) {
+		const struct img_fs *f = &info->fs[i];
+
+		if (!f->kind || f->kind > IMG_FS_KIND_MAX ||
+		    (f->flags & ~IMG_FS_ALL) || f->reserved || f->reserved2 ||
+		    (!(f->flags & IMG_FS_SWAPFILE) &&
+		     (f->where || !kj_is_zero(f->host, sizeof(f->host)))))
+			return "a file system record out of bounds";
+	}
 	return NULL;
 }
 
@@ -380,9 +389,7 @@ void img_put_header(struct img_disk_header *d, const struct img_info *in)
 	d->nr_fs = htole32(in->nr_fs);
 	for (uint32_t i = 0; i < in->nr_fs && i < IMG_MAX_FS; i++) {
 		d->fs[i] = in->fs[i];
-		d->fs[i].mtime = htole32(in->fs[i].mtime);
-		d->fs[i].mnt_count = htole16(in->fs[i].mnt_count);
-		d->fs[i].flags = htole16(in->fs[i].flags);
+		d->fs[i].where = htole64(in->fs[i].where);
 	}
 	memcpy(d->salt, in->salt, sizeof(d->salt));
 	d->nr_chunks = htole64(in->nr_chunks);
@@ -420,9 +427,7 @@ void img_get_header(const struct img_disk_header *d, struct img_info *out)
 	out->nr_fs = le32toh(d->nr_fs);
 	for (uint32_t i = 0; i < out->nr_fs && i < IMG_MAX_FS; i++) {
 		out->fs[i] = d->fs[i];
-		out->fs[i].mtime = le32toh(d->fs[i].mtime);
-		out->fs[i].mnt_count = le16toh(d->fs[i].mnt_count);
-		out->fs[i].flags = le16toh(d->fs[i].flags);
+		out->fs[i].where = le64toh(d->fs[i].where);
 	}
 	memcpy(out->salt, d->salt, sizeof(out->salt));
 	out->nr_chunks = le64toh(d->nr_chunks);

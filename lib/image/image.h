@@ -44,7 +44,7 @@
 #define IMG_F_ALL (IMG_F_CODECS | IMG_F_ENCRYPTED | IMG_F_POISON_FREE | \
 		   IMG_F_LEDGER | IMG_F_FREE_AS_IS)
 
-#define IMG_VERSION 1
+#define IMG_VERSION 2	/* 1: file system records of ext only */
 #define IMG_MAGIC "KJHIBIMG"		/* a complete image, not yet resumed */
 #define IMG_MAGIC_USED "KJHIBDEL"	/* invalidated: resumed once */
 #define IMG_CHUNK_MAGIC "KJHICHNK"
@@ -61,17 +61,30 @@
 struct img_range { uint64_t start, end; };
 
 /*
- * A file system the hibernated system had mounted read-write, as its
- * superblock stood: if it is mounted or checked before the resume, the
- * image's memory no longer matches it (lib/image/fsstate.c).
+ * What a pending image depends on besides itself: each file system the
+ * hibernated system had mounted and each swap area it had in use, with
+ * the state another boot's use would change (lib/disk/probe.c says what,
+ * per kind).  The resume finds each by its UUID and compares; any
+ * difference refuses the image as stale (docs/image.md, "Stale images").
  */
-#define IMG_MAX_FS 8
-#define IMG_FS_RECOVER (1u << 0)	/* its journal needed recovery */
+#define IMG_MAX_FS 16
+/* kind: the lib/disk kind, DISK_FS_EXT (1) to DISK_FS_SWAP (5) */
+#define IMG_FS_STATE (1u << 0)		/* state holds a reading */
+#define IMG_FS_ORIGINAL (1u << 1)	/* read by the hibernated system,
+					 * the helper not seeing its disk */
+#define IMG_FS_SWAPFILE (1u << 2)	/* a swap file: where and host */
+#define IMG_FS_ALL (IMG_FS_STATE | IMG_FS_ORIGINAL | IMG_FS_SWAPFILE)
+#define IMG_FS_KIND_MAX 5
 struct img_fs {
-	uint8_t uuid[16];
-	uint32_t mtime;			/* s_mtime: when it was last mounted */
-	uint16_t mnt_count;		/* s_mnt_count */
-	uint16_t flags;			/* IMG_FS_* */
+	uint8_t uuid[16];		/* its UUID (vfat: serial) */
+	uint8_t kind;
+	uint8_t flags;			/* IMG_FS_* */
+	uint16_t reserved;
+	uint32_t reserved2;
+	uint64_t where;			/* swap file: its header's byte on
+					 * host's disk */
+	uint8_t host[16];		/* swap file: the file system it is in */
+	uint8_t state[16];
 };
 
 /* What the header records. */
@@ -261,9 +274,9 @@ struct img_disk_header {
 	uint64_t pages_skipped;
 	struct img_range ranges[IMG_MAX_RANGES];
 	uint64_t hibernation_wake;	/* 0: not taken to enter S4 */
-	uint32_t nr_fs;			/* 0 in older images */
+	uint32_t nr_fs;
 	struct img_fs fs[IMG_MAX_FS];	/* little-endian fields */
-	uint8_t reserved1[2708 - IMG_MAX_FS * 24];
+	uint8_t reserved1[2708 - IMG_MAX_FS * 64];
 	uint8_t tag[16];		/* AES-256-GCM, encrypted images */
 	uint8_t reserved2[16];
 	uint8_t checksum[32];		/* SHA-256 */
@@ -310,7 +323,7 @@ _Static_assert(offsetof(struct img_disk_header, ranges) == 288,
 	       "image header layout");
 _Static_assert(offsetof(struct img_disk_header, tag) == 4032,
 	       "image header layout");
-_Static_assert(sizeof(struct img_fs) == 24, "file system record layout");
+_Static_assert(sizeof(struct img_fs) == 64, "file system record layout");
 _Static_assert(offsetof(struct img_disk_header, nr_fs) == 1320,
 	       "header layout");
 _Static_assert(sizeof(struct img_disk_chunk) == 192, "chunk header layout");
@@ -409,6 +422,21 @@ struct image_place {
  */
 int image_place_open(struct image_place *p, const char *dev,
 		     uint64_t offset, int flags);
+/*
+ * The one device here that holds a complete image (whole, or in a file's
+ * blocks whose map is at offset), with image id id unless that is NULL,
+ * into dev: for a kernel whose disks are named otherwise than the
+ * hibernated system's.  -ENOENT if none does, -EEXIST if more than one
+ * (named in the message).
+ */
+int image_place_find(uint64_t offset, const uint8_t *id, char *dev,
+		     size_t len);
+/*
+ * The one device here whose block map at offset has digest: an image
+ * file's disk, found by what is on it.  -ENODEV if none, -EEXIST if two.
+ */
+int image_place_find_map(uint64_t offset, const uint8_t digest[32], char *dev,
+			 size_t len);
 /* The map for the img_*_map functions: NULL for a whole device. */
 const struct blockmap *image_place_map(const struct image_place *p);
 void image_place_close(struct image_place *p);
@@ -433,32 +461,52 @@ int build_id_running(uint8_t id[BUILD_ID_SIZE]);
 int machine_identity(uint8_t id[MACHINE_ID_SIZE]);
 
 /*
- * The file systems the running system has mounted read-write (ext2/3/4),
- * as their superblocks stand; -E2BIG if more than max.
+ * In the original system, before a jump: every file system it has mounted
+ * from a disk and every swap area it uses, into fs (how many in *nr).
+ * ext2/3/4 come with their state as read here (IMG_FS_ORIGINAL); the
+ * others get theirs from the helper.  Refused with the reason: a file
+ * system of a kind no image can vouch for mounted read-write, XFS, btrfs,
+ * vfat or swap on a device the helper cannot see (device-mapper, md,
+ * loop), a swap area an image cannot set aside, more than max.
  */
 int fs_state_collect(struct img_fs *fs, unsigned int max, unsigned int *nr);
 /*
- * Write back the journal of every file system mounted read-write that has
- * one (ext3/4, XFS), by a freeze and a thaw, so that what reads the disk
- * without replaying journals (a boot loader loading an initramfs rebuilt
- * just before, debugfs) sees the files as they are.  Best effort: each
- * that could not be is passed to failed() with -errno; returns how many,
- * or -errno if the mounts could not be read.
+ * In the helper, the disks quiet: the state of every record, read from
+ * the device that holds it, found by UUID.  A file system the helper
+ * cannot find refuses the image (-ENODEV), but for one whose state the
+ * original system read.
  */
-int fs_settle(void (*failed)(const char *dir, int err));
-/* The same from a superblock's first bytes; -ENOENT if not ext2/3/4. */
-int fs_parse_superblock(const uint8_t *sb, size_t len, struct img_fs *fs);
+int fs_state_record(struct img_fs *fs, unsigned int nr);
 /*
- * Resuming info would hand back memory older than a file system it
- * recorded: -ESTALE if one was mounted or recovered since, -ENODEV if
- * one cannot be found; source names the image in the message.
+ * The swap areas of fs set aside (lib/disk: marked) or given back, found
+ * by their UUIDs, in a kernel that does not use them (the helper, a
+ * restore kernel: the original system's kernel refuses writes to a swap
+ * area in use).  Marking records each one's state as marked.
+ */
+int fs_swap_mark(struct img_fs *fs, unsigned int nr);
+int fs_swap_release(const struct img_fs *fs, unsigned int nr);
+/*
+ * Resuming info would hand back memory older than a file system or swap
+ * area it recorded: -ESTALE if one changed since (every one that did is
+ * named), -ENODEV if one cannot be found; source names the image.
  */
 int fs_state_check(const struct img_info *info, const char *source);
-/* As text for a request: UUID:COUNT:MTIME:FLAGS, comma-separated. */
+/* For a request: KIND:UUID:FLAGS:STATE:WHERE:HOST, comma-separated. */
 int fs_state_format(const struct img_fs *fs, unsigned int nr, char *out,
 		    size_t len);
 int fs_state_parse(const char *text, struct img_fs *fs, unsigned int max,
 		   unsigned int *nr);
+/*
+ * Write back the journal of every file system mounted read-write that has
+ * one (ext3/4, XFS), by a freeze and a thaw, so that what reads the disk
+ * without replaying journals (a boot loader loading an initramfs rebuilt
+ * just before, debugfs) sees the files as they are; after a resume, this
+ * also moves their state on, so that a copy of the image written back
+ * later is refused as stale.  Best effort: each that could not be is
+ * passed to failed() with -errno; returns how many, or -errno if the
+ * mounts could not be read.
+ */
+int fs_settle(void (*failed)(const char *dir, int err));
 
 /*
  * The machine's ledger: the last image it wrote, and whether it was

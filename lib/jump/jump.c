@@ -320,11 +320,11 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	return 0;
 }
 
-int jump_check_disk(const char *path)
+int jump_claim_disk(const char *path, int *fd)
 {
 	struct stat st;
-	int fd;
 
+	*fd = -1;
 	if (stat(path, &st)) {
 		kj_seterr("%s: %s", path, strerror(errno));
 		return -errno;
@@ -334,14 +334,13 @@ int jump_check_disk(const char *path)
 			  "system does not use", path);
 		return -ENOTBLK;
 	}
-	fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0) {
+	*fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (*fd < 0) {
 		int e = errno;
 
 		kj_seterr("%s: %s", path, e == EBUSY ?
 			  "in use (mounted?) by this system" : strerror(e));
 		return -e;
 	}
-	close(fd);
 	return 0;
 }

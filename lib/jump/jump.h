@@ -81,8 +81,12 @@ int jump_exec(uint64_t mailbox, double *secs);
 int jump_helper_mailbox(const char *kernel, const char *initrd,
 			const char *append, uint64_t *mailbox);
 
-/* A disk the helper may write: a block device this system is not using. */
-int jump_check_disk(const char *path);
+/*
+ * A disk the helper may write: a block device this system is not using,
+ * claimed (opened exclusively) into *fd, so that nothing here mounts or
+ * claims it until the caller closes *fd after the jump.
+ */
+int jump_claim_disk(const char *path, int *fd);
 
 /*
  * Resident kernels: several helpers, each in its own window, each booted

@@ -685,6 +685,7 @@ static void other_release(struct img_disk_header *h)
 
 static void damaged_header(void **state)
 {
+	char msg[64];
 	struct img_info info = base_info(IMG_F_ENCRYPTED);
 	struct img_reader *r;
 	struct img_key key;
@@ -702,7 +703,9 @@ static void damaged_header(void **state)
 	expect_open_error(fd, -EBADMSG, "header checksum mismatch");
 	flip(fd, offsetof(struct img_disk_header, tag) + 3);
 	flip(fd, offsetof(struct img_disk_header, version));
-	expect_open_error(fd, -EPROTO, "image format version 17");
+	snprintf(msg, sizeof(msg), "image format version %u",
+		 IMG_VERSION ^ 0x10);
+	expect_open_error(fd, -EPROTO, msg);
 	flip(fd, offsetof(struct img_disk_header, version));
 	flip(fd, 0);
 	expect_open_error(fd, -ENOENT, "no hibernation image");

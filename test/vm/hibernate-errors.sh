@@ -1,11 +1,22 @@
-# What khibernate and krestore refuse, with nothing lost.  Hibernating to a
+# What khibernate and krestore refuse, with nothing lost.  While khibernate
+# waits for a passphrase it holds its target: nothing mounts it, and once
+# it is killed the disk is as it was.  Hibernating to a
 # disk too small for the image fails in the helper, which jumps back: the
 # system carries on.  A good image is then written, and copies of it
 # with one byte changed, cut short, or booted by another kernel build are
 # each refused with the reason and a normal boot.
 truncate -s 512M "$WORK/disk.img"
 truncate -s 16M "$WORK/small.img"
+mkfs.ext4 -q -F "$WORK/small.img" || fail "mkfs.ext4 failed"
 script="
+mkdir -p /mnt/x && mkfifo /tmp/pass && exec 3<>/tmp/pass
+khibernate --to=/dev/vdb --encrypt --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz <&3 &
+kh=\$!
+for i in \$(seq 50); do ls -l /proc/\$kh/fd 2>/dev/null | grep -q /dev/vdb && break; sleep 0.2; done
+sleep 2
+mount -t ext4 /dev/vdb /mnt/x 2>/dev/null; echo \"mount while held: \$?\"
+kill \$kh; wait \$kh; kjump -u
+mount -t ext4 /dev/vdb /mnt/x && umount /mnt/x && echo 'mounted once let go'
 khibernate --to=/dev/vda; echo \"no helper: \$?\"
 khibernate --to=/dev/nosuchdisk --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz; echo \"no disk: \$?\"
 khibernate --to=/dev/vdb --compress=lzo; echo \"bad option: \$?\"
@@ -22,6 +33,8 @@ $(hib_script 'khibernate')"
 VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate "$script" \
 	-drive "file=$WORK/disk.img,format=raw,if=virtio" \
 	-drive "file=$WORK/small.img,format=raw,if=virtio"
+expect '^mount while held: [1-9]'
+expect '^mounted once let go$'
 expect '^khibernate: no helper kernel loaded'
 expect '^no helper: 1$'
 expect '^khibernate: /dev/nosuchdisk: no such disk or file, and no image file can be made in /dev '

@@ -33,3 +33,34 @@ HIB_RESUME_APPEND="kjump.resume_offset=$offset" hib_resume again "$WORK/disk.img
 expect '^krestore: /dev/vda: the image was resumed once already'
 expect '^kjump-init: no resume from /dev/vda; booting normally'
 expect 'kjump-test: normal boot'
+
+# The same on XFS, resumed through the restore helper: xfs_repair finds
+# the file system clean.  On btrfs, which moves and checksums a file's
+# blocks behind any writer that bypasses it, an image file is refused.
+truncate -s 2G "$WORK/xfs.img"
+mkfs.xfs -q -f "$WORK/xfs.img" || fail "mkfs.xfs failed"
+truncate -s 256M "$WORK/btrfs.img"
+mkfs.btrfs -q -f "$WORK/btrfs.img" >/dev/null || fail "mkfs.btrfs failed"
+VM_TIMEOUT=300 VM_APPEND=$HIB_APPEND vm_run hibernate-xfs "
+mkdir -p /mnt/b && mount -t btrfs /dev/vdb /mnt/b || exit 1
+khibernate --to=/mnt/b/kjump.img --kernel=/boot/bzImage --initrd=/boot/helper.cpio.gz
+echo \"btrfs: status \$?\"
+umount /mnt/b
+mkdir -p /mnt && mount -t xfs /dev/vda /mnt || exit 1
+$(hib_script 'khibernate --to=/mnt/kjump.img && umount /mnt')" \
+	-drive "file=$WORK/xfs.img,format=raw,if=virtio" \
+	-drive "file=$WORK/btrfs.img,format=raw,if=virtio"
+expect '^khibernate: /mnt/b/kjump.img: no such disk or file, and no image file can be made in /mnt/b \(file system type 0x9123683e; ext2/3/4 or XFS can hold one\)$'
+expect '^btrfs: status 1$'
+expect '^khibernate: /mnt/kjump.img: [0-9]+ MiB in [0-9]+ extent\(s\) on /dev/vda; resume with kjump.resume=/dev/vda kjump.resume_offset=[0-9]+$'
+expect '^ksave: image complete, powering off'
+offset=$(sed -n 's/^khibernate: .*kjump.resume_offset=\([0-9]*\)$/\1/p' "$LAST_LOG")
+"$TOP/build/bin/krestore" --check --offset="$offset" "$WORK/xfs.img"
+HIB_RESUME_APPEND="kjump.resume_offset=$offset" VM_TIMEOUT=300 \
+	hib_resume resume-xfs "$WORK/xfs.img" \
+	-drive "file=$WORK/btrfs.img,format=raw,if=virtio"
+expect_order '^krestore: /dev/vda: image checked, entering the restore helper' \
+	'^khibernate: resumed from /mnt/kjump.img after' '^resumed system ok'
+expect_success
+xfs_repair -n "$WORK/xfs.img" >"$WORK/xfs_repair.out" 2>&1 ||
+	fail "the XFS file system is not clean after the resume (see $WORK/xfs_repair.out)"
