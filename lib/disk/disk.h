@@ -41,7 +41,8 @@ int disk_by_path(const char *path, struct disk_dev *out);
 /*
  * Read or write len bytes at byte off of path directly (O_DIRECT): what
  * the disk holds now, not what this kernel cached of it; writes are on
- * the disk when this returns.  off and len: multiples of 512.
+ * the disk when this returns.  Reads may be anywhere; writes are of
+ * whole 4096-byte blocks.
  */
 int disk_read(const char *path, uint64_t off, void *buf, size_t len);
 int disk_write(const char *path, uint64_t off, const void *buf, size_t len);

@@ -153,12 +153,18 @@ int disk_by_path(const char *path, struct disk_dev *out)
 	return disk_by_devno(st.st_rdev, out);
 }
 
-/* O_DIRECT wants memory aligned to the device's logical block. */
-static int direct_io(const char *path, uint64_t off, void *buf, size_t len,
-		     bool write)
+/*
+ * O_DIRECT wants the offset, the length and the memory aligned to the
+ * device's logical block, 4096 bytes on some disks: reads go through an
+ * aligned bounce buffer that covers what was asked.
+ */
+#define DIRECT_ALIGN 4096
+
+int disk_read(const char *path, uint64_t off, void *buf, size_t len)
 {
-	int fd = open(path, (write ? O_WRONLY | O_DSYNC : O_RDONLY) |
-			    O_DIRECT | O_CLOEXEC);
+	uint64_t start = off & ~(uint64_t)(DIRECT_ALIGN - 1);
+	size_t span = ALIGN_UP(off + len, DIRECT_ALIGN) - start;
+	int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	void *bounce;
 	int err;
 
@@ -166,30 +172,38 @@ static int direct_io(const char *path, uint64_t off, void *buf, size_t len,
 		kj_seterr("%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (posix_memalign(&bounce, 4096, len)) {
+	if (posix_memalign(&bounce, DIRECT_ALIGN, span)) {
 		close(fd);
 		kj_seterr("%s: out of memory", path);
 		return -ENOMEM;
 	}
-	if (write) {
-		memcpy(bounce, buf, len);
-		err = kj_pwrite_all(fd, bounce, len, off, path);
-	} else {
-		err = kj_pread_all(fd, bounce, len, off, path);
-		if (!err)
-			memcpy(buf, bounce, len);
-	}
+	err = kj_pread_all(fd, bounce, span, start, path);
+	if (!err)
+		memcpy(buf, (uint8_t *)bounce + (off - start), len);
 	free(bounce);
 	close(fd);
 	return err;
 }
 
-int disk_read(const char *path, uint64_t off, void *buf, size_t len)
-{
-	return direct_io(path, off, buf, len, false);
-}
-
+/* Writes are whole blocks (a stamp, a swap header): on the disk on return. */
 int disk_write(const char *path, uint64_t off, const void *buf, size_t len)
 {
-	return direct_io(path, off, (void *)buf, len, true);
+	int fd = open(path, O_WRONLY | O_DSYNC | O_DIRECT | O_CLOEXEC);
+	void *bounce;
+	int err;
+
+	if (fd < 0) {
+		kj_seterr("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (posix_memalign(&bounce, DIRECT_ALIGN, len)) {
+		close(fd);
+		kj_seterr("%s: out of memory", path);
+		return -ENOMEM;
+	}
+	memcpy(bounce, buf, len);
+	err = kj_pwrite_all(fd, bounce, len, off, path);
+	free(bounce);
+	close(fd);
+	return err;
 }

@@ -244,6 +244,22 @@ static void xfs_state(void **state)
 	assert_memory_equal(a, b, sizeof(a));
 }
 
+/* Direct reads of any bytes, as on a disk of 4096-byte blocks. */
+static void direct_reads_anywhere(void **state)
+{
+	const char *path = "build/test-tmp/direct.img";
+	char buf[20] = "", cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "mkdir -p build/test-tmp && rm -f %s && "
+		 "truncate -s 64K %s", path, path);
+	assert_int_equal(system(cmd), 0);
+	poke(path, 4090, "across a block", 14);
+	assert_int_equal(disk_read(path, 4090, buf, 14), 0);
+	assert_memory_equal(buf, "across a block", 14);
+	assert_int_equal(disk_read(path, 65530, buf, 10), -ENODATA);
+}
+
 static void request_text_round_trip(void **state)
 {
 	struct img_fs in[3] = { 0 }, out[IMG_MAX_FS];
@@ -327,6 +343,7 @@ int main(void)
 		cmocka_unit_test(what_changed),
 		cmocka_unit_test(vfat_state),
 		cmocka_unit_test(xfs_state),
+		cmocka_unit_test(direct_reads_anywhere),
 		cmocka_unit_test(request_text_round_trip),
 		cmocka_unit_test(header_keeps_them),
 	};
