@@ -1,6 +1,8 @@
 #!/bin/bash
 # Build the kjump test kernel: Debian's linux-source-6.12 + kernel-patches/series
-# + kernel-patches/kjump.config on x86_64 tinyconfig.
+# + kernel-patches/kjump.config on x86_64 tinyconfig; or another Linux
+# release (a patch directory with a "source" file naming its linux-source
+# package, fetched by scripts/linux-source.sh) with its own series.
 #
 # Results are cached outside the checkout, keyed by a hash of everything that
 # goes into them, so an unchanged kernel costs a hash and a symlink.  One build
@@ -10,10 +12,13 @@
 #
 # usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT [TREE]]]
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
-#   vmlinux, System.map, config, release, modules/ and (the main kernel,
-#   no EXTRA_FRAGMENT) deb/, its Debian packages.  PATCHDIR (default
-#   kernel-patches/) holds the series file, the patches and kjump.config.
-#   EXTRA_FRAGMENT overrides options of kjump.config, for a variant kernel.
+#   vmlinux, System.map, config, release, source (the package and its
+#   version), selftests/kexec (upstream's kexec selftests of that source),
+#   modules/ and (the main kernel, no EXTRA_FRAGMENT) deb/, its Debian
+#   packages.  PATCHDIR (default kernel-patches/) holds the series file
+#   and the patches.  The fragment is kernel-patches/kjump.config, with
+#   EXTRA_FRAGMENT's options replacing its own, for a variant kernel or
+#   another release.
 #   TREE names the build tree (default "tree"): a variant that differs in
 #   a few options shares the main tree and rebuilds little; one that
 #   changes the memory model everywhere gets its own.
@@ -25,27 +30,34 @@ patches=$(cd "${2:-$top/kernel-patches}" && pwd)
 extra=${3:-}
 tree_name=${4:-tree}
 pkg=linux-source-6.12
-tarball=/usr/src/$pkg.tar.xz
+[ ! -r "$patches/source" ] || pkg=$(cat "$patches/source")
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
-[ -r "$tarball" ] || die "$tarball: not found (run 'make deps')"
-srcver=$(dpkg-query -W -f '${Version}' "$pkg") || die "$pkg: not installed"
+read -r tarball srcver < <("$top/scripts/linux-source.sh" "$pkg") ||
+	die "$pkg: no source (run 'make deps')"
+[ -r "$tarball" ] || die "$tarball: not found"
 
 series_patches() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$patches/series" | grep -v '^$' || true
 }
 
-# The fragment: kjump.config with EXTRA_FRAGMENT's options replacing its own.
+# The fragment: kjump.config with EXTRA_FRAGMENT's options replacing its own;
+# "# CONFIG_FOO is gone" drops one, for a release that no longer has it.
 fragment() {
-	cat "$patches/kjump.config" ${extra:+"$extra"} | awk '
+	cat "$top/kernel-patches/kjump.config" ${extra:+"$extra"} | awk '
+		/^# CONFIG_[A-Za-z0-9_]* is gone$/ { gone[$2] = 1; next }
 		/^CONFIG_/ { k = $0; sub(/=.*/, "", k) }
 		/^# CONFIG_.* is not set/ { k = $2 }
 		!/^(CONFIG_|# CONFIG_.* is not set)/ { next }
 		!(k in v) { order[n++] = k }
 		{ v[k] = $0 }
-		END { for (i = 0; i < n; i++) print v[order[i]] }'
+		END {
+			for (i = 0; i < n; i++)
+				if (!(order[i] in gone))
+					print v[order[i]]
+		}'
 }
 
 key_material() {
@@ -115,7 +127,7 @@ for p in $(series_patches); do
 	n=$((n + 1))
 	if ! patch -p1 -s --batch --dry-run -d "$tree" <"$patches/$p" >/dev/null; then
 		patch -p1 --batch --dry-run -d "$tree" <"$patches/$p" >&2 || true
-		die "$p no longer applies to Debian's $pkg $srcver (the archive moved on): rebase kernel-patches/ on it"
+		die "$p no longer applies to Debian's $pkg $srcver (the archive moved on): rebase $patches on it"
 	fi
 	patch -p1 -s --batch -d "$tree" <"$patches/$p"
 	cp "$patches/$p" "$state/applied/$(printf '%03d' $n)-$p"
@@ -177,6 +189,8 @@ elif grep -q '^CONFIG_MODULES=y' "$tree/.config"; then
 		modules_install
 fi
 cp "$tree/.config" "$out.tmp/config"
+mkdir -p "$out.tmp/selftests"
+cp -r "$tree/tools/testing/selftests/kexec" "$out.tmp/selftests/"
 kmake -s kernelrelease >"$out.tmp/release"
 echo "$pkg $srcver" >"$out.tmp/source"
 rm -rf "$out"

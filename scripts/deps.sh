@@ -12,7 +12,7 @@ pkgs=(
 	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)
 	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl
 	# tests and diagnostics
-	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools
+	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools sbsigntool
 	e2fsprogs xfsprogs btrfs-progs dosfstools python3 perl man-db groff-base
 	# the Debian packages and the Debian 13 test system (make deb, vm/debian-*)
 	debhelper fdisk rsync

@@ -5,9 +5,13 @@
 # like the kernel, keyed by the suite, the packages and their versions:
 #
 #   trixie (Debian 13): crash 8.0.6 and drgn 0.0.31, what a kernel
-#                       engineer on a 6.12 distribution reads a dump with
+#                       engineer on a 6.12 distribution reads a dump with;
+#                       kexec-tools, pesign and attr for upstream's kexec
+#                       selftests (test/vm/kexec-selftests.sh)
 #   sid (unstable):     makedumpfile 1.7.8, the first that knows 6.12's page
-#                       types (the benchmark's reference)
+#                       types (the benchmark's reference); crash 9.0.2 and
+#                       drgn 0.3.0, which know Linux 7.2; and the source of
+#                       newer kernels (scripts/linux-source.sh)
 #
 # The versions are pinned: when the archive moves on, building a new
 # chroot stops with the package, the version pinned and the one found.
@@ -26,8 +30,10 @@ die() { echo "readers: $*" >&2; exit 1; }
 # package=version pairs per suite
 pins() {
 	case $1 in
-	trixie) echo "crash=8.0.6-1 python3-drgn=0.0.31-1" ;;
-	sid) echo "makedumpfile=1:1.7.8-1" ;;
+	trixie) echo "crash=8.0.6-1 python3-drgn=0.0.31-1" \
+		"kexec-tools=1:2.0.29-2+b2 pesign=116-8.1 attr=1:2.5.2-3" ;;
+	sid) echo "makedumpfile=1:1.7.8-1 crash=9.0.2+~16.3-1" \
+		"python3-drgn=0.3.0-1" ;;
 	*) die "$1: no such suite (trixie, sid)" ;;
 	esac
 }
