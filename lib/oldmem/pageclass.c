@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Which pages a snapshot or an image may leave out, read from the original
- * kernel's struct pages the way makedumpfile does, for Linux 6.12 x86_64:
+ * kernel's struct pages the way makedumpfile does, for Linux 6.12 and 7.2
+ * x86_64:
  * free blocks carry PGTY_buddy in page_type's top byte and their order in
  * private.  Pages with another type (slab, page tables, ...) overlay
  * struct page with their own fields, where mapping would be: they are
@@ -28,6 +29,14 @@
  * slab), above it a mapcount (-1: not mapped, 0: mapped once, ...).
  */
 #define PAGE_TYPE_NONE ((int32_t)0xff000000)
+
+/* A tail page's link to its head: compound_head up to 6.x, compound_info */
+static int head_offset(const struct vmcore *v, uint64_t *off)
+{
+	if (!vmcore_info_u64(v, "OFFSET(page.compound_info)", 10, off))
+		return 0;
+	return vmcore_info_u64(v, "OFFSET(page.compound_head)", 10, off);
+}
 
 int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 {
@@ -60,8 +69,7 @@ int pageclass_init(struct pageclass *pc, const struct vmcore *vc)
 				     &pc->off_private);
 	err = err ?: vmcore_info_u64(v, "OFFSET(page._mapcount)", 10,
 				     &pc->off_mapcount);
-	err = err ?: vmcore_info_u64(v, "OFFSET(page.compound_head)", 10,
-				     &pc->off_head);
+	err = err ?: head_offset(v, &pc->off_head);
 	err = err ?: vmcore_info_u64(v, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)",
 				     10, &buddy);
 	err = err ?: vmcore_info_u64(v, "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)",
@@ -132,7 +140,24 @@ static int classify_used(const struct pageclass *pc, const uint8_t *page)
 	return PAGE_KEEP;
 }
 
-static int classify(struct pageclass *pc, uint64_t pfn, const uint8_t *page)
+/*
+ * The head of the tail page at @addr, from its link (bit 0 set): the
+ * head's address, or, since 7.x where hugetlb's vmemmap is optimized and
+ * struct page's size is a power of two, a mask of high bits that takes a
+ * tail's address to its head's.  No head is at an address whose
+ * complement is a run of low bits.
+ */
+static uint64_t tail_head(uint64_t link, uint64_t addr)
+{
+	uint64_t mask = link & ~1ULL, low = ~mask;
+
+	if (!(low & (low + 1)))
+		return addr & mask;
+	return mask;
+}
+
+static int classify(struct pageclass *pc, uint64_t pfn, uint64_t addr,
+		    const uint8_t *page)
 {
 	uint64_t head, private;
 	uint32_t type;
@@ -150,7 +175,8 @@ static int classify(struct pageclass *pc, uint64_t pfn, const uint8_t *page)
 		return PAGE_FREE;
 	memcpy(&head, page + pc->off_head, 8);
 	if (head & 1) {		/* a tail page: its head says what it is */
-		if (vtop_read(&pc->vt, head - 1, headpage, pc->page_size))
+		if (vtop_read(&pc->vt, tail_head(head, addr), headpage,
+			      pc->page_size))
 			return PAGE_KEEP;
 		page = headpage;
 	}
@@ -179,9 +205,12 @@ int pageclass_get(struct pageclass *pc, uint64_t pfn0, unsigned int n,
 				      pages, run * pc->page_size)) {
 			memset(cls + i, PAGE_KEEP, run);
 		} else {
-			for (unsigned int j = 0; j < run; j++)
-				cls[i + j] = classify(pc, pfn + j,
+			for (unsigned int j = 0; j < run; j++) {
+				uint64_t at = map + (pfn + j) * pc->page_size;
+
+				cls[i + j] = classify(pc, pfn + j, at,
 						      pages + j * pc->page_size);
+			}
 		}
 		i += run;
 	}

@@ -270,6 +270,24 @@ static void signed_kernel_parses(void **state)
 	assert_refused(IMAGE_SIZE, "corrupt");
 }
 
+/*
+ * A kernel of Linux 6.15 or later: no checksum, the field left zero.
+ * Accepted unchecked; a checksum that is there is still checked.
+ */
+static void kernel_without_crc_parses(void **state)
+{
+	struct bzimage bz;
+
+	(void)state;
+	build_image();
+	memset(img + IMAGE_SIZE - 4, 0, 4);
+	img[SETUP_SIZE + 100] ^= 1;
+	assert_int_equal(bzimage_parse(&bz, img, IMAGE_SIZE, "test.bz"), 0);
+	seal();
+	img[SETUP_SIZE + 100] ^= 1;
+	assert_refused(IMAGE_SIZE, "corrupt");
+}
+
 /* A payload: gzip of a fake kernel holding what kcaps.c looks for. */
 static size_t put_payload(bool config, bool jump, bool patches)
 {
@@ -359,18 +377,21 @@ static void helper_that_cannot_jump_back_refused(void **state)
 static void real_kernels_checked(void **state)
 {
 	static const char *const k[] = { TEST_KERNEL,
-					  "build/kernel-nojump/bzImage" };
+					  "build/kernel-nojump/bzImage",
+					  "build/kernel-7.2/bzImage" };
+	static const int jump[] = { 0, -EOPNOTSUPP, 0 };
 	struct bzimage bz;
 	size_t size;
 	void *data;
 
 	(void)state;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (kj_read_file(k[i], &data, &size) == -ENOENT)
 			skip();
-		assert_int_equal(bzimage_parse(&bz, data, size, k[i]), 0);
+		if (bzimage_parse(&bz, data, size, k[i]))
+			fail_msg("%s", kj_errmsg());
 		assert_int_equal(kernel_caps_check_jump(&bz, data, size, k[i]),
-				 i ? -EOPNOTSUPP : 0);
+				 jump[i]);
 		free(data);
 	}
 }
@@ -391,6 +412,7 @@ int main(void)
 		cmocka_unit_test(flipped_byte_refused),
 		cmocka_unit_test(bad_alignment_refused),
 		cmocka_unit_test(signed_kernel_parses),
+		cmocka_unit_test(kernel_without_crc_parses),
 		cmocka_unit_test(helper_that_cannot_jump_back_refused),
 		cmocka_unit_test(real_kernels_checked),
 	};

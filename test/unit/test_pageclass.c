@@ -45,6 +45,7 @@ struct layout {
 	bool use_vmemmap;	/* else mem_map in the direct map */
 	unsigned int section_size;	/* 16, or 32 with PAGE_EXTENSION */
 	uint64_t vmemmap_page;	/* 4 KiB or 2 MiB mappings of it */
+	bool compound_info;	/* 7.x: compound_info, a mask with HVO */
 };
 
 /* The fake machine: its physical memory and a bump allocator in it. */
@@ -206,7 +207,7 @@ static void build(struct fake *f, const struct layout *l, uint64_t *entry)
 		       "SIZE(mem_section)=%u\n"
 		       "OFFSET(mem_section.section_mem_map)=0\n"
 		       "NUMBER(SECTION_SIZE_BITS)=%d\nSIZE(page)=%d\n"
-		       "OFFSET(page.flags)=0\nOFFSET(page.compound_head)=8\n"
+		       "OFFSET(page.flags)=0\nOFFSET(page.%s)=8\n"
 		       "OFFSET(page.mapping)=24\nOFFSET(page.private)=40\n"
 		       "OFFSET(page._mapcount)=48\n"
 		       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=%d\n"
@@ -214,7 +215,9 @@ static void build(struct fake *f, const struct layout *l, uint64_t *entry)
 		       "NUMBER(PG_lru)=%d\n",
 		       (unsigned long long)top_va, (long long)phys_base,
 		       l->levels == 5, (unsigned long long)roots_va, 64,
-		       l->section_size, SECTION_BITS, PAGE_SZ, (int)BUDDY,
+		       l->section_size, SECTION_BITS, PAGE_SZ,
+		       l->compound_info ? "compound_info" : "compound_head",
+		       (int)BUDDY,
 		       (int)HUGETLB, PG_LRU);
 	assert_true(nsz < sizeof(info));
 	nsz = put_note(notes, "VMCOREINFO", info);
@@ -247,6 +250,17 @@ static void done(struct fake *f)
 	free(f->phys);
 }
 
+/*
+ * A tail's link to its head, the first page of a folio of 2^order pages:
+ * the head's address, or 7.x's mask that takes the tail's address there.
+ */
+static uint64_t tail_link(struct fake *f, uint64_t head, int order)
+{
+	if (!f->l->compound_info)
+		return page_va(f, head) | 1;
+	return ~((PAGE_SZ << order) - 1ULL) | 1;
+}
+
 /* The pages every case classifies, and what each is. */
 static void fill_pages(struct fake *f)
 {
@@ -259,7 +273,7 @@ static void fill_pages(struct fake *f)
 	set_page(f, 20, 0, 0, anon, 0);			/* user */
 	set_page(f, 21, 1, 0, file, 0);			/* cache */
 	set_page(f, 22, 0xffffffff, 0, anon, 0);	/* compound head */
-	set_page(f, 23, 0xffffffff, 0, 0, page_va(f, 22) | 1);
+	set_page(f, 23, 0xffffffff, 0, 0, tail_link(f, 22, 1));
 	/* a slab: its list pointer (or, on a CPU's partial list, a count)
 	 * where mapping would be; kernel data */
 	set_page(f, 24, SLAB, 0, page_va(f, 40) + 16, 0);
@@ -267,9 +281,9 @@ static void fill_pages(struct fake *f)
 	set_page(f, 26, BUDDY, 2, 0, 0);		/* misaligned: kept */
 	set_page(f, 27, 0xffffffff, 0, 0x1234000, 0);	/* not a kernel va */
 	set_page(f, 28, HUGETLB, 0, file, 0);		/* user data */
-	set_page(f, 29, 0xffffffff, 0, 0, page_va(f, 28) | 1);
+	set_page(f, 29, 0xffffffff, 0, 0, tail_link(f, 28, 1));
 	set_page(f, 30, TABLE, 0, 1, 0);		/* a page table */
-	set_page(f, 31, 0xffffffff, 0, 0, page_va(f, 24) | 1);
+	set_page(f, 31, 0xffffffff, 0, 0, tail_link(f, 24, 3));
 	set_page(f, SECTION_PAGES + 5, BUDDY, 0, 0, 0);	/* free, section 1 */
 	set_page(f, SECTION_PAGES + 6, 0xffffffff, 0, anon, 0);
 	/* an address_space but on no LRU list: not page cache */
@@ -336,7 +350,8 @@ static void check_classes(const struct layout *l)
 static void test_vmemmap_5level(void **state)
 {
 	const struct layout l = { 5, 0xff4a3b8000000000ULL,
-				  0xffd9c40000000000ULL, true, 32, MiB(2) };
+				  0xffd9c40000000000ULL, true, 32,
+				  MiB(2), false };
 
 	(void)state;
 	check_classes(&l);
@@ -347,7 +362,18 @@ static void test_vmemmap_4level(void **state)
 {
 	const struct layout l = { 4, 0xffff9c4d80000000ULL,
 				  0xffffd84e00000000ULL, true, 32,
-				  KJ_PAGE_SIZE };
+				  KJ_PAGE_SIZE, false };
+
+	(void)state;
+	check_classes(&l);
+}
+
+/* Linux 7.2: compound_info, and with HVO (64-byte struct page) a mask */
+static void test_compound_info_mask(void **state)
+{
+	const struct layout l = { 4, 0xffff9c4d80000000ULL,
+				  0xffffd84e00000000ULL, true, 32,
+				  KJ_PAGE_SIZE, true };
 
 	(void)state;
 	check_classes(&l);
@@ -356,8 +382,10 @@ static void test_vmemmap_4level(void **state)
 /* SPARSEMEM without VMEMMAP, without and with PAGE_EXTENSION */
 static void test_classic(void **state)
 {
-	const struct layout a = { 4, 0xffff888000000000ULL, 0, false, 16, 0 };
-	const struct layout b = { 4, 0xffff9c4d80000000ULL, 0, false, 32, 0 };
+	const struct layout a = { 4, 0xffff888000000000ULL, 0, false, 16, 0,
+				  false };
+	const struct layout b = { 4, 0xffff9c4d80000000ULL, 0, false, 32, 0,
+				  false };
 
 	(void)state;
 	check_classes(&a);
@@ -367,7 +395,8 @@ static void test_classic(void **state)
 static void test_translate(void **state)
 {
 	const struct layout l = { 5, 0xff4a3b8000000000ULL,
-				  0xffd9c40000000000ULL, true, 16, MiB(2) };
+				  0xffd9c40000000000ULL, true, 16,
+				  MiB(2), false };
 	uint64_t fd, pa, len;
 	struct fake f;
 	struct vmcore vc;
@@ -410,7 +439,8 @@ static void test_translate(void **state)
 static void test_check_core(void **state)
 {
 	const struct layout l = { 4, 0xffff9c4d80000000ULL,
-				  0xffffd84e00000000ULL, true, 16, MiB(2) };
+				  0xffffd84e00000000ULL, true, 16,
+				  MiB(2), false };
 	struct fake f;
 	struct vmcore vc;
 	uint64_t fd;
@@ -509,7 +539,8 @@ static bool kdump_dumped(int fd, uint64_t pfn)
 static void test_kdump_memory_changing(void **state)
 {
 	const struct layout l = { 4, 0xffff9c4d80000000ULL,
-				  0xffffd84e00000000ULL, true, 16, MiB(2) };
+				  0xffffd84e00000000ULL, true, 16,
+				  MiB(2), false };
 	char out[] = "/tmp/kjump-test-kdumpXXXXXX";
 	struct snap_opts o = { .exclude_classes = 1U << PAGE_FREE,
 			       .progress = make_unfree };
@@ -567,6 +598,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmemmap_5level),
 		cmocka_unit_test(test_vmemmap_4level),
+		cmocka_unit_test(test_compound_info_mask),
 		cmocka_unit_test(test_classic),
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_check_core),
