@@ -35,7 +35,7 @@ done
 # The modules of every kernel the image boots or carries, and the ones
 # /init loads
 mkdir -p "$stage/lib"
-for k in kernel kernel-nojump kernel-classic; do
+for k in kernel kernel-nojump kernel-classic kernel-7.2; do
 	[ ! -d "$top/build/$k/modules/lib/modules" ] ||
 		cp -a "$top/build/$k/modules/lib/modules" "$stage/lib/"
 done

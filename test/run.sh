@@ -59,12 +59,16 @@ if [ $run_unit = 1 ]; then
 	done
 fi
 
-# A script test is sourced after test/vm/lib.sh in a subshell with set -e.
+# A script test is sourced after test/vm/lib.sh in a subshell with set -e;
+# on another kernel than the main one (KERNEL_VARIANT), its name and logs
+# say which.
 run_script_test() {
 	local t=$1 name=$2 log=$3
 	(
-		TEST_NAME=$(basename "$t" .sh)
+		TEST_NAME=$(basename "$t" .sh)${KERNEL_VARIANT:+@$KERNEL_VARIANT}
 		export TEST_NAME
+		[ -z "${KERNEL_VARIANT:-}" ] ||
+			export KERNEL_DIR=$TOP/build/kernel-$KERNEL_VARIANT
 		set -e
 		. "$TOP/test/vm/lib.sh"
 		. "$t"
@@ -73,10 +77,11 @@ run_script_test() {
 
 # Start a test in the background; its status and time go to files.
 start_test() {
-	local t=$1 group=$2 name log
-	name=$group/$(basename "$t" .sh)
-	log=$LOGDIR/$(basename "$t" .sh).log
-	rm -rf "$LOGDIR/$(basename "$t" .sh)".*
+	local t=$1 group=$2 name log base
+	base=$(basename "$t" .sh)${KERNEL_VARIANT:+@$KERNEL_VARIANT}
+	name=$group/$base
+	log=$LOGDIR/$base.log
+	rm -rf "$LOGDIR/$base".*
 	: >"$log"
 	(
 		start=$SECONDS
@@ -96,18 +101,43 @@ reap_one() {
 	unset "pids[$pid]"
 }
 
+# Start a test when fewer than JOBS run.
+queue_test() {
+	while [ ${#pids[@]} -ge "$2" ]; do
+		reap_one
+	done
+	start_test "$1" "$3"
+}
+
 # Host tests one by one; VM tests $VM_JOBS at a time (default 2: TCG runs
-# a guest on one host thread), results as they end.
+# a guest on one host thread), results as they end.  Then, for each
+# test/vm/kernel-VARIANT.list, the tests it names again on
+# build/kernel-VARIANT (as vm/NAME@VARIANT).
 run_script_tests() {
-	local group=$1 jobs=$2 t
+	local group=$1 jobs=$2 t list name
 	declare -A pids=()
 	for t in "$TOP/test/$group"/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
 		selected "$group/$(basename "$t" .sh)" || continue
-		while [ ${#pids[@]} -ge "$jobs" ]; do
-			reap_one
+		queue_test "$t" "$jobs" "$group"
+	done
+	for list in "$TOP/test/$group"/kernel-*.list; do
+		[ -e "$list" ] || continue
+		KERNEL_VARIANT=$(basename "$list" .list)
+		KERNEL_VARIANT=${KERNEL_VARIANT#kernel-}
+		for name in $(sed 's/#.*//' "$list"); do
+			selected "$group/$name@$KERNEL_VARIANT" || continue
+			t=$TOP/test/$group/$name.sh
+			if [ ! -e "$t" ]; then
+				echo "FAILED: $list names $name: no $t" \
+					>"$LOGDIR/$name@$KERNEL_VARIANT.log"
+				result "$group/$name@$KERNEL_VARIANT" 1 \
+					"$LOGDIR/$name@$KERNEL_VARIANT.log" 0
+				continue
+			fi
+			queue_test "$t" "$jobs" "$group"
 		done
-		start_test "$t" "$group"
+		KERNEL_VARIANT=
 	done
 	while [ ${#pids[@]} -gt 0 ]; do
 		reap_one

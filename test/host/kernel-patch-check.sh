@@ -2,7 +2,7 @@
 # series naming a missing file is refused before anything is built.
 dir=$WORK/patches
 mkdir -p "$dir"
-cp "$TOP"/kernel-patches/* "$dir/"
+find "$TOP/kernel-patches" -maxdepth 1 -type f -exec cp -t "$dir/" {} +
 cat >"$dir/9999-stale.patch" <<'PATCH'
 Subject: [PATCH] stale: context that is not in the tree
 

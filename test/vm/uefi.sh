@@ -51,7 +51,7 @@ snapshot_gdb "$WORK/snap.img" -ex 'p linux_banner' \
 LAST_LOG=$WORK/find.out
 cat "$LAST_LOG"
 expect '^kpattern: found 16384 of 16384 pattern pages in '
-expect '^\$1 = .* "Linux version 6\.12\.'
+expect "^\\\$1 = .* \"Linux version $(release_re) "
 expect '^task [0-9]+ kpattern$'
 
 # Watch QMP for the S4 entry.
