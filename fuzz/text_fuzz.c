@@ -2,8 +2,8 @@
 /*
  * libFuzzer target for the texts that pass between kernels and runs: the
  * mailbox (lib/jump/mailbox.c) a helper reads from the original system
- * and the original reads back, the key=value lines of VMCOREINFO and the
- * KEXEC_JUMP note (lib/util.c), command lines, sizes, the "key: value"
+ * and the original reads back, the key=value lines of VMCOREINFO (with
+ * what a kexec jump adds to it, lib/util.c), command lines, sizes, the "key: value"
  * files of a loaded helper's state and a resident kernel's definition
  * (lib/jump/resident.c), the header of a saved helper
  * (lib/jump/helper_save.c), the file system records and target stamp of
@@ -25,7 +25,7 @@
 static void lookups(const char *text, size_t len)
 {
 	static const char *const keys[] = { "job", "status", "message",
-					    "PAGE_LIST", "OSRELEASE", "window",
+					    "KEXEC_JUMP_PAGE_LIST", "OSRELEASE", "window",
 					    "command line", "" };
 	struct resident r;
 	char out[64];

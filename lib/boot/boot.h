@@ -142,7 +142,7 @@ struct kernel_caps {
 	char version[64];	/* its release, from the setup header */
 	bool config;		/* an embedded .config (CONFIG_IKCONFIG) */
 	int kexec_jump;		/* CONFIG_KEXEC_JUMP: 1, 0, or -1 unknown */
-	bool jump_patches;	/* knows kexec_jump_back_status= (0003) */
+	bool jump_patches;	/* knows kexec_jump_back_status= (0005) */
 };
 
 /*
@@ -283,7 +283,7 @@ int purgatory_set_symbol(const struct purgatory_image *img, const char *name,
 int purgatory_get_symbol(const struct purgatory_image *img, const char *name,
 			 void *val, size_t size);
 
-#define ELFCORE_NOTES_MAX 260	/* VMCOREINFO, KEXEC_JUMP, 256 CPUs' notes */
+#define ELFCORE_NOTES_MAX 257	/* VMCOREINFO, 256 CPUs' notes */
 
 /* A note already in memory: physical address and size. */
 struct elfcore_note {
@@ -315,11 +315,11 @@ int elfcore_header_build(const struct elfcore_spec *spec, void **buf,
 			 size_t *size);
 
 /*
- * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo), for a
- * jump the image's KEXEC_JUMP note (/sys/kernel/kexec_jump_note), and the
- * per-CPU crash notes.  Returns how many were found.
+ * The running kernel's notes: VMCOREINFO (/sys/kernel/vmcoreinfo, which
+ * says what a jump's peer needs while it lasts) and the per-CPU crash
+ * notes.  Returns how many were found.
  */
-int elfcore_read_notes(struct elfcore_note *notes, int max, bool jump);
+int elfcore_read_notes(struct elfcore_note *notes, int max);
 
 /*
  * What a kernel that runs in another system's memory (a helper, a capture

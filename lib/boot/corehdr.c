@@ -125,18 +125,15 @@ static uint64_t read_number(const char *path)
 	return v;
 }
 
-int elfcore_read_notes(struct elfcore_note *notes, int max, bool jump)
+int elfcore_read_notes(struct elfcore_note *notes, int max)
 {
 	char path[128];
 	uint64_t addr, size;
 	int n = 0;
 
+	/* a jump adds its facts to it while it lasts (kernel-patches 0008) */
 	if (max > 0 &&
 	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)
-		notes[n++] = (struct elfcore_note){ addr, size };
-	/* where the jump image keeps displaced pages (kernel-patches 0008) */
-	if (jump && n < max &&
-	    read_hex_pair("/sys/kernel/kexec_jump_note", &addr, &size) == 2)
 		notes[n++] = (struct elfcore_note){ addr, size };
 	for (int cpu = 0; n < max; cpu++) {
 		snprintf(path, sizeof(path),

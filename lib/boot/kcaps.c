@@ -23,7 +23,7 @@
 /* kernel/configs.c brackets the gzip'd .config with these */
 #define IKCFG_START "IKCFG_ST"
 #define IKCFG_END "IKCFG_ED"
-/* kernel-patches 0003: the early parameter a jump helper is started with */
+/* kernel-patches 0005: the early parameter a jump helper is started with */
 #define JUMP_PATCH_MARK "kexec_jump_back_status"
 /* the decompressed kernel, at most (a fuzzer's bombs stop sooner) */
 #define PAYLOAD_MAX (CHECKS_ENFORCED ? MiB(512) : MiB(64))
@@ -260,6 +260,6 @@ int kernel_caps_check_jump(const struct bzimage *bz, const void *file,
 			  "load the way back", name, c.version);
 		return -EOPNOTSUPP;
 	}
-	/* 0003's parameter is inside #ifdef CONFIG_KEXEC_JUMP */
+	/* 0005's parameter is inside #ifdef CONFIG_KEXEC_JUMP */
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boot/boot.h"
+#include "failpoint.h"
 #include "oldmem/oldmem.h"
 #include "../../purgatory/abi.h"
 #include "util.h"
@@ -334,6 +335,13 @@ static int add_elfcorehdr(struct load_ctx *c)
 				  c->req->win_start, c->req->win_end, &ram);
 	else
 		err = original_ram(c->iomem, o->low_start, o->low_end, &ram);
+	/*
+	 * A loader that gets it wrong, for the test of what the helper's
+	 * kernel then refuses: the helper's own memory in its vmcore.
+	 */
+	if (!err && !c->req->crash && kj_failinject("corehdr-own"))
+		err = memmap_add(&ram, c->req->win_start + KJ_PAGE_SIZE,
+				 c->req->win_end, E820_RAM);
 	if (err)
 		return err;
 	spec.ram = &ram;
@@ -342,8 +350,7 @@ static int add_elfcorehdr(struct load_ctx *c)
 	spec.text_paddr = c->own.text_paddr;
 	spec.text_size = c->own.text_size;
 	spec.notes = notes;
-	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX,
-					   c->req->jump);
+	spec.nr_notes = elfcore_read_notes(notes, ELFCORE_NOTES_MAX);
 	err = elfcore_header_build(&spec, &hdr, &size);
 	if (err)
 		return err;

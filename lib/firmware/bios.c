@@ -5,7 +5,7 @@
  * in low memory and jumped to; it drops to real mode, calls the BIOS and
  * climbs back.  The kernel's page swap keeps the memory it ran in: its
  * answers end up in the image's source pages, which /proc/kimgcore
- * (kernel-patches/0006) lets us read.
+ * (kernel-patches/0011) lets us read.
  */
 #include <elf.h>
 #include <errno.h>
@@ -47,7 +47,7 @@ static int read_stub(uint8_t *out)
 
 	if (err) {
 		kj_preferr("the stub's memory (a kernel without "
-			   "kernel-patches/0006?)");
+			   "kernel-patches/0011?)");
 		return err;
 	}
 	/* the segment is at the stub's address in the image */

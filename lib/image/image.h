@@ -101,9 +101,10 @@ struct img_info {
 	uint64_t status_addr;	/* the mailbox page */
 	uint32_t paging_levels;	/* the hibernated kernel's: 4, 5, 0 unknown */
 	/*
-	 * Taken to enter ACPI S4: the hibernated kernel's wake word (its
-	 * KEXEC_JUMP note's HIBERNATION_WAKE), which the restore sets to 1
-	 * so that the kernel wakes from S4 on its return; 0 otherwise.
+	 * Taken to enter ACPI S4: the hibernated kernel's wake word
+	 * (KEXEC_JUMP_HIBERNATION_WAKE in its VMCOREINFO), which the
+	 * restore sets to 1 so that the kernel wakes from S4 on its
+	 * return; 0 otherwise.
 	 */
 	uint64_t hibernation_wake;
 	uint32_t nr_fs;
@@ -549,7 +550,7 @@ int passphrase_from_stdin(char *buf, size_t *len);
  * Both halves of a hibernation between the image (lib/image/image.h) and
  * physical memory: the helper kernel reads the original system through
  * its /proc/vmcore, the restore kernel writes it back through its own
- * (kernel-patches/0007 makes it writable).
+ * (kernel-patches/0012 makes it writable).
  */
 
 struct hib_stats {

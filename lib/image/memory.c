@@ -204,7 +204,7 @@ int restore_open(struct restore_target *t, const char *path)
 	if (t->fd < 0) {
 		err = -errno;
 		kj_seterr("%s: %s%s", path, strerror(errno), errno == EACCES ?
-			  " (a kernel without kernel-patches/0007?)" : "");
+			  " (a kernel without kernel-patches/0012?)" : "");
 		restore_close(t);
 		return err;
 	}

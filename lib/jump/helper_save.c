@@ -4,7 +4,7 @@
  *
  * The helper's memory is in two places while the original system runs:
  * the pages of its image's segments are in the image's source pages,
- * which /proc/kimgcore shows (kernel-patches/0006); the rest of the window
+ * which /proc/kimgcore shows (kernel-patches/0011); the rest of the window
  * stays where it is, in memory the original system reserved at boot and
  * reads through /dev/mem.  A saved helper is a header, then
  * /proc/kimgcore, then (if asked for) the window.
@@ -34,11 +34,12 @@
 static int kimgcore_refused(int err)
 {
 	if (err == -ENOENT)
-		kj_seterr("%s: not there: a kernel without kernel-patches/0006",
+		kj_seterr("%s: not there: a kernel without kernel-patches/0011",
 			  KIMGCORE);
 	else if (err == -EPERM)
-		kj_seterr("%s: not permitted: it wants CAP_SYS_BOOT, and a "
-			  "kernel not locked down", KIMGCORE);
+		kj_seterr("%s: not permitted: it wants CAP_SYS_BOOT, a kernel "
+			  "not locked down and, to load, kexec_load() allowed "
+			  "(kernel.kexec_load_disabled)", KIMGCORE);
 	return err;
 }
 

@@ -18,7 +18,7 @@
  * The status page (docs/window.md) doubles as a mailbox between the
  * original kernel and its helper: before a jump the original writes a
  * request, the helper answers with a result, and a helper that panics
- * leaves its message there (kernel-patches/0003).  The text is key=value
+ * leaves its message there (kernel-patches/0005).  The text is key=value
  * lines after a first line naming what it is.
  */
 #define MAILBOX_SIZE 4096

@@ -15,28 +15,23 @@
 /* a list longer than this is not one */
 #define MAX_ENTRIES (1UL << 22)
 
-/* An address from the KEXEC_JUMP note: -ENOENT without the note or key. */
-static int jump_note_addr(const struct vmcore *vc, const char *key,
+/*
+ * An address a jump put in VMCOREINFO (KEXEC_JUMP_...): -ENOENT without
+ * it, which is the core of no jump, or of a kernel without the series.
+ */
+static int jump_info_addr(const struct vmcore *vc, const char *key,
 			  uint64_t *addr)
 {
-	char text[256], value[32];
-	const char *note;
-	size_t size;
+	char value[32];
 
-	note = vmcore_find_note(vc, "KEXEC_JUMP", 0, &size);
-	if (!note || size >= sizeof(text)) {
-		kj_seterr("%s: no KEXEC_JUMP note (the original kernel lacks "
-			  "kernel-patches 0008?)", vc->path);
-		return -ENOENT;
-	}
-	memcpy(text, note, size);
-	text[size] = '\0';
-	if (kj_kv_get(text, size, key, value, sizeof(value))) {
-		kj_seterr("%s: KEXEC_JUMP note without %s", vc->path, key);
+	if (vmcore_info(vc, key, value, sizeof(value))) {
+		kj_seterr("%s: no %s in VMCOREINFO (not the core of a kexec "
+			  "jump, or the kernel lacks kernel-patches/)",
+			  vc->path, key);
 		return -ENOENT;
 	}
 	if (kj_unhex64(value, addr)) {
-		kj_seterr("%s: KEXEC_JUMP note with a bad %s", vc->path, key);
+		kj_seterr("%s: VMCOREINFO with a bad %s", vc->path, key);
 		return -EINVAL;
 	}
 	return 0;
@@ -44,10 +39,10 @@ static int jump_note_addr(const struct vmcore *vc, const char *key,
 
 int kimage_page_list(const struct vmcore *vc, uint64_t *page_list)
 {
-	int err = jump_note_addr(vc, "PAGE_LIST", page_list);
+	int err = jump_info_addr(vc, "KEXEC_JUMP_PAGE_LIST", page_list);
 
 	if (!err && (*page_list & (KJ_PAGE_SIZE - 1))) {
-		kj_seterr("%s: KEXEC_JUMP note with a page list not on a page",
+		kj_seterr("%s: VMCOREINFO with a page list not on a page",
 			  vc->path);
 		return -EINVAL;
 	}
@@ -56,10 +51,10 @@ int kimage_page_list(const struct vmcore *vc, uint64_t *page_list)
 
 int kimage_hibernation_wake(const struct vmcore *vc, uint64_t *addr)
 {
-	int err = jump_note_addr(vc, "HIBERNATION_WAKE", addr);
+	int err = jump_info_addr(vc, "KEXEC_JUMP_HIBERNATION_WAKE", addr);
 
 	if (!err && (*addr & 3)) {
-		kj_seterr("%s: KEXEC_JUMP note with an unaligned wake word",
+		kj_seterr("%s: VMCOREINFO with an unaligned wake word",
 			  vc->path);
 		return -EINVAL;
 	}

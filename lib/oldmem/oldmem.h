@@ -184,21 +184,21 @@ int pageclass_get(struct pageclass *pc, uint64_t pfn0, unsigned int n,
  * While a helper runs, the original kernel's contents of each page the
  * helper borrowed (a destination of the jump image) sit in that page's
  * source page, which only the original kernel's kimage knows.  The
- * original kernel says where the image's page list is in the KEXEC_JUMP
- * note of its core (kernel-patches 0008: "PAGE_LIST=<physical address>",
- * IND_* entries of include/linux/kexec.h).
+ * original kernel says where the image's page list is in the VMCOREINFO
+ * of its core while the jump lasts (kernel-patches:
+ * "KEXEC_JUMP_PAGE_LIST=<physical address>", IND_* entries of
+ * include/linux/kexec.h).
  *
- * The list's first page, from that note; -ENOENT (with a message) if the
- * core has none.
+ * The list's first page; -ENOENT (with a message) if the core has none.
  */
 int kimage_page_list(const struct vmcore *vc, uint64_t *page_list);
 
 /*
- * The original kernel's wake word, from the same note
- * ("HIBERNATION_WAKE=<physical address>", kernel-patches 0010): a restore
- * that puts its memory back from an image taken to enter ACPI S4 sets it
- * to 1, and the kernel's jump then returns from S4.  -ENOENT (with a
- * message) if the note has none.
+ * The original kernel's wake word, from the same VMCOREINFO
+ * ("KEXEC_JUMP_HIBERNATION_WAKE=<physical address>"): a restore that
+ * puts its memory back from an image taken to enter ACPI S4 sets it to
+ * 1, and the kernel's jump then returns from S4.  -ENOENT (with a
+ * message) if there is none.
  */
 int kimage_hibernation_wake(const struct vmcore *vc, uint64_t *addr);
 

@@ -158,14 +158,14 @@ static void looping_list_ends(void **state)
 typedef int note_getter(const struct vmcore *vc, uint64_t *addr);
 
 /*
- * An address from a core with only a KEXEC_JUMP note of the given text
+ * An address from a core with only a VMCOREINFO note of the given text
  * (NULL: none), through get.
  */
 static int from_note(const char *text, note_getter *get, uint64_t *addr)
 {
 	char path[] = "/tmp/kjump-test-kjnoteXXXXXX";
 	uint8_t note[256] = { 0 };
-	Elf64_Nhdr nh = { sizeof("KEXEC_JUMP"), 0, 0 };
+	Elf64_Nhdr nh = { sizeof("VMCOREINFO"), 0, 0 };
 	Elf64_Ehdr eh = { 0 };
 	Elf64_Phdr ph[2] = { { 0 } };
 	struct vmcore vc;
@@ -174,7 +174,7 @@ static int from_note(const char *text, note_getter *get, uint64_t *addr)
 	assert_true(fd >= 0);
 	nh.n_descsz = text ? strlen(text) : 0;
 	memcpy(note, &nh, sizeof(nh));
-	memcpy(note + sizeof(nh), "KEXEC_JUMP", sizeof("KEXEC_JUMP"));
+	memcpy(note + sizeof(nh), "VMCOREINFO", sizeof("VMCOREINFO"));
 	if (text)
 		memcpy(note + sizeof(nh) + 12, text, nh.n_descsz);
 	elfcore_init_ehdr(&eh, 2);
@@ -194,7 +194,7 @@ static int from_note(const char *text, note_getter *get, uint64_t *addr)
 	return err;
 }
 
-/* kernel-patches 0008 says where the list is, in the kernel's %lx. */
+/* A jump says where the list is, in the kernel's %lx. */
 static int list_from_note(const char *text, uint64_t *list)
 {
 	return from_note(text, kimage_page_list, list);
@@ -205,19 +205,26 @@ static void page_list_from_the_note(void **state)
 	uint64_t list = 0;
 
 	(void)state;
-	assert_int_equal(list_from_note("PAGE_LIST=1f64c000\n", &list), 0);
+	assert_int_equal(list_from_note("OSRELEASE=6.12.0-x\n"
+					"KEXEC_JUMP_PAGE_LIST=1f64c000\n", &list),
+			 0);
 	assert_int_equal(list, 0x1f64c000);
 	assert_int_equal(list_from_note(NULL, &list), -ENOENT);
-	assert_non_null(strstr(kj_errmsg(), "no KEXEC_JUMP note"));
-	assert_int_equal(list_from_note("PAGE_LIST=1f64c001\n", &list),
+	assert_non_null(strstr(kj_errmsg(),
+			       "no KEXEC_JUMP_PAGE_LIST in VMCOREINFO"));
+	assert_int_equal(list_from_note("OSRELEASE=6.12.0-x\n", &list),
+			 -ENOENT);
+	assert_int_equal(list_from_note("KEXEC_JUMP_PAGE_LIST=1f64c001\n",
+					&list), -EINVAL);
+	assert_int_equal(list_from_note("KEXEC_JUMP_PAGE_LIST=zz\n", &list),
 			 -EINVAL);
-	assert_int_equal(list_from_note("PAGE_LIST=zz\n", &list), -EINVAL);
 }
 
-/* kernel-patches 0010 adds the wake word on a line of its own. */
+/* The wake word, on a line of its own. */
 static void wake_word_from_the_note(void **state)
 {
-	const char *both = "PAGE_LIST=1f64c000\nHIBERNATION_WAKE=3b51a2c\n";
+	const char *both = "KEXEC_JUMP_PAGE_LIST=1f64c000\n"
+			   "KEXEC_JUMP_HIBERNATION_WAKE=3b51a2c\n";
 	uint64_t list = 0, wake = 0;
 
 	(void)state;
@@ -225,10 +232,11 @@ static void wake_word_from_the_note(void **state)
 	assert_int_equal(list, 0x1f64c000);
 	assert_int_equal(from_note(both, kimage_hibernation_wake, &wake), 0);
 	assert_int_equal(wake, 0x3b51a2c);
-	assert_int_equal(from_note("PAGE_LIST=1f64c000\n",
+	assert_int_equal(from_note("KEXEC_JUMP_PAGE_LIST=1f64c000\n",
 				   kimage_hibernation_wake, &wake), -ENOENT);
-	assert_non_null(strstr(kj_errmsg(), "without HIBERNATION_WAKE"));
-	assert_int_equal(from_note("HIBERNATION_WAKE=3b51a2e\n",
+	assert_non_null(strstr(kj_errmsg(),
+			       "no KEXEC_JUMP_HIBERNATION_WAKE in VMCOREINFO"));
+	assert_int_equal(from_note("KEXEC_JUMP_HIBERNATION_WAKE=3b51a2e\n",
 				   kimage_hibernation_wake, &wake), -EINVAL);
 }
 

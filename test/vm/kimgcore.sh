@@ -2,7 +2,10 @@
 # load the saved helper into a freshly loaded image and jump: the helper
 # resumes (its visit counter goes on) without booting.  A file that is not
 # a saved helper, an image loaded with another window and one of another
-# kernel build are refused.
+# kernel build are refused.  A file left open on an image that has since
+# been unloaded reads nothing of the new one loaded after it, wherever the
+# allocator put it (Stale file handle), and with kexec_load() disabled
+# nothing is loaded through /proc/kimgcore either (kernel-patches 0011).
 VM_APPEND='memmap=256M$0x10000000'
 truncate -s 400M "$WORK/saved.img"
 load='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.job=jumpback"'
@@ -51,7 +54,16 @@ $load || exit 1
 kimgcore load /dev/vda || exit 1
 kjump -e || exit 1
 kjump -e || exit 1
-kpattern check /tmp/kp
+kpattern check /tmp/kp || exit 1
+exec 3</proc/kimgcore || exit 1
+kjump -u || exit 1
+$load || exit 1
+dd bs=64 count=1 of=/dev/null <&3 2>/tmp/dd.err
+echo \"kept open: \$?\"
+grep -o 'Stale file handle' /tmp/dd.err
+exec 3<&-
+echo 1 >/proc/sys/kernel/kexec_load_disabled
+kimgcore load /dev/vda; echo \"kexec_load disabled: \$?\"
 " -drive "file=$WORK/saved.img,format=raw,if=virtio"
 expect_success
 expect '^kimgcore: /dev/vda: saved with the window 0x10000000-0x20000000, this one is 0x10000000-0x1c800000$'
@@ -64,3 +76,6 @@ expect '^kjump-helper: visit 2$'
 expect '^kjump-helper: visit 3$'
 expect_not '^kjump-init: helper kernel'
 expect '^ok 1 16 MiB intact'
+expect_order '^ok 1 16 MiB intact' '^kept open: 1$' '^Stale file handle$'
+expect '^kimgcore: /proc/kimgcore: not permitted: .*kexec_load_disabled'
+expect '^kexec_load disabled: 1$'
