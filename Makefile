@@ -86,8 +86,9 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 	@mkdir -p $(dir $@)
 	iasl -oa -p $(basename $@) $< >/dev/null
 
-# The test kernel, a variant without kexec jump for the error tests, and
-# one with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own.
+# The test kernel, a variant without kexec jump for the error tests, one
+# with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own, and
+# the series on Linux 7.2 (kernel-patches/7.2/) in another.
 # Their builds run make -jN themselves, not as jobs of this make.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
 kernel: deps
@@ -95,6 +96,8 @@ kernel: deps
 	@$(KBUILD) $(B)/kernel-nojump kernel-patches kernel-patches/nojump.config
 	@$(KBUILD) $(B)/kernel-classic kernel-patches \
 		kernel-patches/classic.config tree-classic
+	@$(KBUILD) $(B)/kernel-7.2 kernel-patches/7.2 \
+		kernel-patches/7.2/kjump.config tree-7.2
 
 # The Debian chroots of the tests, made once by debootstrap and cached:
 # the Debian system's base and the dump readers (scripts/readers.sh).
