@@ -21,7 +21,8 @@ B := build
 CC := gcc
 CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-DKJUMP_VERSION='"$(VERSION)"' -Ilib $(EXTRA_CFLAGS)
-LDLIBS := -lelf -lz -llz4 -llzma -lzstd -ldeflate -lgcrypt -lgpg-error -lm
+LDLIBS := -lelf -lz -llz4 -llzma -lzstd -ldeflate -llzo2 -lsnappy -lgcrypt \
+	-lgpg-error -lstdc++ -lm
 
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.

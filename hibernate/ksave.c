@@ -122,16 +122,25 @@ static int add_borrowed_memory(struct vmcore *vc)
 	return added;
 }
 
-/* "elf", "kdump" (zlib) or "kdump-raw" (no compression). */
+/*
+ * "elf", "kdump" (zlib), "kdump-raw" (no compression) or "kdump-CODEC"
+ * (lzo, snappy, zstd).
+ */
 static int parse_format(const char *format, struct snap_opts *o)
 {
-	if (!strcmp(format, "elf") || !strcmp(format, "kdump-raw"))
+	if (!strcmp(format, "elf"))
 		return 0;
 	if (!strcmp(format, "kdump")) {
-		o->compress = true;
+		o->codec = SNAP_CODEC_ZLIB;
 		return 0;
 	}
-	kj_seterr("format=%s: expected elf, kdump or kdump-raw", format);
+	if (!strcmp(format, "kdump-raw"))
+		return 0;
+	if (!strncmp(format, "kdump-", 6) &&
+	    !snap_parse_codec(format + 6, &o->codec) && o->codec)
+		return 0;
+	kj_seterr("format=%s: expected elf, kdump, kdump-raw, kdump-lzo, "
+		  "kdump-snappy or kdump-zstd", format);
 	return -EINVAL;
 }
 
@@ -725,7 +734,8 @@ static void usage(FILE *out)
 	      "     --serve      answer the pending request, if any\n"
 	      "     --convert    write the ELF core CORE as a snapshot to OUTPUT\n"
 	      "     --exclude=LIST  with --convert: zero,free,cache,user\n"
-	      "     --format=FMT    with --convert: elf, kdump, kdump-raw\n"
+	      "     --format=FMT    with --convert: elf, kdump (zlib), kdump-raw,\n"
+	      "                     kdump-lzo, kdump-snappy, kdump-zstd\n"
 	      " -h, --help       display this help\n"
 	      " -V, --version    display version\n"
 	      "\n"

@@ -4,9 +4,9 @@
 set -euo pipefail
 
 pkgs=(
-	# build
-	gcc make pkg-config patch git libelf-dev zlib1g-dev libdeflate-dev
-	liblzma-dev libzstd-dev liblz4-dev
+	# build (g++ for libstdc++, which static snappy needs)
+	gcc g++ make pkg-config patch git libelf-dev zlib1g-dev libdeflate-dev
+	liblzma-dev libzstd-dev liblz4-dev liblzo2-dev libsnappy-dev
 	libgcrypt20-dev
 	libgpg-error-dev busybox-static cpio gzip xz-utils
 	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)

@@ -49,6 +49,19 @@ struct writer {
 	uint8_t *buf;
 };
 
+/*
+ * A kdump page compressor (codec.c), one per thread: page_codec_compress
+ * gives the compressed size, at most page_codec_bound() bytes, or 0 where
+ * the page is better left raw; page_codec_flag is the descriptor's flag.
+ */
+struct page_codec;
+
+struct page_codec *page_codec_new(enum snap_codec codec);
+void page_codec_free(struct page_codec *c);
+size_t page_codec_bound(void);
+uint32_t page_codec_flag(enum snap_codec codec);
+size_t page_codec_compress(struct page_codec *c, const void *in, void *out);
+
 int snap_write_at(struct writer *w, const void *buf, size_t len,
 		  uint64_t off);
 /* One input load through the pass: read, classify, keep or skip. */

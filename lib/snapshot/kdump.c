@@ -3,7 +3,6 @@
  * The kdump-compressed snapshot writer (makedumpfile's format).
  */
 #include <elf.h>
-#include <math.h>
 #include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +10,6 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <libdeflate.h>
-#include <zlib.h>
 
 #include "boot/boot.h"
 #include "snapshot/snapshot.h"
@@ -34,27 +31,9 @@
  */
 #define KDUMP_SIGNATURE "KDUMP   "
 #define KDUMP_VERSION 6
-#define DUMP_DH_COMPRESSED_ZLIB 0x1
 #define DESC_SIZE 24
 #define BITS_PER_BLOCK (KJ_PAGE_SIZE * 8)
 #define DESC_BUF 1024
-
-/*
- * Pages in zlib format (the kdump format's COMPRESSED_ZLIB, which crash
- * and makedumpfile inflate with zlib), as zlib makes them at its fastest
- * level.  Most of the time used to go into pages that do not compress at
- * all (random or encrypted data), on which zlib works hardest: a page
- * whose bytes look random is first given to libdeflate at its fastest
- * level, which gives up on it in a fraction of zlib's time, and only if
- * that shrinks it does zlib get it too.  Every page ends up no larger
- * than zlib alone makes it, or raw where neither shrinks it.
- */
-struct page_zlib {
-	struct libdeflate_compressor *fast;
-	z_stream zs;
-	bool zs_ready;
-	uint8_t tmp[KJ_PAGE_SIZE];
-};
 
 struct kdump_state {
 	uint64_t max_mapnr;
@@ -70,12 +49,12 @@ struct kdump_state {
 	uint8_t desc[DESC_BUF * DESC_SIZE];
 	unsigned int nbuf;
 	uint8_t *zbuf;
-	uLong zbuf_size;
-	struct page_zlib pz;
+	size_t zbuf_size;
+	struct page_codec *pc;
 	/* the two halves of a stretch compress in parallel, then go out */
 	struct zlane {
 		struct kdump_state *kd;
-		struct page_zlib pz;
+		struct page_codec *pc;
 		const uint8_t *in;
 		const bool *zero;	/* pages of zeros: nothing to do */
 		unsigned int n;
@@ -174,100 +153,19 @@ static int kdump_add_desc(struct writer *w, const struct page_desc *d)
 	return kd->nbuf == DESC_BUF ? kdump_flush_desc(w) : 0;
 }
 
-static size_t zlib_deflate(struct page_zlib *z, const void *in, void *out,
-			   size_t out_len)
-{
-	if (!z->zs_ready) {
-		if (deflateInit(&z->zs, 1) != Z_OK)
-			return 0;
-		z->zs_ready = true;
-	} else if (deflateReset(&z->zs) != Z_OK) {
-		return 0;
-	}
-	z->zs.next_in = (Bytef *)in;
-	z->zs.avail_in = KJ_PAGE_SIZE;
-	z->zs.next_out = out;
-	z->zs.avail_out = out_len;
-	if (deflate(&z->zs, Z_FINISH) != Z_STREAM_END)
-		return 0;
-	return z->zs.total_out;
-}
-
-#define SAMPLES (KJ_PAGE_SIZE / 4)
-static float clogc[SAMPLES + 1];	/* c * log2(c) */
-
-static void clogc_init(void)
-{
-	for (unsigned int c = 2; c <= SAMPLES; c++)
-		clogc[c] = c * log2(c);
-}
-
-/*
- * Bits per byte of the histogram of every fourth byte: near 8 (7.8 for
- * so few samples) for random bytes, 4 to 6 for text, code and tables.
- */
-static double byte_entropy(const uint8_t *p)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	uint32_t count[256] = { 0 };
-	double sum = 0;
-
-	pthread_once(&once, clogc_init);
-	for (size_t i = 0; i < KJ_PAGE_SIZE; i += 4)
-		count[p[i]]++;
-	for (unsigned int i = 0; i < 256; i++)
-		sum += clogc[count[i]];
-	return log2(SAMPLES) - sum / SAMPLES;
-}
-
-/* The size of in compressed into out, or 0 if it does not get smaller. */
-static size_t zlib_page(struct page_zlib *z, const void *in, void *out)
-{
-	size_t n = 0, m;
-
-	if (byte_entropy(in) > 7.0) {
-		if (!z->fast)
-			z->fast = libdeflate_alloc_compressor(1);
-		if (z->fast) {
-			n = libdeflate_zlib_compress(z->fast, in, KJ_PAGE_SIZE,
-						     z->tmp, KJ_PAGE_SIZE - 1);
-			if (!n)
-				return 0;
-		}
-	}
-	m = zlib_deflate(z, in, out, n ? n - 1 : KJ_PAGE_SIZE - 1);
-	if (m || !n)
-		return m;
-	memcpy(out, z->tmp, n);
-	return n;
-}
-
-static void page_zlib_free(struct page_zlib *z)
-{
-	libdeflate_free_compressor(z->fast);
-	if (z->zs_ready)
-		deflateEnd(&z->zs);
-}
-
-static int kdump_compress(struct kdump_state *kd, const uint8_t *data,
-			  uLongf *zlen)
-{
-	*zlen = zlib_page(&kd->pz, data, kd->zbuf);
-	return *zlen ? 0 : -ENOSPC;
-}
-
 /* Compress the lane's pages; a size of KJ_PAGE_SIZE means "keep raw". */
 static void *zlane_run(void *arg)
 {
 	struct zlane *z = arg;
-	uLong slot = z->kd->zbuf_size;
+	size_t slot = z->kd->zbuf_size;
 
 	for (unsigned int i = 0; i < z->n; i++) {
 		size_t n = 0;
 
 		if (!z->zero || !z->zero[i])
-			n = zlib_page(&z->pz, z->in + (size_t)i * KJ_PAGE_SIZE,
-				      z->out + i * slot);
+			n = page_codec_compress(z->pc,
+						z->in + (size_t)i * KJ_PAGE_SIZE,
+						z->out + i * slot);
 		z->size[i] = n ? n : KJ_PAGE_SIZE;
 	}
 	return NULL;
@@ -289,7 +187,7 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 	uint64_t start = kd->data_off;
 	int err = 0;
 
-	if (w->o->compress) {
+	if (w->o->codec) {
 		kd->lane[0].in = data;
 		kd->lane[0].zero = zero;
 		kd->lane[0].n = half;
@@ -309,14 +207,15 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 		uint64_t pfn = pfns[i];
 		struct zlane *z = &kd->lane[i >= half];
 		unsigned int j = i >= half ? i - half : i;
-		uint32_t size = w->o->compress ? z->size[j] : KJ_PAGE_SIZE;
+		uint32_t size = w->o->codec ? z->size[j] : KJ_PAGE_SIZE;
 		const uint8_t *src = size < KJ_PAGE_SIZE ?
 			z->out + j * kd->zbuf_size :
 			data + (size_t)i * KJ_PAGE_SIZE;
 		struct page_desc d = {
 			.offset = start + staged,
 			.size = size,
-			.flags = size < KJ_PAGE_SIZE ? DUMP_DH_COMPRESSED_ZLIB : 0,
+			.flags = size < KJ_PAGE_SIZE ?
+				 page_codec_flag(w->o->codec) : 0,
 		};
 
 		err = kdump_bitmap_at(w, pfn);
@@ -352,7 +251,7 @@ static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
 	struct kdump_state *kd = w->kd;
 	uint8_t page[KJ_PAGE_SIZE];
 	struct page_desc d = { .offset = kd->data_off };
-	uLongf zlen = kd->zbuf_size;
+	size_t zlen = 0;
 	int err;
 
 	if (len < KJ_PAGE_SIZE) {	/* a load's short tail */
@@ -365,10 +264,11 @@ static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
 		return err;
 	set_bit_in(kd->bm1, pfn);
 	set_bit_in(kd->bm2, pfn);
-	if (w->o->compress && !kdump_compress(kd, data, &zlen) &&
-	    zlen < KJ_PAGE_SIZE) {
+	if (w->o->codec)
+		zlen = page_codec_compress(kd->pc, data, kd->zbuf);
+	if (zlen) {
 		d.size = zlen;
-		d.flags = DUMP_DH_COMPRESSED_ZLIB;
+		d.flags = page_codec_flag(w->o->codec);
 		err = snap_write_at(w, kd->zbuf, zlen, kd->data_off);
 	} else {
 		d.size = KJ_PAGE_SIZE;
@@ -438,7 +338,7 @@ static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 	unsigned int whole = len / KJ_PAGE_SIZE;
 	int err;
 
-	err = w->o->compress ? kdump_batch(w, pfn, data, whole)
+	err = w->o->codec ? kdump_batch(w, pfn, data, whole)
 			     : kdump_direct(w, pfn, data, whole);
 	if (!err && len % KJ_PAGE_SIZE) {	/* a load's short tail */
 		err = kdump_flush_pending(w);
@@ -458,7 +358,7 @@ static int kdump_zero(struct writer *w, const struct vmcore_load *l,
 	int err;
 
 	(void)len;
-	err = w->o->compress ? kdump_batch(w, pfn, NULL, 1)
+	err = w->o->codec ? kdump_batch(w, pfn, NULL, 1)
 			     : kdump_direct(w, pfn, NULL, 1);
 	w->st->bytes = w->kd->data_off;
 	return err;
@@ -592,7 +492,7 @@ static int kdump_write_headers(struct writer *w)
 	memcpy(hdr + 408, &v, 8);
 	v = tv.tv_usec;
 	memcpy(hdr + 416, &v, 8);
-	u32 = w->o->compress ? DUMP_DH_COMPRESSED_ZLIB : 0;
+	u32 = page_codec_flag(w->o->codec);
 	memcpy(hdr + 424, &u32, 4);
 	i32 = KJ_PAGE_SIZE;
 	memcpy(hdr + 428, &i32, 4);
@@ -644,8 +544,13 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 	kd->desc_max = npages;
 	kd->data_off = kd->desc_off +
 		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
-	kd->zbuf_size = compressBound(KJ_PAGE_SIZE);
+	kd->zbuf_size = page_codec_bound();
 	kd->zbuf = malloc(kd->zbuf_size);
+	if (w->o->codec) {
+		kd->pc = page_codec_new(w->o->codec);
+		if (!kd->pc)
+			return -ENOMEM;
+	}
 	kd->stage = malloc(SNAP_CHUNK);
 	kd->pend = malloc(SNAP_CHUNK);
 	for (int i = 0; i < 2; i++) {
@@ -653,6 +558,11 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 		kd->lane[i].out = malloc(SNAP_CHUNK / KJ_PAGE_SIZE *
 					 kd->zbuf_size);
 		if (!kd->lane[i].out)
+			return -ENOMEM;
+		if (!w->o->codec)
+			continue;
+		kd->lane[i].pc = page_codec_new(w->o->codec);
+		if (!kd->lane[i].pc)
 			return -ENOMEM;
 	}
 	return kd->zbuf && kd->stage && kd->pend ? 0 : -ENOMEM;
@@ -704,9 +614,9 @@ int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 	st->bytes = kd ? kd->data_off : 0;
 out:
 	if (kd)
-		page_zlib_free(&kd->pz);
+		page_codec_free(kd->pc);
 	for (int i = 0; kd && i < 2; i++) {
-		page_zlib_free(&kd->lane[i].pz);
+		page_codec_free(kd->lane[i].pc);
 		free(kd->lane[i].out);
 	}
 	if (kd) {

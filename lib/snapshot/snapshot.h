@@ -16,6 +16,15 @@
 /* Bytes read and written at a time: the writer's memory, beside phdrs. */
 #define SNAP_CHUNK MiB(1)
 
+/* How the kdump format's pages are compressed: each as crash reads it. */
+enum snap_codec {
+	SNAP_CODEC_NONE,
+	SNAP_CODEC_ZLIB,
+	SNAP_CODEC_LZO,
+	SNAP_CODEC_SNAPPY,
+	SNAP_CODEC_ZSTD,
+};
+
 struct snap_stats {
 	uint64_t pages_total;	/* pages in the input */
 	uint64_t pages_written;
@@ -33,8 +42,8 @@ struct snap_opts {
 	/* notes appended after the input's (ELF note records, 4-aligned) */
 	const void *extra_notes;
 	size_t extra_notes_size;
-	/* kdump format: compress each page with zlib */
-	bool compress;
+	/* kdump format: compress each page so, where that shrinks it */
+	enum snap_codec codec;
 	/* called after each chunk, for a progress line */
 	void (*progress)(const struct snap_stats *st, void *arg);
 	void *progress_arg;
@@ -45,6 +54,10 @@ struct snap_opts {
  * "none"); -EINVAL naming an unknown kind.
  */
 int snap_parse_exclude(const char *list, struct snap_opts *o);
+
+/* A codec by name (zlib, lzo, snappy, zstd, none); -EINVAL otherwise. */
+int snap_parse_codec(const char *name, enum snap_codec *codec);
+const char *snap_codec_name(enum snap_codec codec);
 
 /*
  * Write an ELF core of in's memory to outfd (seekable), in one pass: the
@@ -59,8 +72,8 @@ int snap_write_elf(struct vmcore *in, int outfd, const char *outname,
  * Write the same as a kdump-compressed file ("KDUMP   ", the format
  * makedumpfile writes and crash reads): header, sub-header with VMCOREINFO
  * and the notes, the bitmaps of present and of dumped pages, one
- * descriptor per dumped page, then the pages, each compressed with zlib if
- * that makes it smaller.  Pages left out (zero, or of an excluded class)
+ * descriptor per dumped page, then the pages, each compressed with o's
+ * codec if that makes it smaller.  Pages left out (zero, or of an excluded class)
  * are described with one shared page of zeros.
  * Overlapping input ranges (the kernel image's) are written once.
  */

@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <lzo/lzo1x.h>
+#include <snappy-c.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "boot/boot.h"
 #include "snapshot/snapshot.h"
@@ -335,12 +338,55 @@ static bool bit(const uint8_t *bm, uint64_t pfn)
 	return bm[pfn / 8] & (1 << (pfn % 8));
 }
 
+/* The kdump format's flag for each codec, as crash and makedumpfile have it. */
+static const uint32_t codec_flag[] = {
+	[SNAP_CODEC_NONE] = 0,
+	[SNAP_CODEC_ZLIB] = 0x1,
+	[SNAP_CODEC_LZO] = 0x2,
+	[SNAP_CODEC_SNAPPY] = 0x4,
+	[SNAP_CODEC_ZSTD] = 0x20,
+};
+
+/* Decompress a page as crash does for the descriptor's flag. */
+static void decompress_page(uint32_t flag, const uint8_t *in, size_t len,
+			    uint8_t *out)
+{
+	uLongf zlen = KJ_PAGE_SIZE;
+	lzo_uint llen = KJ_PAGE_SIZE;
+	size_t slen = KJ_PAGE_SIZE;
+
+	switch (flag) {
+	case 0x1:
+		assert_int_equal(uncompress(out, &zlen, in, len), Z_OK);
+		assert_int_equal(zlen, KJ_PAGE_SIZE);
+		break;
+	case 0x2:
+		assert_int_equal(lzo_init(), LZO_E_OK);
+		assert_int_equal(lzo1x_decompress_safe(in, len, out, &llen,
+						       NULL), LZO_E_OK);
+		assert_int_equal(llen, KJ_PAGE_SIZE);
+		break;
+	case 0x4:
+		assert_int_equal(snappy_uncompress((const char *)in, len,
+						   (char *)out, &slen),
+				 SNAPPY_OK);
+		assert_int_equal(slen, KJ_PAGE_SIZE);
+		break;
+	case 0x20:
+		assert_int_equal(ZSTD_decompress(out, KJ_PAGE_SIZE, in, len),
+				 KJ_PAGE_SIZE);
+		break;
+	default:
+		fail_msg("page flag %#x", flag);
+	}
+}
+
 /*
  * Read the kdump file back the way crash and makedumpfile do: a page is
  * dumped if its bit is set in the second bitmap, and its descriptor is
  * the one at the count of dumped pages before it.
  */
-static void check_kdump(const char *path, bool compressed)
+static void check_kdump(const char *path, enum snap_codec codec)
 {
 	uint8_t hdr[2 * KJ_PAGE_SIZE], want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
 	uint8_t data[KJ_PAGE_SIZE], *bm;
@@ -353,7 +399,7 @@ static void check_kdump(const char *path, bool compressed)
 	assert_memory_equal(hdr, "KDUMP   ", 8);
 	assert_int_equal(get32(hdr, 8), 6);
 	assert_string_equal((char *)hdr + 12 + 130, "6.12.0-x");
-	assert_int_equal(get32(hdr, 424), compressed ? 1 : 0);
+	assert_int_equal(get32(hdr, 424), codec_flag[codec]);
 	assert_int_equal(get32(hdr, 428), KJ_PAGE_SIZE);
 	assert_int_equal(get32(hdr, 460), 2);	/* nr_cpus */
 	sub_blocks = get32(hdr, 432);
@@ -376,7 +422,6 @@ static void check_kdump(const char *path, bool compressed)
 			   pfn >= MiB(512) / 4096;
 		int idx = ram ? page_index(pfn * KJ_PAGE_SIZE) : -1;
 		uint8_t d[24];
-		uLongf len = KJ_PAGE_SIZE;
 
 		assert_int_equal(bit(bm, pfn), ram);
 		/* zero pages too: crash takes a page left out as an error */
@@ -402,20 +447,21 @@ static void check_kdump(const char *path, bool compressed)
 		fake_page(want, idx);
 		if (idx == PAGES - 1)	/* the short tail, padded with zeros */
 			memset(want + KJ_PAGE_SIZE - 0x400, 0, 0x400);
-		if (get32(d, 12) & 1) {
+		if (get32(d, 12)) {
 			uint8_t z[2 * KJ_PAGE_SIZE];
 			uLongf zlen = sizeof(z);
 
-			assert_int_equal(uncompress(got, &len, data,
-						    get32(d, 8)), Z_OK);
-			assert_int_equal(len, KJ_PAGE_SIZE);
-			/* no larger than zlib's fastest level makes it */
+			assert_int_equal(get32(d, 12), codec_flag[codec]);
+			assert_true(get32(d, 8) < KJ_PAGE_SIZE);
+			decompress_page(get32(d, 12), data, get32(d, 8), got);
+			/* zlib: no larger than zlib's fastest level makes it */
 			assert_int_equal(compress2(z, &zlen, want, KJ_PAGE_SIZE,
 						   1), Z_OK);
-			assert_true(get32(d, 8) <= zlen);
+			assert_true(codec != SNAP_CODEC_ZLIB ||
+				    get32(d, 8) <= zlen);
 		} else {
 			/* kept raw: only pages that do not compress */
-			assert_false(compressed && idx % 6 != 2);
+			assert_false(codec && idx % 6 != 2);
 			assert_int_equal(get32(d, 8), KJ_PAGE_SIZE);
 			memcpy(got, data, KJ_PAGE_SIZE);
 		}
@@ -436,9 +482,8 @@ static void kdump_format_reads_back(void **state)
 	(void)state;
 	close(mkstemp(out));
 	assert_int_equal(vmcore_open(&in, in_path), 0);
-	for (int compress = 0; compress < 2; compress++) {
-		struct snap_opts o = { .exclude_zero = true,
-				       .compress = compress };
+	for (int codec = 0; codec < (int)ARRAY_SIZE(codec_flag); codec++) {
+		struct snap_opts o = { .exclude_zero = true, .codec = codec };
 		int fd = open(out, O_RDWR | O_TRUNC);
 
 		assert_true(fd >= 0);
@@ -446,7 +491,7 @@ static void kdump_format_reads_back(void **state)
 		close(fd);
 		assert_int_equal(st.pages_written, PAGES - PAGES / 3);
 		assert_int_equal(st.pages_zero, PAGES / 3);
-		check_kdump(out, compress);
+		check_kdump(out, codec);
 	}
 	vmcore_close(&in);
 	unlink(in_path);
@@ -481,7 +526,7 @@ static void elf_zero_tails_become_kdump_zero_pages(void **state)
 	vmcore_close(&mid);
 	assert_int_equal(st.pages_written, PAGES - PAGES / 3);
 	assert_int_equal(st.pages_zero, PAGES / 3);
-	check_kdump(out, false);
+	check_kdump(out, SNAP_CODEC_NONE);
 	unlink(in_path);
 	unlink(elf);
 	unlink(out);
