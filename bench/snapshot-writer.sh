@@ -1,7 +1,9 @@
 #!/bin/bash
 # ksnapshot's writer (ksave --convert) against makedumpfile 1.7.8 (Debian
 # unstable's, through scripts/readers.sh) on the same vmcore: throughput
-# and output size, and how close each is to a plain copy of its bytes.
+# and output size, and how close each is to a plain copy of its bytes;
+# the kdump format in each codec both write, makedumpfile also with
+# --num-threads 2 (the build machine's CPUs).
 #
 # The vmcore is a full snapshot of the 1 GiB test guest, taken once with
 # ksnapshot --exclude=none (a copy of the helper's /proc/vmcore with its
@@ -160,6 +162,16 @@ compare() {
 	compare "free (ELF)" free elf "-E -d 16"
 	compare "zero, free (ELF)" zero,free elf "-E -d 17"
 	compare "zero, free, cache, user (ELF)" zero,free,cache,user elf "-E -d 31"
-	compare "zero, free (kdump, zlib)" zero,free kdump "-c -d 17"
-	compare "zero, free, cache, user (kdump, zlib)" zero,free,cache,user kdump "-c -d 31"
+	for level in "zero, free:zero,free:17" \
+		"zero, free, cache, user:zero,free,cache,user:31"; do
+		IFS=: read -r what exclude d <<<"$level"
+		compare "$what (kdump, zlib)" "$exclude" kdump "-c -d $d"
+		compare "$what (kdump, zlib)" "$exclude" kdump \
+			"--num-threads 2 -c -d $d"
+		compare "$what (kdump, LZO)" "$exclude" kdump-lzo "-l -d $d"
+		compare "$what (kdump, snappy)" "$exclude" kdump-snappy "-p -d $d"
+		compare "$what (kdump, zstd)" "$exclude" kdump-zstd "-z -d $d"
+		compare "$what (kdump, zstd)" "$exclude" kdump-zstd \
+			"--num-threads 2 -z -d $d"
+	done
 } | tee "$OUT/snapshot-writer.txt"

@@ -25,7 +25,8 @@ struct opts {
 	const char *output;
 	const char *spool;	/* the disk the helper writes, if output is a file */
 	const char *exclude;
-	const char *format;	/* as ksave takes it: elf, kdump, kdump-raw */
+	/* as ksave takes it: elf, kdump (zlib), kdump-raw, kdump-CODEC */
+	char format[32];
 	const char *kernel;
 	const char *initrd;
 	const char *append;
@@ -36,7 +37,7 @@ static void usage(FILE *out)
 	fputs("Usage:\n"
 	      " ksnapshot -o DISK|FILE [--spool=DISK] [--exclude=LIST]\n"
 	      "           [--format=elf|kdump]\n"
-	      "           [--compress=zlib|none]\n"
+	      "           [--compress=zlib|lzo|snappy|zstd|none]\n"
 	      "           [--kernel=FILE --initrd=FILE [--append=STRING]]\n"
 	      "\n"
 	      "Write a snapshot of this running system's memory, readable by\n"
@@ -50,7 +51,8 @@ static void usage(FILE *out)
 	      "                        free, cache, user; or none (default)\n"
 	      "     --format=FORMAT    elf (ELF core, default) or kdump (the\n"
 	      "                        kdump-compressed format crash reads)\n"
-	      "     --compress=zlib|none  kdump pages compressed (default) or not\n"
+	      "     --compress=CODEC   kdump pages compressed with zlib (default),\n"
+	      "                        lzo, snappy or zstd, or none\n"
 	      "     --kernel=FILE      helper kernel to load if none is loaded\n"
 	      "     --initrd=FILE      its initrd (with ksave and the jumpback job)\n"
 	      "     --append=STRING    more of its command line\n"
@@ -58,6 +60,32 @@ static void usage(FILE *out)
 	      " -V, --version          display version\n"
 	      "\n"
 	      "See ksnapshot(8).\n", out);
+}
+
+/* What ksave is asked for: --format with --compress. */
+static int set_format(struct opts *o, const char *format, const char *compress)
+{
+	enum snap_codec codec = SNAP_CODEC_ZLIB;
+
+	if (compress && snap_parse_codec(compress, &codec)) {
+		kj_error("--compress=%s: expected zlib, lzo, snappy, zstd or "
+			 "none", compress);
+		return -EINVAL;
+	}
+	if (!strcmp(format, "elf")) {
+		if (compress && codec) {
+			kj_error("--compress=%s needs --format=kdump: an ELF "
+				 "core holds pages as they are", compress);
+			return -EINVAL;
+		}
+		strcpy(o->format, "elf");
+	} else if (codec == SNAP_CODEC_ZLIB) {
+		strcpy(o->format, "kdump");
+	} else {
+		snprintf(o->format, sizeof(o->format), "kdump-%s",
+			 codec ? snap_codec_name(codec) : "raw");
+	}
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -106,21 +134,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		kj_error("--format=%s: expected elf or kdump", format);
 		return -EINVAL;
 	}
-	if (compress && strcmp(compress, "zlib") && strcmp(compress, "none")) {
-		kj_error("--compress=%s: expected zlib or none", compress);
+	if (set_format(o, format, compress))
 		return -EINVAL;
-	}
-	if (!strcmp(format, "elf")) {
-		if (compress && !strcmp(compress, "zlib")) {
-			kj_error("--compress=zlib needs --format=kdump: an ELF "
-				 "core holds pages as they are");
-			return -EINVAL;
-		}
-		o->format = "elf";
-	} else {
-		o->format = compress && !strcmp(compress, "none") ? "kdump-raw"
-								  : "kdump";
-	}
 	/* the helper parses it; refuse what it would refuse, before a jump */
 	if (snap_parse_exclude(o->exclude, &(struct snap_opts){ 0 })) {
 		kj_error("--exclude=%s: %s", o->exclude, kj_errmsg());

@@ -52,3 +52,22 @@ err=$("$kh" --config="$x/bad.conf" --show-config 2>&1 >/dev/null) || rc=$?
 [ $rc = 2 ] && echo "$err" | grep -q "bad.conf:2" ||
 	fail "khibernate --show-config on a wrong file: status $rc, $err"
 echo "khibernate --show-config: ok"
+
+# ksnapshot's codecs: refused before any jump where ksave would refuse
+# them, each error naming the option.
+ks=$TOP/build/bin/ksnapshot
+for args in "--format=kdump --compress=lz4:--compress=lz4: expected zlib, lzo, snappy, zstd or none" \
+	"--compress=zstd:--compress=zstd needs --format=kdump"; do
+	rc=0
+	# shellcheck disable=SC2086
+	err=$("$ks" -o "$x/snap" ${args%%:*} 2>&1 >/dev/null) || rc=$?
+	[ $rc = 2 ] && [[ "$err" == "ksnapshot: ${args#*:}"* ]] ||
+		fail "ksnapshot ${args%%:*}: status $rc, $err"
+done
+[ ! -e "$x/snap" ] || fail "ksnapshot made its output though refused"
+rc=0
+err=$("$TOP/build/bin/ksave" --convert --format=kdump-lz4 /dev/null \
+	"$x/out" 2>&1) || rc=$?
+[ $rc != 0 ] && echo "$err" | grep -q "format=kdump-lz4: expected elf, kdump, kdump-raw, kdump-lzo, kdump-snappy or kdump-zstd" ||
+	fail "ksave --format=kdump-lz4: status $rc, $err"
+echo "codecs refused: ok"

@@ -6,8 +6,9 @@
 # smaller still, and makedumpfile reads it (filtering it again).
 #
 # crash 8.0.6 and drgn 0.0.31, Debian 13's, read every one of them in
-# full: each format with each set of classes left out (a kdump file with
-# zero and free pages left out converted from the first on the host).
+# full: each format with each set of classes left out, and each codec of
+# the kdump format: zlib and zstd written in the helper, zlib, LZO and
+# snappy converted from the first on the host (zero and free pages out).
 VM_APPEND='memmap=256M$0x10000000'
 for d in a b c d e; do
 	truncate -s 1200M "$WORK/snap-$d.img"
@@ -20,7 +21,7 @@ ksnapshot -o /dev/vda --exclude=zero --kernel=/boot/bzImage \
 ksnapshot -o /dev/vdb --exclude=zero,free || exit 1
 ksnapshot -o /dev/vdc --exclude=zero,free,cache,user || exit 1
 ksnapshot -o /dev/vdd --exclude=zero,free,cache,user --format=kdump || exit 1
-ksnapshot -o /dev/vde --exclude=zero --format=kdump || exit 1
+ksnapshot -o /dev/vde --exclude=zero --format=kdump --compress=zstd || exit 1
 ksnapshot -o /dev/vdc --exclude=zero,dirty
 echo "bad kind: $?"
 kpattern check /tmp/kp
@@ -62,16 +63,31 @@ expect "^kpattern: found 4096 of 4096 pattern pages in .*snap-b.img\$"
 expect "^kpattern: found 0 of 4096 pattern pages in .*snap-c.img\$"
 expect '^task [0-9]+ kpattern$'
 
-rm -f "$WORK/snap-f.kdump"
-"$TOP/build/bin/ksave" --convert --format=kdump --exclude=zero,free \
-	"$WORK/snap-a.img" "$WORK/snap-f.kdump" || fail "ksave --convert failed"
+for codec in zlib lzo snappy; do
+	rm -f "$WORK/snap-$codec.kdump"
+	[ $codec = zlib ] && format=kdump || format=kdump-$codec
+	"$TOP/build/bin/ksave" --convert --format=$format --exclude=zero,free \
+		"$WORK/snap-a.img" "$WORK/snap-$codec.kdump" ||
+		fail "ksave --convert --format=$format failed"
+done
+# each page in the codec asked for, the header saying so
+kdump_codec() {
+	od -A n -t u4 -j 424 -N 4 "$1" | tr -d ' '
+}
+[ "$(kdump_codec "$WORK/snap-d.img")" = 1 ] &&
+	[ "$(kdump_codec "$WORK/snap-e.img")" = 32 ] &&
+	[ "$(kdump_codec "$WORK/snap-lzo.kdump")" = 2 ] &&
+	[ "$(kdump_codec "$WORK/snap-snappy.kdump")" = 4 ] ||
+	fail "a kdump file's header names another codec"
 crash_check "$WORK/snap-a.img" elf-zero
 crash_check "$WORK/snap-b.img" elf-zero-free
 crash_check "$WORK/snap-c.img" elf-all
 crash_check "$WORK/snap-d.img" kdump-all
-crash_check "$WORK/snap-e.img" kdump-zero
-crash_check "$WORK/snap-f.kdump" kdump-zero-free
-drgn_check "$WORK/snap-e.img" kdump-zero 0x5eed 16
+crash_check "$WORK/snap-e.img" kdump-zstd-zero
+crash_check "$WORK/snap-zlib.kdump" kdump-zero-free
+crash_check "$WORK/snap-lzo.kdump" kdump-lzo-zero-free
+crash_check "$WORK/snap-snappy.kdump" kdump-snappy-zero-free
+drgn_check "$WORK/snap-e.img" kdump-zstd-zero 0x5eed 16
 expect_jump_registers
 expect '^pattern: 4096 of 4096 pages$'
 drgn_check "$WORK/snap-b.img" elf-zero-free 0x5eed 16
