@@ -525,8 +525,9 @@ static int parse_record(const char *p, struct img_fs *r, int *used)
 	    (p[n] && p[n] != ','))
 		return -EINVAL;
 	r->kind = disk_fs_kind_parse(kind);
-	if (!r->kind || flags > 0xff || parse_hex(uuid, r->uuid, &set) ||
-	    !set || parse_hex(state, r->state, &has_state) ||
+	if (!r->kind || (flags & ~IMG_FS_ALL) ||
+	    parse_hex(uuid, r->uuid, &set) || !set ||
+	    parse_hex(state, r->state, &has_state) ||
 	    parse_hex(host, r->host, &has_host))
 		return -EINVAL;
 	r->flags = flags;

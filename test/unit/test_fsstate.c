@@ -296,6 +296,10 @@ static void request_text_round_trip(void **state)
 	assert_int_equal(fs_state_parse("ext:11111111111111111111111111111111"
 					":0:22222222222222222222222222222222"
 					":0:-", out, IMG_MAX_FS, &nr), -EINVAL);
+	/* a flag this version does not know (found by make fuzz) */
+	assert_int_equal(fs_state_parse("ext:11111111111111111111111111111111"
+					":9:22222222222222222222222222222222"
+					":0:-", out, IMG_MAX_FS, &nr), -EINVAL);
 	/* a swap file's place on a file system */
 	assert_int_equal(fs_state_parse("xfs:11111111111111111111111111111111"
 					":4:-:9:22222222222222222222222222222222",
