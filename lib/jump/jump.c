@@ -226,7 +226,11 @@ int jump_exec(uint64_t mailbox, double *secs)
  * The helper's job and what was asked for; the helper speaks on this
  * system's console unless told otherwise, so that what it says while the
  * system is away (the image written, or why not) is seen where this
- * system's messages are.
+ * system's messages are.  It leaves the PS/2 mouse alone (i8042.noaux):
+ * it needs none, and a bound psmouse reconnects after every resume,
+ * probing the mouse for hundreds of milliseconds in the background; a
+ * helper runs for a moment per visit, so each resume waited for the
+ * last one's probe.  The keyboard stays, for a passphrase.
  */
 static void helper_cmdline(const char *append, char *buf, size_t size)
 {
@@ -237,7 +241,7 @@ static void helper_cmdline(const char *append, char *buf, size_t size)
 		kj_cmdline_param(own, "console", console, sizeof(console));
 		free(own);
 	}
-	snprintf(buf, size, "kjump.job=jumpback%s%s%s%s",
+	snprintf(buf, size, "kjump.job=jumpback i8042.noaux%s%s%s%s",
 		 *console ? " console=" : "", console,
 		 append ? " " : "", append ? append : "");
 }
