@@ -37,32 +37,6 @@ struct page_codec {
 	uint8_t tmp[KJ_PAGE_SIZE];
 };
 
-static const char *const codec_names[] = {
-	[SNAP_CODEC_NONE] = "none",
-	[SNAP_CODEC_ZLIB] = "zlib",
-	[SNAP_CODEC_LZO] = "lzo",
-	[SNAP_CODEC_SNAPPY] = "snappy",
-	[SNAP_CODEC_ZSTD] = "zstd",
-};
-
-int snap_parse_codec(const char *name, enum snap_codec *codec)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(codec_names); i++) {
-		if (!strcmp(name, codec_names[i])) {
-			*codec = i;
-			return 0;
-		}
-	}
-	kj_seterr("unknown compression '%s': expected zlib, lzo, snappy, "
-		  "zstd or none", name);
-	return -EINVAL;
-}
-
-const char *snap_codec_name(enum snap_codec codec)
-{
-	return codec < ARRAY_SIZE(codec_names) ? codec_names[codec] : "?";
-}
-
 uint32_t page_codec_flag(enum snap_codec codec)
 {
 	switch (codec) {

@@ -27,6 +27,32 @@ int snap_write_at(struct writer *w, const void *buf, size_t len,
 	return kj_pwrite_all(w->fd, buf, len, off, w->name);
 }
 
+/* Here, not in codec.c: a tool that only names a codec links no codec. */
+static const char *const codec_names[] = {
+	[SNAP_CODEC_NONE] = "none",
+	[SNAP_CODEC_ZLIB] = "zlib",
+	[SNAP_CODEC_LZO] = "lzo",
+	[SNAP_CODEC_SNAPPY] = "snappy",
+	[SNAP_CODEC_ZSTD] = "zstd",
+};
+
+int snap_parse_codec(const char *name, enum snap_codec *codec)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(codec_names); i++) {
+		if (!strcmp(name, codec_names[i])) {
+			*codec = i;
+			return 0;
+		}
+	}
+	kj_seterr("unknown compression '%s': expected zlib, lzo, snappy, "
+		  "zstd or none", name);
+	return -EINVAL;
+}
+
+const char *snap_codec_name(enum snap_codec codec)
+{
+	return codec < ARRAY_SIZE(codec_names) ? codec_names[codec] : "?";
+}
 
 int snap_parse_exclude(const char *list, struct snap_opts *o)
 {
