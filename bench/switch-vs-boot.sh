@@ -15,10 +15,10 @@ mkdir -p "$OUT"
 # shellcheck source=../test/vm/lib.sh
 . "$TOP/test/vm/lib.sh"
 VM_TIMEOUT=900
-VM_APPEND='memmap=128M$0x10000000 memmap=128M$0x20000000'
+VM_APPEND='memmap=160M$0x10000000 memmap=160M$0x20000000'
 def='--initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 quiet"'
-script="kjump switch B --kernel=/boot/bzImage $def --window=128M@0x10000000 || exit 1
-kjump switch C --kernel=/boot/bzImage $def --window=128M@0x20000000 || exit 1"
+script="kjump switch B --kernel=/boot/bzImage $def --window=160M@0x10000000 || exit 1
+kjump switch C --kernel=/boot/bzImage $def --window=160M@0x20000000 || exit 1"
 for i in $(seq "$N"); do
 	script="$script
 kjump switch B || exit 1

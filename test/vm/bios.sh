@@ -4,7 +4,7 @@
 # for entry; INT 10h 4F00h gives the VBE signature "VESA" where there is a
 # video BIOS (-vga std) and a clear refusal where there is none.  A
 # loaded helper is not replaced.
-VM_APPEND='memmap=128M$0x10000000'
+VM_APPEND='memmap=160M$0x10000000'
 vm_run novga '
 kpattern start /tmp/kp 0x61 16 || exit 1
 kbios e820 || exit 1
@@ -12,7 +12,7 @@ kbios vbe; echo "no video: $?"
 kbios e820 >/dev/null || exit 1
 echo "second call ok"
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
-	--append=console=ttyS0,115200 --window=128M@0x10000000 || exit 1
+	--append=console=ttyS0,115200 --window=160M@0x10000000 || exit 1
 kbios e820; echo "loaded: $?"
 kpattern check /tmp/kp
 ' 

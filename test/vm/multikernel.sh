@@ -6,7 +6,7 @@
 # returning (through A, which relays), and C then returns to A.  An
 # unknown name and a window overlapping a resident's are refused, the
 # system running on.
-VM_APPEND='memmap=128M$0x10000000 memmap=128M$0x20000000'
+VM_APPEND='memmap=160M$0x10000000 memmap=160M$0x20000000'
 def='--initrd=/boot/helper.cpio.gz --append=console=ttyS0,115200'
 def_b='--initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.switch_on=C@3"'
 order=$(awk 'BEGIN { srand(7); for (i = 0; i < 18; i++)
@@ -14,9 +14,9 @@ order=$(awk 'BEGIN { srand(7); for (i = 0; i < 18; i++)
 order="B C $order"
 script="kpattern start /tmp/kp 0x44 64 || exit 1
 kjump switch D; echo \"unknown: \$?\"
-kjump switch B --kernel=/boot/bzImage $def_b --window=128M@0x10000000 || exit 1
+kjump switch B --kernel=/boot/bzImage $def_b --window=160M@0x10000000 || exit 1
 kpattern check /tmp/kp || exit 1
-kjump switch C --kernel=/boot/bzImage $def --window=128M@0x20000000 || exit 1
+kjump switch C --kernel=/boot/bzImage $def --window=160M@0x20000000 || exit 1
 kpattern check /tmp/kp || exit 1
 kjump switch E --kernel=/boot/bzImage $def --window=64M@0x14000000; echo \"overlap: \$?\"
 kjump --status
@@ -32,8 +32,8 @@ expect "^kjump: no resident kernel 'D'"
 expect '^unknown: 1$'
 expect "^kjump: window 0x14000000-0x18000000 overlaps resident kernel B's"
 expect '^overlap: 1$'
-expect '^  B: /boot/bzImage, window 0x10000000-0x18000000, stopped at 0x'
-expect '^  C: /boot/bzImage, window 0x20000000-0x28000000, loaded, enters at 0x'
+expect '^  B: /boot/bzImage, window 0x10000000-0x1a000000, stopped at 0x'
+expect '^  C: /boot/bzImage, window 0x20000000-0x2a000000, loaded, enters at 0x'
 boots=$(grep -c '^kjump-init: helper kernel' "$LAST_LOG")
 [ "$boots" = 2 ] || fail "$boots helper boots, not 2"
 # the visits each entry printed, against what each kernel's count must be
