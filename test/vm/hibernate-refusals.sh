@@ -43,7 +43,7 @@ in_dimm=$(sed -n 's/^kpattern: \([0-9]*\) of [0-9]* pages at 0x100000000 or abov
 [ "${in_dimm:-0}" -ge 8192 ] || fail "only '$in_dimm' pages of the pattern in the DIMM"
 expect_order '^kjump: the memory changed since the helper was loaded; loading it again$' \
 	'^ksnapshot: /dev/vda: [0-9]+ MiB'
-expect 'Kernel command line: .*kjump.job=jumpback i8042.noaux.* acpi_no_memhotplug memhp_default_state=offline'
+expect 'Kernel command line: .*kjump.job=jumpback.* acpi_no_memhotplug memhp_default_state=offline'
 expect '^khibernate: 256 MiB of RAM at 0x100000000-0x10fffffff came after boot \(hot-added, or memory a driver manages\): a restore kernel boots without it'
 expect '^dimm: status 1$'
 expect_count 0 '^ksave: hibernation image'

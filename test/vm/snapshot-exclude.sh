@@ -31,6 +31,8 @@ kpattern check /tmp/kp
 	-drive "file=$WORK/snap-d.img,format=raw,if=virtio" \
 	-drive "file=$WORK/snap-e.img,format=raw,if=virtio"
 expect_success
+# the helper ksnapshot loads leaves the PS/2 mouse alone
+expect '^\[ *[0-9.]+\] Kernel command line: kjump.job=jumpback i8042.noaux console=ttyS0,115200 elfcorehdr='
 expect '^ksnapshot: --exclude=zero,dirty: .dirty. is none of zero, free, cache, user$'
 expect '^bad kind: 2$'
 size() {
