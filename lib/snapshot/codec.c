@@ -193,7 +193,7 @@ static size_t lzo_page(struct page_codec *c, const void *in, void *out)
 
 static size_t snappy_page(const void *in, void *out)
 {
-	size_t n = page_codec_bound();
+	size_t n = snappy_max_compressed_length(KJ_PAGE_SIZE);
 
 	if (snappy_compress(in, KJ_PAGE_SIZE, out, &n) != SNAPPY_OK)
 		return 0;

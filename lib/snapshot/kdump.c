@@ -50,7 +50,6 @@ struct kdump_state {
 	unsigned int nbuf;
 	uint8_t *zbuf;
 	size_t zbuf_size;
-	struct page_codec *pc;
 	/* the two halves of a stretch compress in parallel, then go out */
 	struct zlane {
 		struct kdump_state *kd;
@@ -264,8 +263,9 @@ static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
 		return err;
 	set_bit_in(kd->bm1, pfn);
 	set_bit_in(kd->bm2, pfn);
+	/* lane 0 is this thread's, and no batch is in flight here */
 	if (w->o->codec)
-		zlen = page_codec_compress(kd->pc, data, kd->zbuf);
+		zlen = page_codec_compress(kd->lane[0].pc, data, kd->zbuf);
 	if (zlen) {
 		d.size = zlen;
 		d.flags = page_codec_flag(w->o->codec);
@@ -546,11 +546,6 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
 	kd->zbuf_size = page_codec_bound();
 	kd->zbuf = malloc(kd->zbuf_size);
-	if (w->o->codec) {
-		kd->pc = page_codec_new(w->o->codec);
-		if (!kd->pc)
-			return -ENOMEM;
-	}
 	kd->stage = malloc(SNAP_CHUNK);
 	kd->pend = malloc(SNAP_CHUNK);
 	for (int i = 0; i < 2; i++) {
@@ -613,8 +608,6 @@ int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 	err = err ?: kdump_write_headers(&w);
 	st->bytes = kd ? kd->data_off : 0;
 out:
-	if (kd)
-		page_codec_free(kd->pc);
 	for (int i = 0; kd && i < 2; i++) {
 		page_codec_free(kd->lane[i].pc);
 		free(kd->lane[i].out);
