@@ -91,6 +91,15 @@ start_test() {
 	pids[$!]="$name $log"
 }
 
+# A passed test's work directory (its disks, images and dumps: up to
+# 3 GB each, 21 GB for the whole run) goes; a failed one's stays for
+# the post-mortem, and every one with KEEP_WORK=1.  Logs always stay.
+drop_work() {
+	local rc=$1 log=$2
+	[ "$rc" = 0 ] && [ "${KEEP_WORK:-0}" != 1 ] || return 0
+	rm -rf "${log%.log}.d"
+}
+
 # Report the first test of the running ones that ends.
 reap_one() {
 	local pid rc secs
@@ -98,6 +107,7 @@ reap_one() {
 	read -r rc secs <"${pids[$pid]#* }.rc"
 	result "${pids[$pid]% *}" "$rc" "${pids[$pid]#* }" "$secs"
 	rm -f "${pids[$pid]#* }.rc"
+	drop_work "$rc" "${pids[$pid]#* }"
 	unset "pids[$pid]"
 }
 
