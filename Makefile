@@ -90,7 +90,8 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # The test kernel, a variant without kexec jump for the error tests, one
 # with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own, and
 # the series on Linux 7.2 (kernel-patches/7.2/) in another.
-# Their builds run make -jN themselves, not as jobs of this make.
+# Their builds run make -jN themselves, not as jobs of this make.  On CI,
+# which builds each once, the build trees (12 GB) go once all are cached.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
 kernel: deps
 	@$(KBUILD) $(B)/kernel
@@ -99,6 +100,7 @@ kernel: deps
 		kernel-patches/classic.config tree-classic
 	@$(KBUILD) $(B)/kernel-7.2 kernel-patches/7.2 \
 		kernel-patches/7.2/kjump.config tree-7.2
+	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
 
 # The Debian chroots of the tests, made once by debootstrap and cached:
 # the Debian system's base and the dump readers (scripts/readers.sh).

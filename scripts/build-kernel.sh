@@ -11,11 +11,12 @@
 # touches.
 #
 # usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT [TREE]]]
+#        build-kernel.sh --drop-trees
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
 #   vmlinux, System.map, config, release, source (the package and its
 #   version), selftests/kexec (upstream's kexec selftests of that source),
 #   modules/ and (the main kernel, no EXTRA_FRAGMENT) deb/, its Debian
-#   packages.  PATCHDIR (default kernel-patches/) holds the series file
+#   packages, and checkpatch/ (checkpatch.pl and what it reads).  PATCHDIR (default kernel-patches/) holds the series file
 #   and the patches.  The fragment is kernel-patches/kjump.config, with
 #   EXTRA_FRAGMENT's options replacing its own, for a variant kernel or
 #   another release.
@@ -25,13 +26,24 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
+
+# build-kernel.sh --drop-trees: the build trees go, what they built stays
+if [ "${1:-}" = --drop-trees ]; then
+	for t in "$cache"/tree*; do
+		[ -d "$t" ] || continue
+		echo "kernel: dropping the build tree $t ($(du -sh "$t" | cut -f1))"
+		rm -rf "$t"
+	done
+	exit 0
+fi
+
 outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]}
 patches=$(cd "${2:-$top/kernel-patches}" && pwd)
 extra=${3:-}
 tree_name=${4:-tree}
 pkg=linux-source-6.12
 [ ! -r "$patches/source" ] || pkg=$(cat "$patches/source")
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
@@ -191,6 +203,11 @@ fi
 cp "$tree/.config" "$out.tmp/config"
 mkdir -p "$out.tmp/selftests"
 cp -r "$tree/tools/testing/selftests/kexec" "$out.tmp/selftests/"
+# The release's checkpatch, for test/host/checkpatch.sh once the tree is gone
+mkdir -p "$out.tmp/checkpatch/scripts"
+cp "$tree/MAINTAINERS" "$out.tmp/checkpatch/"
+cp "$tree"/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch} \
+	"$out.tmp/checkpatch/scripts/"
 kmake -s kernelrelease >"$out.tmp/release"
 echo "$pkg $srcver" >"$out.tmp/source"
 rm -rf "$out"

@@ -4,7 +4,6 @@
 # checkpatch warns of every new file "does MAINTAINERS need updating?";
 # a patch that adds files without touching MAINTAINERS passes only if an
 # F: pattern of the tree's MAINTAINERS already names each of them.
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kjump/kernel
 
 # pattern_matches PATTERN FILE: as get_maintainer.pl reads an F: line: a
 # pattern ending in / names a directory and everything under it, others
@@ -24,7 +23,7 @@ maintained() {
 	local f=$1 pat
 	while read -r pat; do
 		pattern_matches "$pat" "$f" && return 0
-	done < <(sed -n 's/^F:[[:space:]]*//p' "$tree/MAINTAINERS")
+	done < <(sed -n 's/^F:[[:space:]]*//p' "$kit/MAINTAINERS")
 	return 1
 }
 
@@ -40,11 +39,12 @@ new_files() {
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cd "$scratch"
-# check_series DIR TREE: every patch DIR/series names, with TREE's tools
+# check_series DIR KIT: every patch DIR/series names, with the checkpatch
+# and MAINTAINERS of the kernel built from it (scripts/build-kernel.sh)
 check_series() {
 	local dir=$1 p file ignore f
-	tree=$2
-	checkpatch=$tree/scripts/checkpatch.pl
+	kit=$2
+	checkpatch=$kit/scripts/checkpatch.pl
 	[ -x "$checkpatch" ] || fail "$checkpatch: missing (run 'make kernel')"
 	for p in $(sed -e 's/#.*//' "$dir/series"); do
 		file=$dir/$p
@@ -64,9 +64,9 @@ check_series() {
 }
 
 n=0
-check_series "$TOP/kernel-patches" "$cache/tree"
+check_series "$TOP/kernel-patches" "$TOP/build/kernel/checkpatch"
 for dir in "$TOP"/kernel-patches/*/; do
 	[ -e "$dir/series" ] || continue
-	check_series "${dir%/}" "$cache/tree-$(basename "$dir")"
+	check_series "${dir%/}" "$TOP/build/kernel-$(basename "$dir")/checkpatch"
 done
 echo "checked $n patch(es)"
