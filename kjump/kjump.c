@@ -35,6 +35,7 @@ struct opts {
 	const char *entry;
 	bool exec_after;
 	bool force;
+	bool file_syscall;	/* -s: kexec_file_load even if not locked down */
 	const char *name;	/* switch: the resident kernel */
 	const char *spec;	/* --find-disk */
 };
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "command-line", required_argument, NULL, OPT_APPEND },
 	{ "reuse-cmdline", no_argument, NULL, OPT_REUSE },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "kexec-file-syscall", no_argument, NULL, 's' },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "find-disk", required_argument, NULL, OPT_FIND_DISK },
@@ -76,8 +78,8 @@ static void usage(FILE *out)
 	      " kjump -e | -u | --status\n"
 	      " kjump switch NAME [--kernel=KERNEL --initrd=FILE --window=SIZE@START\n"
 	      "                    [--append=STRING]]\n"
-	      " kjump -l KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
-	      " kjump -p KERNEL [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      " kjump -l KERNEL [-s] [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      " kjump -p KERNEL [-s] [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump --unload-panic\n"
 	      " kjump --find-disk=NAME\n"
 	      " kjump boot [--timeout=SECONDS] [--default=N] [--list] [DEVICE...]\n"
@@ -105,6 +107,9 @@ static void usage(FILE *out)
 	      "                              on this kernel's command line)\n"
 	      "     --force                  load a kernel to jump to even if it\n"
 	      "                              may not jump back\n"
+	      " -s, --kexec-file-syscall     with -l, -p: load through kexec_file_load,\n"
+	      "                              which checks the kernel's signature (the\n"
+	      "                              default when the kernel is locked down)\n"
 	      " -e, --exec                   jump; returns when the other kernel jumps back\n"
 	      " -u, --unload                 unload the loaded image\n"
 	      "     --status                 show what is loaded, and the resident kernels\n"
@@ -124,7 +129,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:p:euhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:p:seuhV", long_opts, NULL)) != -1) {
 		enum action a = ACT_NONE;
 
 		switch (c) {
@@ -143,6 +148,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_REUSE: o->reuse_cmdline = true; break;
 		case OPT_WINDOW: o->window = optarg; break;
 		case OPT_FORCE: o->force = true; break;
+		case 's': o->file_syscall = true; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kjump %s\n", KJUMP_VERSION); exit(0);
@@ -175,6 +181,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->action == ACT_NONE) {
 		kj_error("nothing to do; see kjump --help");
+		return -EINVAL;
+	}
+	if (o->file_syscall && o->action == ACT_LOAD_JUMP) {
+		kj_error("-s: kexec_file_load has no kexec jump in this kernel; "
+			 "--load-jump-back loads through kexec_load");
+		return -EINVAL;
+	}
+	if (o->file_syscall && o->action != ACT_LOAD &&
+	    o->action != ACT_LOAD_PANIC) {
+		kj_error("-s goes with -l or -p");
 		return -EINVAL;
 	}
 	return 0;
@@ -266,6 +282,25 @@ static int resolve_window(const struct opts *o, const struct memmap *iomem,
 	return window_check(iomem, *start, *end);
 }
 
+/*
+ * kexec_file_load when asked, or when the kernel is locked down and would
+ * refuse kexec_load: then the kernel takes only a kernel it verified.
+ */
+static bool by_file_syscall(const struct opts *o)
+{
+	return o->file_syscall || kexec_lockdown();
+}
+
+static void say_file_loaded(const char *what)
+{
+	if (kexec_lockdown())
+		printf("kjump: %s loaded by kexec_file_load; the kernel, "
+		       "locked down (%s), verified its signature\n", what,
+		       kexec_lockdown());
+	else
+		printf("kjump: %s loaded by kexec_file_load\n", what);
+}
+
 static int do_load(const struct opts *o, bool jump)
 {
 	struct load_request req = {
@@ -296,6 +331,11 @@ static int do_load(const struct opts *o, bool jump)
 		req.cmdline = cmdline;
 		if (jump) {
 			err = jump_load_helper(&req, &iomem, &layout);
+		} else if (by_file_syscall(o)) {
+			err = kexec_file_load_kernel(o->kernel, o->initrd,
+						     cmdline, false);
+			if (!err)
+				jump_state_clear();
 		} else {
 			err = loader_load(&req, &iomem, &layout);
 			if (!err && jump_state_write_load(o->kernel,
@@ -311,6 +351,8 @@ static int do_load(const struct opts *o, bool jump)
 		kj_error("%s; --force jumps anyway", kj_errmsg());
 	else if (err)
 		kj_error("%s", kj_errmsg());
+	else if (!jump && by_file_syscall(o))
+		say_file_loaded(o->kernel);
 	free(cmdline);
 	free(own_cmdline);
 	return err;
@@ -387,6 +429,20 @@ static int do_load_panic(const struct opts *o)
 	if (!err) {
 		cmdline = capture_by_identity(cmdline);
 		err = cmdline ? 0 : -ENODEV;
+	}
+	if (!err && by_file_syscall(o)) {
+		err = kexec_file_load_kernel(o->kernel, o->initrd, cmdline,
+					     true);
+		free(cmdline);
+		if (err) {
+			kj_error("%s", kj_errmsg());
+			return err;
+		}
+		say_file_loaded("capture kernel");
+		printf("kjump: in the crashkernel= reservation 0x%" PRIx64
+		       "-0x%" PRIx64 " (%" PRIu64 " MiB)\n", req.win_start,
+		       req.win_end - 1, (req.win_end - req.win_start) >> 20);
+		return 0;
 	}
 	if (!err) {
 		req.cmdline = cmdline;

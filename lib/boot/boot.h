@@ -223,6 +223,21 @@ int kexec_exec(void);
 /* Why kexec_load with flags failed, in words: config, privileges, ... */
 const char *kexec_explain(int err, unsigned long flags);
 
+/*
+ * The kernel's lockdown mode, "integrity" or "confidentiality" (Secure
+ * Boot, lockdown=), or NULL when it is not locked down.  Locked down, it
+ * refuses kexec_load and takes only kexec_file_load of a signed kernel.
+ */
+const char *kexec_lockdown(void);
+/*
+ * kexec_file_load(2): the kernel reads KERNEL and INITRD (NULL: none)
+ * itself, checks KERNEL's signature where its policy wants one, and lays
+ * the image out with its own purgatory; crash: a capture kernel, in the
+ * crashkernel= reservation.  The error message names KERNEL.
+ */
+int kexec_file_load_kernel(const char *kernel, const char *initrd,
+			   const char *cmdline, bool crash);
+
 /* The purgatory segment's alignment; its size is a multiple of it. */
 #define PURGATORY_ALIGN		4096UL
 /* Segments purgatory_build() can record for the SHA-256 check. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,20 +94,34 @@ static const char *explain_eperm(void)
 			return "not permitted: kernel.kexec_load_disabled is 1 "
 			       "(it stays so until the next boot)";
 	}
-	if (!kj_read_text("/sys/kernel/security/lockdown", &text)) {
-		char *on = strchr(text, '[');
-
-		if (on && strncmp(on, "[none]", 6)) {
-			snprintf(why, sizeof(why), "not permitted: the kernel "
-				 "is locked down (%.*s), which forbids kexec "
-				 "(Secure Boot, or lockdown= on its command "
-				 "line)", (int)strcspn(on + 1, "]"), on + 1);
-			free(text);
-			return why;
-		}
-		free(text);
+	if (kexec_lockdown()) {
+		snprintf(why, sizeof(why), "not permitted: the kernel is "
+			 "locked down (%s: Secure Boot, or lockdown=), which "
+			 "allows only kexec_file_load of a signed kernel",
+			 kexec_lockdown());
+		return why;
 	}
 	return "not permitted: the kernel wants CAP_SYS_BOOT (run as root)";
+}
+
+const char *kexec_lockdown(void)
+{
+	static char mode[32];
+	char *text, *on;
+	size_t n;
+
+	if (kj_read_text("/sys/kernel/security/lockdown", &text))
+		return NULL;
+	on = strchr(text, '[');
+	n = on ? strcspn(on + 1, "]") : 0;
+	if (!on || !n || n >= sizeof(mode) || !strncmp(on, "[none]", 6)) {
+		free(text);
+		return NULL;
+	}
+	memcpy(mode, on + 1, n);
+	mode[n] = '\0';
+	free(text);
+	return mode;
 }
 
 const char *kexec_explain(int err, unsigned long flags)
@@ -143,6 +158,104 @@ const char *kexec_explain(int err, unsigned long flags)
 	}
 }
 
+static long sys_kexec_file_load(int kernel_fd, int initrd_fd,
+				const char *cmdline, unsigned long flags)
+{
+	return syscall(SYS_kexec_file_load, kernel_fd, initrd_fd,
+		       cmdline ? strlen(cmdline) + 1 : 0, cmdline, flags);
+}
+
+/* Why kexec_file_load refused a kernel: mostly, its signature. */
+static const char *file_explain(int err, bool crash)
+{
+	static char why[256];
+
+	switch (err) {
+	case -EPERM:
+		if (!kexec_lockdown())
+			return explain_eperm();
+		snprintf(why, sizeof(why), "not permitted: the kernel is "
+			 "locked down (%s) and could not verify the kernel's "
+			 "signature with a key it trusts (the firmware's db, "
+			 "an enrolled MOK, or its own; see kjump(8))",
+			 kexec_lockdown());
+		return why;
+	case -ENODATA:
+		return "it carries no signature, and this kernel wants one "
+		       "(KEXEC_SIG_FORCE)";
+	case -ENOKEY:
+		return "it is signed with a key none of the kernel's keyrings "
+		       "holds";
+	case -EKEYREJECTED:
+		return "its signature does not match it";
+	case -EBADMSG:
+		return "its signature is malformed";
+	case -ENOEXEC:
+		return "not a kernel kexec_file_load takes (a relocatable "
+		       "64-bit bzImage)";
+	case -ENOSYS:
+		return "the kernel lacks kexec_file_load (CONFIG_KEXEC_FILE)";
+	case -ENOMEM:
+	case -EADDRNOTAVAIL:
+		if (crash)
+			return "it does not fit in the crashkernel= "
+			       "reservation";
+		break;
+	case -EBUSY:
+		return crash ? "a crash kernel is running" :
+			       "kexec is busy: another load or jump is in "
+			       "progress";
+	}
+	return strerror(-err);
+}
+
+static int file_unload(bool crash)
+{
+	unsigned long flags = KEXEC_FILE_UNLOAD |
+			      (crash ? KEXEC_FILE_ON_CRASH : 0);
+
+	if (sys_kexec_file_load(-1, -1, NULL, flags)) {
+		int err = -errno;
+
+		kj_seterr("kexec_file_load (unload): %s",
+			  file_explain(err, crash));
+		return err;
+	}
+	return 0;
+}
+
+int kexec_file_load_kernel(const char *kernel, const char *initrd,
+			   const char *cmdline, bool crash)
+{
+	unsigned long flags = crash ? KEXEC_FILE_ON_CRASH : 0;
+	int kfd, ifd = -1, err = 0;
+
+	kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0) {
+		err = -errno;
+		kj_seterr("%s: %s", kernel, strerror(-err));
+		return err;
+	}
+	if (initrd) {
+		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
+		if (ifd < 0) {
+			err = -errno;
+			kj_seterr("%s: %s", initrd, strerror(-err));
+		}
+	} else {
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+	}
+	if (!err && sys_kexec_file_load(kfd, ifd, cmdline, flags)) {
+		err = -errno;
+		kj_seterr("kexec_file_load: %s: %s", kernel,
+			  file_explain(err, crash));
+	}
+	close(kfd);
+	if (ifd >= 0)
+		close(ifd);
+	return err;
+}
+
 int kexec_plan_load(struct kexec_plan *plan, unsigned long flags)
 {
 	kexec_plan_sort(plan);
@@ -173,6 +286,9 @@ int kexec_load_jump_back(uint64_t entry)
 
 static int unload(unsigned long flags)
 {
+	/* locked down, kexec_load refuses even to unload */
+	if (kexec_lockdown())
+		return file_unload(flags & KEXEC_ON_CRASH);
 	if (sys_kexec_load(0, 0, NULL, flags | KEXEC_ARCH_X86_64)) {
 		int err = -errno;
 

@@ -130,6 +130,18 @@ uint64_t jump_state_mailbox(void)
 		return 0;
 	return strtoull(value, NULL, 16);
 }
+/* The kernel would say EPERM, at the end: say which rule, first. */
+static int refuse_if_locked_down(void)
+{
+	if (!kexec_lockdown())
+		return 0;
+	kj_seterr("kexec jump: not permitted: the kernel is locked down (%s: "
+		  "Secure Boot, or lockdown=), which allows only "
+		  "kexec_file_load of a signed kernel, and this kernel has no "
+		  "kexec jump through it", kexec_lockdown());
+	return -EPERM;
+}
+
 int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 		     struct load_layout *layout)
 {
@@ -138,6 +150,9 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 	int err;
 
 	req->jump = true;
+	err = refuse_if_locked_down();
+	if (err)
+		return err;
 	if (!iomem) {
 		err = memmap_read_iomem(&own);
 		if (err)
@@ -306,6 +321,9 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	struct load_layout layout;
 	int err;
 
+	err = refuse_if_locked_down();
+	if (err)
+		return err;
 	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;
 	if (*mailbox && memory_unchanged())
 		return 0;
