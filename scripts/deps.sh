@@ -14,6 +14,8 @@ pkgs=(
 	# tests and diagnostics
 	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools sbsigntool
 	e2fsprogs xfsprogs btrfs-progs dosfstools python3 perl man-db groff-base
+	# the Secure Boot lab: a unified kernel image on an EFI partition
+	systemd-boot-efi mtools
 	# the Debian packages and the Debian 13 test system (make deb, vm/debian-*)
 	debhelper fdisk rsync
 	# crash, drgn and makedumpfile that know 6.12 (scripts/readers.sh)

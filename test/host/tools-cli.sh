@@ -71,3 +71,16 @@ err=$("$TOP/build/bin/ksave" --convert --format=kdump-lz4 /dev/null \
 [ $rc != 0 ] && echo "$err" | grep -q "format=kdump-lz4: expected elf, kdump, kdump-raw, kdump-lzo, kdump-snappy or kdump-zstd" ||
 	fail "ksave --format=kdump-lz4: status $rc, $err"
 echo "codecs refused: ok"
+
+# kjump -s (kexec_file_load) goes with -l and -p only: a jump has no
+# such mode, and it says so before anything is tried.
+kj=$TOP/build/bin/kjump
+for args in "--load-jump-back /nonexistent:-s: kexec_file_load has no kexec jump" \
+	"-e:-s goes with -l or -p"; do
+	rc=0
+	# shellcheck disable=SC2086
+	err=$("$kj" -s ${args%%:*} 2>&1 >/dev/null) || rc=$?
+	[ $rc = 2 ] && [[ "$err" == "kjump: ${args#*:}"* ]] ||
+		fail "kjump -s ${args%%:*}: status $rc, $err"
+done
+echo "kjump -s refused: ok"

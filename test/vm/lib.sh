@@ -21,8 +21,10 @@ VM_ACCEL=${VM_ACCEL:-tcg}
 VM_MEM=${VM_MEM:-1024}
 VM_SMP=${VM_SMP:-4}
 VM_TIMEOUT=${VM_TIMEOUT:-120}
-# bios (SeaBIOS) or uefi (OVMF); KASLR is on unless VM_KASLR=0, which
-# replays a failure on the fixed layout (each boot logs its offsets).
+# bios (SeaBIOS), uefi (OVMF) or secureboot (OVMF with Secure Boot on and
+# Debian's test keys enrolled, on q35 with SMM, which that firmware
+# needs); KASLR is on unless VM_KASLR=0, which replays a failure on the
+# fixed layout (each boot logs its offsets).
 VM_FIRMWARE=${VM_FIRMWARE:-bios}
 VM_KASLR=${VM_KASLR:-1}
 VM_CPU=${VM_CPU:-}
@@ -34,6 +36,10 @@ VM_APPEND_BASE="console=ttyS0,115200 panic=-1 oops=panic"
 [ "$VM_KASLR" = 1 ] || VM_APPEND_BASE="$VM_APPEND_BASE nokaslr"
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+OVMF_SB_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
+OVMF_SB_VARS=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
+# the kernel QEMU boots (a test may give a signed copy)
+VM_KERNEL=${VM_KERNEL:-}
 WORK=$LOGDIR/$TEST_NAME.d
 mkdir -p "$WORK"
 
@@ -45,7 +51,8 @@ fail() {
 
 # Make a cpio archive holding /test/run.sh, to be appended to an initramfs;
 # for a test run again on another kernel (test/run.sh, KERNEL_VARIANT),
-# that kernel as /boot/bzImage too, so that its helpers are of its build.
+# that kernel as /boot/bzImage too, so that its helpers are of its build;
+# and each HOST=GUEST path of VM_FILES.
 # usage: make_overlay OUT SCRIPT_TEXT
 make_overlay() {
 	local out=$1 text=$2 dir
@@ -57,6 +64,10 @@ make_overlay() {
 		mkdir -p "$dir/boot"
 		cp "$TOP/build/kernel-$KERNEL_VARIANT/bzImage" "$dir/boot/bzImage"
 	fi
+	for f in ${VM_FILES:-}; do
+		mkdir -p "$dir$(dirname "${f#*=}")"
+		cp "${f%%=*}" "$dir${f#*=}"
+	done
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --quiet) | gzip -n >"$out"
 	rm -rf "$dir"
@@ -68,6 +79,9 @@ vm_machine_args() {
 	local step=$1 n per mem
 
 	VM_MACHINE=(-M pc -m "$VM_MEM" -smp "$VM_SMP")
+	[ "$VM_FIRMWARE" != secureboot ] ||
+		VM_MACHINE=(-M q35,smm=on -m "$VM_MEM" -smp "$VM_SMP"
+			    -global driver=cfi.pflash01,property=secure,value=on)
 	if [ "$VM_ACCEL" = tcg ]; then
 		VM_MACHINE+=(-accel "tcg,thread=$VM_TCG_THREAD")
 	else
@@ -79,6 +93,10 @@ vm_machine_args() {
 		[ -e "$WORK/efivars" ] || cp "$OVMF_VARS" "$WORK/efivars"
 		VM_MACHINE+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
 			     -drive "if=pflash,format=raw,unit=1,file=$WORK/efivars")
+	elif [ "$VM_FIRMWARE" = secureboot ]; then
+		[ -e "$WORK/efivars" ] || cp "$OVMF_SB_VARS" "$WORK/efivars"
+		VM_MACHINE+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_SB_CODE"
+			     -drive "if=pflash,format=raw,unit=1,file=$WORK/efivars")
 	fi
 	[ -n "$VM_NUMA" ] || return 0
 	mem=$((VM_MEM / VM_NUMA))
@@ -89,9 +107,99 @@ vm_machine_args() {
 	done
 }
 
+# How QEMU starts the kernel, into VM_BOOT.  With Secure Boot, not by
+# -kernel: OVMF boots that one unchecked when its signature fails.  The
+# kernel, initramfs and command line become one EFI program (a unified
+# kernel image: systemd's stub, which takes no other command line under
+# Secure Boot), signed as a distribution signs its boot path (VM_SIGN=0:
+# not), the default boot program of an EFI system partition on a SATA
+# disk, which the test kernel has no driver for: the guest's disks stay
+# the test's.
+vm_boot_args() {
+	local step=$1 initrd=$2 kernel=${VM_KERNEL:-$KERNEL_DIR/bzImage}
+	local cmdline="$VM_APPEND_BASE ${VM_APPEND:-}"
+
+	if [ "$VM_FIRMWARE" != secureboot ]; then
+		VM_BOOT=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+		return 0
+	fi
+	make_uki "$WORK/$step.efi" "$kernel" "$initrd" "$cmdline"
+	[ "${VM_SIGN:-1}" = 0 ] || sb_sign "$WORK/$step.efi" "$WORK/$step.efi"
+	rm -f "$WORK/$step.esp"
+	truncate -s $(($(stat -c %s "$WORK/$step.efi") / 1048576 + 16))M \
+		"$WORK/$step.esp"
+	mkfs.vfat -n ESP "$WORK/$step.esp" >/dev/null
+	mmd -i "$WORK/$step.esp" ::/EFI ::/EFI/BOOT
+	mcopy -i "$WORK/$step.esp" "$WORK/$step.efi" ::/EFI/BOOT/BOOTX64.EFI
+	rm -f "$WORK/$step.efi"
+	VM_BOOT=(-drive "if=none,id=esp,format=raw,file=$WORK/$step.esp"
+		 -device ide-hd,drive=esp,bus=ide.0)
+}
+
+# The Secure Boot test key: Debian's "snakeoil" key, whose certificate
+# OVMF_VARS_4M.snakeoil.fd has in PK, KEK and db, taken from the ovmf
+# package (the password is its README's); nothing secret is kept here.
+SB_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
+sb_key() {
+	[ -s "$WORK/sb.key" ] ||
+		openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key \
+			-passin pass:snakeoil -out "$WORK/sb.key" 2>/dev/null ||
+		fail "cannot read the ovmf package's snakeoil key"
+}
+
+# usage: sb_sign IN OUT (OUT may be IN)
+sb_sign() {
+	sb_key
+	sbsign --key "$WORK/sb.key" --cert "$SB_CERT" --output "$2.signing" \
+		"$1" >/dev/null 2>&1 || fail "sbsign $1 failed"
+	mv "$2.signing" "$2"
+}
+
+# A unified kernel image: systemd's EFI stub with the kernel (itself
+# signed, since the stub has the firmware check it), the initramfs and
+# the command line as sections above the stub's own.
+# usage: make_uki OUT KERNEL INITRD CMDLINE
+make_uki() {
+	local out=$1 kernel=$2 initrd=$3 ksize
+	local stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+
+	ksize=$(stat -c %s "$kernel")
+	[ "$ksize" -lt $((0x1000000)) ] || fail "$kernel: too big for make_uki"
+	printf '%s' "$4" >"$out.cmdline"
+	printf 'ID=kjump-test\n' >"$out.osrel"
+	if [ "${VM_SIGN:-1}" = 0 ]; then
+		cp "$kernel" "$out.linux"
+	else
+		sb_sign "$kernel" "$out.linux"
+	fi
+	objcopy --add-section .osrel="$out.osrel" --change-section-vma .osrel=0x20000 \
+		--add-section .cmdline="$out.cmdline" --change-section-vma .cmdline=0x30000 \
+		--add-section .linux="$out.linux" --change-section-vma .linux=0x2000000 \
+		--add-section .initrd="$initrd" --change-section-vma .initrd=0x3000000 \
+		"$stub" "$out" || fail "objcopy: cannot make $out"
+	rm -f "$out.cmdline" "$out.osrel" "$out.linux"
+}
+
+# Wait for QEMU's timeout process PID; with VM_STOP_AT, stop it once LOG
+# matches.  Its exit status, or 255 for stopped at VM_STOP_AT.
+vm_stop_at() {
+	local pid=$1 log=$2
+	while [ -n "${VM_STOP_AT:-}" ] && kill -0 "$pid" 2>/dev/null; do
+		if grep -q -E -- "$VM_STOP_AT" "$log" 2>/dev/null; then
+			kill "$pid"
+			wait "$pid" || true
+			return 255
+		fi
+		sleep 1
+	done
+	wait "$pid"
+}
+
 # Boot the test kernel with an initramfs and a test script; the serial
 # console goes to $LOGDIR/$TEST_NAME[.STEP].log.  Extra QEMU arguments follow
-# the script.
+# the script.  With VM_STOP_AT=REGEX, the machine is stopped once its
+# console shows a line matching it (firmware that refused to boot waits
+# for a key for ever).
 # usage: vm_run STEP SCRIPT [qemu args...]
 vm_run() {
 	local step=$1 script=$2 log initrd rc
@@ -103,17 +211,20 @@ vm_run() {
 	cat "$WORK/$step.overlay" >>"$initrd"
 	rm -f "$log"
 	vm_machine_args "$step"
-	echo "vm $step: booting ($VM_FIRMWARE, $VM_SMP CPUs${VM_NUMA:+, $VM_NUMA nodes}${VM_CPU:+, cpu $VM_CPU}), console in $log"
+	echo "vm $step: booting ($VM_FIRMWARE${VM_SIGN:+, VM_SIGN=$VM_SIGN}, $VM_SMP CPUs${VM_NUMA:+, $VM_NUMA nodes}${VM_CPU:+, cpu $VM_CPU}), console in $log"
+	vm_boot_args "$step" "$initrd"
 	rc=0
 	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
 		"${VM_MACHINE[@]}" -nodefaults -display none -no-reboot \
-		-serial "file:$log" \
-		-kernel "$KERNEL_DIR/bzImage" -initrd "$initrd" \
-		-append "$VM_APPEND_BASE ${VM_APPEND:-}" \
-		"$@" || rc=$?
+		-serial "file:$log" "${VM_BOOT[@]}" "$@" &
+	vm_stop_at $! "$log" || rc=$?
 	LAST_LOG=$log
 	sed -i 's/\r$//' "$log"
 	grep -m 1 '^kjump-init: layout:' "$log" || true
+	if [ $rc = 255 ]; then
+		echo "vm $step: stopped at /$VM_STOP_AT/"
+		return 0
+	fi
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		fail "vm $step: timed out after ${VM_TIMEOUT}s (log: $log)"
 	fi

@@ -1,0 +1,104 @@
+# Secure Boot: the lab, and kdump on a locked-down machine.
+#
+# OVMF with Secure Boot enforced and Debian's test ("snakeoil") keys in
+# PK, KEK and db; the kernel, initramfs and command line in one EFI
+# program, signed with the snakeoil key (lib.sh, vm_boot_args).
+#
+# 1. The same program unsigned: the firmware refuses it and no kernel
+#    runs, so the lab cannot pass by accident.
+# 2. Signed, the test kernel boots locked down ([integrity]), with the
+#    firmware's db in its .platform keyring.  A kexec jump is refused with
+#    the reason (kjump --load-jump-back, ksnapshot); so is an unsigned capture kernel
+#    (kjump -p, through kexec_file_load: the kernel says it could not
+#    verify it), with nothing left loaded.  The signed one loads through
+#    kexec_file_load, unloads (--unload-panic, which kexec_load would
+#    refuse too) and loads again; a panic starts it, locked down in its
+#    turn, and it writes the dump to an ext4 disk: crash and drgn read
+#    it, the workload's pattern in it.
+VM_FIRMWARE=secureboot
+VM_SMP=2
+
+VM_SIGN=0 VM_STOP_AT='^BdsDxe: No bootable option' vm_run unsigned 'echo "kjump-test: an unsigned kernel ran"'
+expect '^BdsDxe: failed to load Boot[0-9A-F]+ "UEFI QEMU HARDDISK .*: Access Denied$'
+expect_not 'Linux version|kjump-test: an unsigned kernel ran'
+
+sb_sign "$KERNEL_DIR/bzImage" "$WORK/bzImage.signed"
+truncate -s 512M "$WORK/disk.img"
+mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
+capture="console=ttyS0,115200 nr_cpus=1 reset_devices kjump.job=capture"
+capture="$capture kjump.capture=/dev/vda:/crash kjump.capture_exclude=zero,free"
+VM_FILES="$WORK/bzImage.signed=/boot/bzImage.signed" \
+VM_APPEND='crashkernel=192M memmap=160M$0x10000000' VM_TIMEOUT=900 vm_run panic "
+echo \"lockdown: \$(cat /sys/kernel/security/lockdown)\"
+kpattern start /tmp/kp 0x5eed 16 || exit 1
+# refused NAME EXPECTED-MESSAGE COMMAND...
+refused() {
+	name=\$1 want=\$2
+	shift 2
+	if \"\$@\" >/tmp/out 2>/tmp/err; then
+		echo \"case \$name: accepted\"
+		return
+	fi
+	if grep -q \"\$want\" /tmp/err && [ ! -s /tmp/out ]; then
+		echo \"case \$name: refused: \$(cat /tmp/err)\"
+	else
+		echo \"case \$name: wrong message: \$(cat /tmp/err)\"
+	fi
+	kjump --status | grep -q '^loaded: no' &&
+		kjump --status | grep -q '^capture kernel loaded: no' ||
+		echo \"case \$name: an image left loaded\"
+}
+refused jump 'kexec jump: not permitted: the kernel is locked down (integrity' \
+	kjump --load-jump-back /boot/bzImage.signed \
+	--initrd=/boot/helper.cpio.gz --append=kjump.job=jumpback
+refused snapshot 'kexec jump: not permitted: the kernel is locked down' \
+	ksnapshot -o /dev/vda
+refused unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down (integrity) and could not verify' \
+	kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append=kjump.job=capture
+refused unsigned-reboot 'kexec_file_load: /boot/bzImage: not permitted' \
+	kjump -l /boot/bzImage --initrd=/boot/helper.cpio.gz
+kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
+kjump --status | grep '^capture kernel loaded:'
+kjump --unload-panic || exit 1
+kjump --status | grep '^capture kernel loaded:'
+kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
+kpattern check /tmp/kp || exit 1
+echo 'kjump-test: panicking' >/dev/kmsg
+echo c >/proc/sysrq-trigger
+echo 'kjump-test: still running after the panic'
+" -drive "file=$WORK/disk.img,format=raw,if=virtio"
+expect 'secureboot: Secure boot enabled'
+expect 'Kernel is locked down from EFI Secure Boot'
+expect '^lockdown: none \[integrity\] confidentiality$'
+expect "integrity: Loaded X.509 cert 'SnakeOil: "
+for c in jump snapshot unsigned unsigned-reboot; do
+	expect "^case $c: refused: k(jump|snapshot): "
+done
+expect_not '^case .*(accepted|wrong message|left loaded)'
+expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
+expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
+expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
+expect '\] kjump-test: panicking$'
+expect_not 'still running after the panic'
+expect 'Kernel panic - not syncing: sysrq triggered crash'
+expect_count 2 'Kernel is locked down from EFI Secure Boot'
+expect '^kjump-init: helper kernel .* up, job capture$'
+expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
+expect '^kjump-capture: rebooting$'
+
+e2fsck -fn "$WORK/disk.img" >"$WORK/e2fsck.out" 2>&1 ||
+	fail "the capture disk's file system is not clean: $(tail -n 3 "$WORK/e2fsck.out")"
+name=$(debugfs -R 'ls -l /crash' "$WORK/disk.img" 2>/dev/null |
+	grep -o 'vmcore-[0-9-]*' | head -n 1)
+[ -n "$name" ] || fail "no vmcore-DATE in /crash on the capture disk"
+dump=$WORK/vmcore.kdump
+debugfs -R "dump /crash/$name $dump" "$WORK/disk.img" >/dev/null 2>&1
+[ -s "$dump" ] || fail "cannot copy /crash/$name out of the capture disk"
+head -c 8 "$dump" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
+crash_check "$dump" secure-boot
+if [ "$CRASH_READS" = 1 ]; then
+	expect '^ +PANIC: "Kernel panic - not syncing: sysrq triggered crash"'
+fi
+drgn_check "$dump" secure-boot 0x5eed 16
+expect '^cpu [0-9]+: .*sysrq_handle_crash'
+expect '^pattern: 4096 of 4096 pages$'
