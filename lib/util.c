@@ -483,3 +483,17 @@ int kj_kernel_config_has(const char *opt)
 	gzclose(f);
 	return found;
 }
+
+bool kj_cap_effective(int cap)
+{
+	char *text, *line;
+	uint64_t caps = ~0ULL;
+	int err;
+
+	if (kj_read_text("/proc/self/status", &text))
+		return true;
+	line = strstr(text, "\nCapEff:\t");
+	err = line ? kj_unhex64(strtok(line + 9, "\n"), &caps) : -ENOENT;
+	free(text);
+	return err || (caps >> cap & 1);
+}

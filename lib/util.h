@@ -119,6 +119,12 @@ bool kj_is_zero(const void *p, size_t len);
 
 /* n bytes as 2n lowercase hex digits and a NUL, into out. */
 void kj_hex(const void *p, size_t n, char *out);
+/*
+ * Whether this process has capability CAP (linux/capability.h) in its
+ * effective set; true when /proc cannot tell.
+ */
+bool kj_cap_effective(int cap);
+
 /* A number in hex digits without "0x", as the kernel's %lx writes it. */
 int kj_unhex64(const char *s, uint64_t *v);
 /* Exactly 2n hex digits (and nothing after them) into n bytes. */

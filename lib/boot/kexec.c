@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +81,9 @@ static long sys_kexec_load(uint64_t entry, unsigned long nr,
 	return syscall(SYS_kexec_load, (unsigned long)entry, nr, segs, flags);
 }
 
-/* Which of the kernel's reasons to refuse kexec it gave as EPERM. */
-static const char *explain_eperm(void)
+/* The reasons to refuse kexec that do not depend on the image. */
+static const char *eperm_before_image(void)
 {
-	static char why[160];
 	char *text;
 
 	if (!kj_read_text("/proc/sys/kernel/kexec_load_disabled", &text)) {
@@ -94,6 +94,20 @@ static const char *explain_eperm(void)
 			return "not permitted: kernel.kexec_load_disabled is 1 "
 			       "(it stays so until the next boot)";
 	}
+	if (!kj_cap_effective(CAP_SYS_BOOT))
+		return "not permitted: the kernel wants CAP_SYS_BOOT (run as "
+		       "root)";
+	return NULL;
+}
+
+/* Which of the kernel's reasons to refuse kexec it gave as EPERM. */
+static const char *explain_eperm(void)
+{
+	static char why[160];
+	const char *before = eperm_before_image();
+
+	if (before)
+		return before;
 	if (kexec_lockdown()) {
 		snprintf(why, sizeof(why), "not permitted: the kernel is "
 			 "locked down (%s: Secure Boot, or lockdown=), which "
@@ -104,23 +118,31 @@ static const char *explain_eperm(void)
 	return "not permitted: the kernel wants CAP_SYS_BOOT (run as root)";
 }
 
+/*
+ * Read quietly: callers ask on their error paths (an unload after a
+ * failed load), where the error already set must stay.
+ */
 const char *kexec_lockdown(void)
 {
 	static char mode[32];
-	char *text, *on;
+	char text[128], *on;
+	ssize_t len;
 	size_t n;
+	int fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
 
-	if (kj_read_text("/sys/kernel/security/lockdown", &text))
+	if (fd < 0)
 		return NULL;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
+		return NULL;
+	text[len] = '\0';
 	on = strchr(text, '[');
 	n = on ? strcspn(on + 1, "]") : 0;
-	if (!on || !n || n >= sizeof(mode) || !strncmp(on, "[none]", 6)) {
-		free(text);
+	if (!on || !n || n >= sizeof(mode) || !strncmp(on, "[none]", 6))
 		return NULL;
-	}
 	memcpy(mode, on + 1, n);
 	mode[n] = '\0';
-	free(text);
 	return mode;
 }
 
@@ -172,7 +194,7 @@ static const char *file_explain(int err, bool crash)
 
 	switch (err) {
 	case -EPERM:
-		if (!kexec_lockdown())
+		if (eperm_before_image() || !kexec_lockdown())
 			return explain_eperm();
 		snprintf(why, sizeof(why), "not permitted: the kernel is "
 			 "locked down (%s) and could not verify the kernel's "
