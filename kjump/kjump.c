@@ -401,6 +401,35 @@ static char *capture_by_identity(char *cmdline)
 	return out;
 }
 
+/*
+ * The capture kernel through kexec_file_load: the kernel adds elfcorehdr=;
+ * the rest of the command line as the suite's loader makes it.
+ */
+static int load_panic_by_file(const struct opts *o, char *cmdline,
+			      const struct load_request *req)
+{
+	char *full = malloc(strlen(cmdline) + sizeof(" " NO_MEMHP));
+	int err = full ? 0 : -ENOMEM;
+
+	if (full) {
+		sprintf(full, "%s%s" NO_MEMHP, cmdline, *cmdline ? " " : "");
+		err = kexec_file_load_kernel(o->kernel, o->initrd, full, true);
+	} else {
+		kj_seterr("out of memory");
+	}
+	free(full);
+	free(cmdline);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	say_file_loaded("capture kernel");
+	printf("kjump: in the crashkernel= reservation 0x%" PRIx64 "-0x%"
+	       PRIx64 " (%" PRIu64 " MiB)\n", req->win_start,
+	       req->win_end - 1, (req->win_end - req->win_start) >> 20);
+	return 0;
+}
+
 /* kdump: a capture kernel for when this one panics. */
 static int do_load_panic(const struct opts *o)
 {
@@ -430,20 +459,8 @@ static int do_load_panic(const struct opts *o)
 		cmdline = capture_by_identity(cmdline);
 		err = cmdline ? 0 : -ENODEV;
 	}
-	if (!err && by_file_syscall(o)) {
-		err = kexec_file_load_kernel(o->kernel, o->initrd, cmdline,
-					     true);
-		free(cmdline);
-		if (err) {
-			kj_error("%s", kj_errmsg());
-			return err;
-		}
-		say_file_loaded("capture kernel");
-		printf("kjump: in the crashkernel= reservation 0x%" PRIx64
-		       "-0x%" PRIx64 " (%" PRIu64 " MiB)\n", req.win_start,
-		       req.win_end - 1, (req.win_end - req.win_start) >> 20);
-		return 0;
-	}
+	if (!err && by_file_syscall(o))
+		return load_panic_by_file(o, cmdline, &req);
 	if (!err) {
 		req.cmdline = cmdline;
 		err = loader_load(&req, &iomem, &layout);
