@@ -712,8 +712,9 @@ static void settle_file_systems(void)
  */
 static int check_system(void)
 {
-	int err = system_hibernation_allowed();
+	int err = jump_allowed();
 
+	err = err ?: system_hibernation_allowed();
 	return err ?: system_ram_check_hibernation();
 }
 

@@ -222,7 +222,8 @@ int kimg_save(const char *path, bool with_window)
 	char entry[64];
 	int core, err;
 
-	err = read_loaded(&l);
+	err = jump_allowed();
+	err = err ?: read_loaded(&l);
 	if (err)
 		return err;
 	if (!jump_state_get("entry", entry, sizeof(entry)) &&
@@ -275,7 +276,8 @@ int kimg_load(const char *path)
 	struct loaded l;
 	int in = -1, core = -1, err;
 
-	err = read_loaded(&l);
+	err = jump_allowed();
+	err = err ?: read_loaded(&l);
 	if (err)
 		goto out;
 	in = open(path, O_RDONLY | O_CLOEXEC);

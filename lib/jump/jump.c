@@ -130,8 +130,7 @@ uint64_t jump_state_mailbox(void)
 		return 0;
 	return strtoull(value, NULL, 16);
 }
-/* The kernel would say EPERM, at the end: say which rule, first. */
-static int refuse_if_locked_down(void)
+int jump_allowed(void)
 {
 	if (!kexec_lockdown())
 		return 0;
@@ -150,7 +149,7 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 	int err;
 
 	req->jump = true;
-	err = refuse_if_locked_down();
+	err = jump_allowed();
 	if (err)
 		return err;
 	if (!iomem) {
@@ -321,7 +320,7 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	struct load_layout layout;
 	int err;
 
-	err = refuse_if_locked_down();
+	err = jump_allowed();
 	if (err)
 		return err;
 	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;

@@ -75,6 +75,13 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 int jump_exec(uint64_t mailbox, double *secs);
 
 /*
+ * 0, or -EPERM and the rule when the kernel would refuse a kexec jump:
+ * locked down (Secure Boot), it takes no kexec_load.  The kernel says
+ * so only at the end; the tools ask first, before anything is written.
+ */
+int jump_allowed(void);
+
+/*
  * The mailbox of the loaded helper; with none loaded, load kernel and
  * initrd (its job: jumpback, plus append on its command line) first.
  */
