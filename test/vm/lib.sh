@@ -38,8 +38,6 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 OVMF_SB_CODE=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd
 OVMF_SB_VARS=/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd
-# the kernel QEMU boots (a test may give a signed copy)
-VM_KERNEL=${VM_KERNEL:-}
 WORK=$LOGDIR/$TEST_NAME.d
 mkdir -p "$WORK"
 
@@ -116,7 +114,7 @@ vm_machine_args() {
 # disk, which the test kernel has no driver for: the guest's disks stay
 # the test's.
 vm_boot_args() {
-	local step=$1 initrd=$2 kernel=${VM_KERNEL:-$KERNEL_DIR/bzImage}
+	local step=$1 initrd=$2 kernel=$KERNEL_DIR/bzImage
 	local cmdline="$VM_APPEND_BASE ${VM_APPEND:-}"
 
 	if [ "$VM_FIRMWARE" != secureboot ]; then
@@ -180,15 +178,17 @@ make_uki() {
 	rm -f "$out.cmdline" "$out.osrel" "$out.linux"
 }
 
-# Wait for QEMU's timeout process PID; with VM_STOP_AT, stop it once LOG
-# matches.  Its exit status, or 255 for stopped at VM_STOP_AT.
+# Wait for QEMU's timeout process PID: its exit status.  With VM_STOP_AT,
+# stop it once LOG has a line matching that, and set VM_STOPPED=1.
 vm_stop_at() {
 	local pid=$1 log=$2
+	VM_STOPPED=0
 	while [ -n "${VM_STOP_AT:-}" ] && kill -0 "$pid" 2>/dev/null; do
-		if grep -q -E -- "$VM_STOP_AT" "$log" 2>/dev/null; then
+		if tr -d '\r' <"$log" 2>/dev/null | grep -q -E -- "$VM_STOP_AT"; then
 			kill "$pid"
 			wait "$pid" || true
-			return 255
+			VM_STOPPED=1
+			return 0
 		fi
 		sleep 1
 	done
@@ -221,7 +221,7 @@ vm_run() {
 	LAST_LOG=$log
 	sed -i 's/\r$//' "$log"
 	grep -m 1 '^kjump-init: layout:' "$log" || true
-	if [ $rc = 255 ]; then
+	if [ "$VM_STOPPED" = 1 ]; then
 		echo "vm $step: stopped at /$VM_STOP_AT/"
 		return 0
 	fi

@@ -8,7 +8,9 @@
 #    runs, so the lab cannot pass by accident.
 # 2. Signed, the test kernel boots locked down ([integrity]), with the
 #    firmware's db in its .platform keyring.  A kexec jump is refused with
-#    the reason (kjump --load-jump-back, ksnapshot); so is an unsigned capture kernel
+#    the reason (kjump --load-jump-back, ksnapshot, khibernate, kimgcore:
+#    first, no image file made), a user without CAP_SYS_BOOT is told
+#    that; so is an unsigned capture kernel
 #    (kjump -p, through kexec_file_load: the kernel says it could not
 #    verify it), with nothing left loaded.  The signed one loads through
 #    kexec_file_load, unloads (--unload-panic, which kexec_load would
@@ -53,6 +55,14 @@ refused jump 'kexec jump: not permitted: the kernel is locked down (integrity' \
 	--initrd=/boot/helper.cpio.gz --append=kjump.job=jumpback
 refused snapshot 'kexec jump: not permitted: the kernel is locked down' \
 	ksnapshot -o /dev/vda
+refused hibernate 'kexec jump: not permitted: the kernel is locked down' \
+	khibernate --no-config --to=/tmp/image
+[ ! -e /tmp/image ] || echo 'case hibernate: made its image file'
+refused kimgcore 'kexec jump: not permitted: the kernel is locked down' \
+	kimgcore save /tmp/helper.core
+refused no-sys-boot 'kexec_file_load: /boot/bzImage.signed: not permitted: the kernel wants CAP_SYS_BOOT' \
+	kdropcap sys_boot kjump -p /boot/bzImage.signed \
+	--initrd=/boot/helper.cpio.gz --append=kjump.job=capture
 refused unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down (integrity) and could not verify' \
 	kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append=kjump.job=capture
 refused unsigned-reboot 'kexec_file_load: /boot/bzImage: not permitted' \
@@ -71,10 +81,10 @@ expect 'secureboot: Secure boot enabled'
 expect 'Kernel is locked down from EFI Secure Boot'
 expect '^lockdown: none \[integrity\] confidentiality$'
 expect "integrity: Loaded X.509 cert 'SnakeOil: "
-for c in jump snapshot unsigned unsigned-reboot; do
-	expect "^case $c: refused: k(jump|snapshot): "
+for c in jump snapshot hibernate kimgcore no-sys-boot unsigned unsigned-reboot; do
+	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
 done
-expect_not '^case .*(accepted|wrong message|left loaded)'
+expect_not '^case .*(accepted|wrong message|left loaded|made its)'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
@@ -82,6 +92,9 @@ expect '\] kjump-test: panicking$'
 expect_not 'still running after the panic'
 expect 'Kernel panic - not syncing: sysrq triggered crash'
 expect_count 2 'Kernel is locked down from EFI Secure Boot'
+# the capture kernel's line as the suite's loader makes it, less the
+# core header, which is the kernel's
+expect '\] Command line: elfcorehdr=0x[0-9a-f]+ console=.* kjump.job=capture .*acpi_no_memhotplug memhp_default_state=offline$'
 expect '^kjump-init: helper kernel .* up, job capture$'
 expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
 expect '^kjump-capture: rebooting$'
