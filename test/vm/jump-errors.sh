@@ -88,12 +88,13 @@ expect '^forced: loaded$'
 expect '^kjump-helper: visit 1$'
 expect '^ok [0-9]+ 16 MiB intact'
 
-# A kernel locked down (as under Secure Boot) refuses kexec: kjump says so.
+# A kernel locked down (as under Secure Boot) refuses a kexec jump: kjump
+# says so, and why (vm/secure-boot has the rest).
 VM_APPEND='memmap=256M$0x10000000 lockdown=integrity' vm_run lockdown '
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
 echo "status $?"
 '
-expect '^kjump: .*not permitted: the kernel is locked down \(integrity\)'
+expect '^kjump: kexec jump: not permitted: the kernel is locked down \(integrity: .*only kexec_file_load of a signed kernel'
 expect '^status 1$'
 
 # A kernel booted without a window: kjump says how to reserve one.
