@@ -650,6 +650,9 @@ static int do_status(void)
 		return loaded;
 	}
 	print_layout();
+	if (kexec_lockdown())
+		printf("lockdown: %s (kexec_file_load of signed kernels only, "
+		       "no kexec jump)\n", kexec_lockdown());
 	printf("loaded: %s\n", loaded ? "yes" : "no");
 	if (kexec_crash_loaded() >= 0)
 		printf("capture kernel loaded: %s\n",

@@ -32,6 +32,7 @@ capture="$capture kjump.capture=/dev/vda:/crash kjump.capture_exclude=zero,free"
 VM_FILES="$WORK/bzImage.signed=/boot/bzImage.signed" \
 VM_APPEND='crashkernel=192M memmap=160M$0x10000000' VM_TIMEOUT=900 vm_run panic "
 echo \"lockdown: \$(cat /sys/kernel/security/lockdown)\"
+kjump --status | grep '^lockdown:'
 kpattern start /tmp/kp 0x5eed 16 || exit 1
 # refused NAME EXPECTED-MESSAGE COMMAND...
 refused() {
@@ -80,6 +81,7 @@ echo 'kjump-test: still running after the panic'
 expect 'secureboot: Secure boot enabled'
 expect 'Kernel is locked down from EFI Secure Boot'
 expect '^lockdown: none \[integrity\] confidentiality$'
+expect '^lockdown: integrity \(kexec_file_load of signed kernels only, no kexec jump\)$'
 expect "integrity: Loaded X.509 cert 'SnakeOil: "
 for c in jump snapshot hibernate kimgcore no-sys-boot unsigned unsigned-reboot; do
 	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
