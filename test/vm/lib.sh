@@ -278,6 +278,21 @@ crash_check() {
 	crash_check_output "$out" "$dump"
 }
 
+# The dump a capture kernel wrote to /crash on the ext4 DISK, copied to
+# OUT: the file system clean, one vmcore-DATE there, a kdump file.
+# usage: capture_dump DISK OUT
+capture_dump() {
+	local disk=$1 out=$2 name
+	e2fsck -fn "$disk" >"$WORK/e2fsck.out" 2>&1 ||
+		fail "the capture disk's file system is not clean: $(tail -n 3 "$WORK/e2fsck.out")"
+	name=$(debugfs -R 'ls -l /crash' "$disk" 2>/dev/null |
+		grep -o 'vmcore-[0-9-]*' | head -n 1)
+	[ -n "$name" ] || fail "no vmcore-DATE in /crash on the capture disk"
+	debugfs -R "dump /crash/$name $out" "$disk" >/dev/null 2>&1
+	[ -s "$out" ] || fail "cannot copy /crash/$name out of the capture disk"
+	head -c 8 "$out" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
+}
+
 # The commands, one a line, ending with exit.
 crash_commands() {
 	printf '%s\n' "${CRASH_COMMANDS[@]}" exit

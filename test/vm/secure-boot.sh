@@ -101,15 +101,8 @@ expect '^kjump-init: helper kernel .* up, job capture$'
 expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
 expect '^kjump-capture: rebooting$'
 
-e2fsck -fn "$WORK/disk.img" >"$WORK/e2fsck.out" 2>&1 ||
-	fail "the capture disk's file system is not clean: $(tail -n 3 "$WORK/e2fsck.out")"
-name=$(debugfs -R 'ls -l /crash' "$WORK/disk.img" 2>/dev/null |
-	grep -o 'vmcore-[0-9-]*' | head -n 1)
-[ -n "$name" ] || fail "no vmcore-DATE in /crash on the capture disk"
 dump=$WORK/vmcore.kdump
-debugfs -R "dump /crash/$name $dump" "$WORK/disk.img" >/dev/null 2>&1
-[ -s "$dump" ] || fail "cannot copy /crash/$name out of the capture disk"
-head -c 8 "$dump" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
+capture_dump "$WORK/disk.img" "$dump"
 crash_check "$dump" secure-boot
 if [ "$CRASH_READS" = 1 ]; then
 	expect '^ +PANIC: "Kernel panic - not syncing: sysrq triggered crash"'
