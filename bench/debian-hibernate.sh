@@ -1,0 +1,177 @@
+#!/bin/bash
+# "systemctl hibernate" on the Debian 13 test system (systemd, the
+# workload service, the suite's packages; scripts/debian-system.sh)
+# through the suite, against the kernel's own hibernation on the same
+# system: seconds from the command to power-off, from power-on to the
+# workload running again (its counter moving, as a process watching it
+# since before the hibernation prints on the console), and the image's
+# size.  Each side hibernates one system RUNS times in a row, each
+# resume checked (the same workload process, its counter gone on).
+#
+# Three sides, each its own copy of the system:
+# - suite: to=/dev/vdb in kjump.conf, the package's defaults otherwise
+#   (the helper boots when hibernating; the resume goes through Debian's
+#   initramfs and the restore helper);
+# - prepared: the same with prepare = yes (kjump-prepare.service boots
+#   the helper at startup and after each resume, waited for before each
+#   timing, so that hibernating is only a jump);
+# - kernel: the package's systemd drop-ins removed and kjump-prepare
+#   disabled, so that systemd-sleep hibernates; /dev/vdb a swap area from
+#   the first boot and resume=/dev/vdb on the command line.
+#
+# usage: bench/debian-hibernate.sh [RUNS]
+# SIDES: which of "suite prepared kernel" (all three unless set)
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$TOP/build/bench
+RUNS=${1:-3}
+export TOP LOGDIR=$OUT TEST_NAME=debian-hibernate-bench
+mkdir -p "$OUT"
+# shellcheck source=../test/vm/lib.sh
+. "$TOP/test/vm/lib.sh"
+# shellcheck source=lib.sh
+. "$TOP/bench/lib.sh"
+fail() {
+	echo "bench: $*" >&2
+	[ -z "${DEBIAN_PID:-}" ] || kill "$DEBIAN_PID" 2>/dev/null || true
+	exit 1
+}
+
+# prints each new value of the workload's counter on the console
+WATCH='nohup sh -c '\''l=; while :; do
+	c=$(cat /run/kjump-workload/counter 2>/dev/null)
+	[ "$c" = "$l" ] || echo "bench-counter $c" >/dev/ttyS0
+	l=$c; sleep 0.05; done'\'' >/dev/null 2>&1 &'
+
+# HIB_S: seconds from the command until the machine is off.  (In this
+# shell, not a subshell: DEBIAN_PID is its child.)
+hibernate_timed() {
+	local start out
+	start=$(now)
+	out=$(guest 'systemctl hibernate 2>&1') ||
+		fail "systemctl hibernate refused: $out"
+	while kill -0 "$DEBIAN_PID" 2>/dev/null; do
+		sleep 0.05
+	done
+	HIB_S=$(echo "$(now) - $start" | bc)
+	wait "$DEBIAN_PID" || fail "qemu exit status $? (log: $LAST_LOG)"
+	sed -i 's/\r$//' "$LAST_LOG"
+}
+
+# Power on (STEP DISK QEMU-ARGS...); RES_S: seconds until the console
+# shows the counter moving.
+resume_timed() {
+	local start
+	start=$(now)
+	debian_start "$@" >&2
+	until grep -aq '^bench-counter ' "$LAST_LOG" 2>/dev/null; do
+		kill -0 "$DEBIAN_PID" 2>/dev/null || fail "no resume (log: $LAST_LOG)"
+		[ "$(echo "$(now) - $start > 600" | bc)" = 0 ] ||
+			fail "the workload did not go on in 600 s (log: $LAST_LOG)"
+		sleep 0.05
+	done
+	RES_S=$(echo "$(now) - $start" | bc)
+}
+
+# After the kernel's resume: the same workload process, counting on.
+kernel_resumed() {
+	local pid count
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
+		fail "the shell of before does not answer (log: $LAST_LOG)"
+	pid=$(guest 'systemctl show -p MainPID --value kjump-workload')
+	count=$(guest 'cat /run/kjump-workload/counter')
+	[ "$pid" = "$DEBIAN_PID_BEFORE" ] && [ "$count" -gt "$DEBIAN_COUNT_BEFORE" ] ||
+		fail "not resumed: workload pid $pid counter $count, was $DEBIAN_PID_BEFORE $DEBIAN_COUNT_BEFORE"
+	guest 'kpattern check /run/kjump-workload/kp' >&2 ||
+		fail "the pattern is bad after the kernel's resume"
+}
+
+# usage: run SIDE (suite or kernel); a line per hibernation:
+# SIDE hibernate-s resume-s image-MiB
+run() {
+	local side=$1 disk=$OUT/debian-$1.img image=$OUT/debian-$1-image.img
+	local i size log
+	debian_disk "$disk"
+	rm -f "$image"; truncate -s 2G "$image"
+	set -- -drive "file=$image,format=raw,if=virtio"
+	VM_APPEND=
+	if [ "$side" = kernel ]; then
+		# a swap area from the first boot, as on a machine set up so:
+		# the initramfs then tells the kernel where to resume from
+		mkswap "$image" >/dev/null || fail "mkswap $image failed"
+		VM_APPEND=resume=/dev/vdb
+	fi
+	debian_start "$side-boot" "$disk" "$@" >&2
+	debian_wait_up >&2
+	if [ "$side" = suite ]; then
+		debian_configure to=/dev/vdb >&2
+	elif [ "$side" = prepared ]; then
+		debian_configure to=/dev/vdb prepare=yes >&2
+	else
+		guest 'systemctl disable --now kjump-prepare.service 2>&1
+rm -f /usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf \
+	/usr/lib/systemd/system/systemd-logind.service.d/kjump.conf \
+	/usr/lib/systemd/sleep.conf.d/kjump.conf &&
+systemctl daemon-reload && systemctl restart systemd-logind &&
+swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume' 120 >&2 ||
+			fail "the kernel's hibernation cannot be set up"
+	fi
+	guest "$WATCH" >/dev/null
+	for i in $(seq "$RUNS"); do
+		# the helper booted ahead: at startup and after each resume
+		# (kjump-prepare.service), here waited for, outside the timing
+		[ "$side" != prepared ] ||
+			guest 'systemctl start kjump-prepare' 600 >&2 ||
+			fail "kjump-prepare failed (log: $LAST_LOG)"
+		debian_workload_before >&2
+		hibernate_timed
+		log=$LAST_LOG
+		if [ "$side" != kernel ]; then
+			size=$(sed -n 's/^ksave: hibernation image on [^:]*: \([0-9]*\) MiB.*/\1/p' "$log")
+		else
+			size=$(sed -n 's/.*PM: hibernation: Wrote \([0-9]*\) kbytes in.*/\1/p' "$log")
+			size=$((${size:-0} >> 10))
+		fi
+		resume_timed "$side-resume$i" "$disk" "$@"
+		if [ "$side" != kernel ]; then
+			debian_workload_after /dev/vdb >&2
+		else
+			kernel_resumed
+		fi
+		echo "$side $HIB_S $RES_S ${size:-0}"
+	done
+	guest 'systemctl poweroff' >/dev/null 2>&1 || true
+	debian_wait_off 120 >&2
+	rm -f "$disk" "$image"
+}
+
+raw=$OUT/debian-hibernate.raw
+results=$OUT/debian-hibernate.txt
+: >"$raw"
+for side in ${SIDES:-suite prepared kernel}; do
+	run "$side" | tee -a "$raw" >&2
+done
+{
+	col() { awk -v s="$1" -v c="$2" '$1 == s { print $c }' "$raw" | median; }
+	row() {
+		grep -q "^$1 " "$raw" || return 0
+		printf '%-28s %8.1fs %8.1fs %10d\n' "$2" "$(col "$1" 2)" \
+			"$(col "$1" 3)" "$(col "$1" 4)"
+	}
+	ratio() {
+		grep -q "^$1 " "$raw" && grep -q '^kernel ' "$raw" || return 0
+		printf '%-28s %9.2f %9.2f\n' "$2" \
+			"$(echo "$(col "$1" 2) / $(col kernel 2)" | bc -l)" \
+			"$(echo "$(col "$1" 3) / $(col kernel 3)" | bc -l)"
+	}
+	printf '%-28s %9s %9s %10s\n' "" hibernate resume "image MiB"
+	row suite "kjump suite (defaults)"
+	row prepared "kjump suite, prepare = yes"
+	row kernel "the kernel's (swap, LZO)"
+	ratio suite "defaults / kernel"
+	ratio prepared "prepare = yes / kernel"
+	echo "median of $RUNS; hibernate: systemctl hibernate to power-off;"
+	echo "resume: power-on to the workload's counter moving again"
+} | tee "$results"
+echo "bench: results in $results"
