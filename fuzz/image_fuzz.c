@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "image_fuzz.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "image_fuzz.h"
 #include "util.h"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "disk/disk.h"
+#include "image/fsstate.h"
 #include "image/image.h"
 #include "jump/jump.h"
 #include "util.h"

@@ -21,7 +21,12 @@
 #include <unistd.h>
 
 #include "disk/disk.h"
+#include "image/blockmap.h"
+#include "image/fsstate.h"
+#include "image/identity.h"
 #include "image/image.h"
+#include "image/ledger.h"
+#include "image/passphrase.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
 #include "conf.h"

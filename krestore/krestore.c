@@ -25,7 +25,13 @@
 
 #include "disk/disk.h"
 #include "failpoint.h"
+#include "image/blockmap.h"
+#include "image/fsstate.h"
+#include "image/identity.h"
 #include "image/image.h"
+#include "image/ledger.h"
+#include "image/memory.h"
+#include "image/passphrase.h"
 #include "jump/jump.h"
 #include "boot/boot.h"
 #include "progress.h"

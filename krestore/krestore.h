@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 
 /*

@@ -23,7 +23,10 @@
 
 #include "boot/boot.h"
 #include "failpoint.h"
+#include "image/blockmap.h"
+#include "image/fsstate.h"
 #include "image/image.h"
+#include "image/memory.h"
 #include "jump/jump.h"
 #include "oldmem/oldmem.h"
 #include "krestore.h"

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "disk/disk.h"
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "util.h"
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "image/internal.h"
 #include "util.h"

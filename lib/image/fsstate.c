@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "disk/disk.h"
+#include "image/fsstate.h"
 #include "image/image.h"
 #include "util.h"
 

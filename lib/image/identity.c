@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "firmware/firmware.h"
-#include "image/image.h"
+#include "image/identity.h"
 #include "boot/boot.h"
 #include "util.h"
 

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <zlib.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 
 #define SPAN_BYTES (IMG_SPAN_PAGES * KJ_PAGE_SIZE)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
+#include "image/ledger.h"
 #include "util.h"
 
 #define EFI_DIR "/sys/firmware/efi"

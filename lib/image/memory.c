@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
+#include "image/memory.h"
 #include "util.h"
 
 /* Pages read or written at a time. */

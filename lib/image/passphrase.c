@@ -6,7 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "image/image.h"
+#include "image/passphrase.h"
 #include "util.h"
 
 /* One line from fd into buf, without its newline. */

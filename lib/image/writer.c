@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>		/* crc32 */
 
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "image/internal.h"
 #include "failpoint.h"

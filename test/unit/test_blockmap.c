@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "image/blockmap.h"
 #include "image/image.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "disk/disk.h"
+#include "image/fsstate.h"
 #include "image/image.h"
 #include "image/internal.h"
 #include "util.h"

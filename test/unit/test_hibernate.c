@@ -22,6 +22,7 @@
 
 #include "boot/boot.h"
 #include "image/image.h"
+#include "image/memory.h"
 #include "util.h"
 #include "oldmem/oldmem.h"
 

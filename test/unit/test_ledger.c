@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "image/image.h"
+#include "image/ledger.h"
 #include "util.h"
 
 static char dir[] = "/tmp/kjump-ledger-XXXXXX";
