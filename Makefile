@@ -144,12 +144,13 @@ test-distro-kernel: all kernel initramfs deb kernel-deb
 soak: all kernel initramfs
 	@test/soak.sh $(SOAK_ARGS)
 
-bench: all kernel initramfs
+bench: all kernel initramfs debian-disk
 	@bench/snapshot-writer.sh
 	@bench/hibernate-vs-kernel.sh
 	@bench/hibernate-scale.sh
 	@bench/switch-vs-boot.sh
 	@bench/jump-vs-boot.sh
+	@bench/debian-hibernate.sh
 
 clean:
 	rm -rf $(B)
