@@ -17,7 +17,9 @@
 #   timing, so that hibernating is only a jump);
 # - kernel: the package's systemd drop-ins removed and kjump-prepare
 #   disabled, so that systemd-sleep hibernates; /dev/vdb a swap area from
-#   the first boot and resume=/dev/vdb on the command line.
+#   the first boot, resume=/dev/vdb on the command line and RESUME= for
+#   the initramfs, rebuilt as the suite's sides rebuild theirs (so that
+#   both hold what update-initramfs leaves in the page cache).
 #
 # usage: bench/debian-hibernate.sh [RUNS]
 # SIDES: which of "suite prepared kernel" (all three unless set)
@@ -35,6 +37,7 @@ mkdir -p "$OUT"
 fail() {
 	echo "bench: $*" >&2
 	[ -z "${DEBIAN_PID:-}" ] || kill "$DEBIAN_PID" 2>/dev/null || true
+	rm -f "$OUT"/debian-{suite,prepared,kernel}{,-image}.img
 	exit 1
 }
 
@@ -60,11 +63,13 @@ hibernate_timed() {
 }
 
 # Power on (STEP DISK QEMU-ARGS...); RES_S: seconds until the console
-# shows the counter moving.
+# shows the counter moving.  The kernel and initramfs are taken off the
+# disk before the clock starts: a boot loader's reading is not this.
 resume_timed() {
 	local start
+	debian_boot_files "$2"
 	start=$(now)
-	debian_start "$@" >&2
+	DEBIAN_BOOT_FILES=ready debian_start "$@" >&2
 	until grep -aq '^bench-counter ' "$LAST_LOG" 2>/dev/null; do
 		kill -0 "$DEBIAN_PID" 2>/dev/null || fail "no resume (log: $LAST_LOG)"
 		[ "$(echo "$(now) - $start > 600" | bc)" = 0 ] ||
@@ -87,7 +92,7 @@ kernel_resumed() {
 		fail "the pattern is bad after the kernel's resume"
 }
 
-# usage: run SIDE (suite or kernel); a line per hibernation:
+# usage: run SIDE (suite, prepared or kernel); a line per hibernation:
 # SIDE hibernate-s resume-s image-MiB
 run() {
 	local side=$1 disk=$OUT/debian-$1.img image=$OUT/debian-$1-image.img
@@ -114,13 +119,16 @@ rm -f /usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf \
 	/usr/lib/systemd/system/systemd-logind.service.d/kjump.conf \
 	/usr/lib/systemd/sleep.conf.d/kjump.conf &&
 systemctl daemon-reload && systemctl restart systemd-logind &&
-swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume' 120 >&2 ||
+swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume &&
+echo RESUME=/dev/vdb >/etc/initramfs-tools/conf.d/resume &&
+update-initramfs -u 2>&1' 900 >&2 ||
 			fail "the kernel's hibernation cannot be set up"
 	fi
 	guest "$WATCH" >/dev/null
 	for i in $(seq "$RUNS"); do
-		# the helper booted ahead: at startup and after each resume
-		# (kjump-prepare.service), here waited for, outside the timing
+		# the helper booted ahead, outside the timing: at startup and
+		# after each resume kjump-prepare.service boots one; starting
+		# it here waits for that, or boots another after it
 		[ "$side" != prepared ] ||
 			guest 'systemctl start kjump-prepare' 600 >&2 ||
 			fail "kjump-prepare failed (log: $LAST_LOG)"
@@ -128,18 +136,20 @@ swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume' 120 >&2 ||
 		hibernate_timed
 		log=$LAST_LOG
 		if [ "$side" != kernel ]; then
-			size=$(sed -n 's/^ksave: hibernation image on [^:]*: \([0-9]*\) MiB.*/\1/p' "$log")
+			size=$(sed -n 's/^ksave: hibernation image on [^:]*: \([0-9]*\) MiB.*/\1/p' "$log" | tail -n 1)
 		else
-			size=$(sed -n 's/.*PM: hibernation: Wrote \([0-9]*\) kbytes in.*/\1/p' "$log")
-			size=$((${size:-0} >> 10))
+			# what went to the disk, not the snapshot ("Wrote")
+			size=$(sed -n 's/.*PM: Image size after compression: \([0-9]*\) kbytes.*/\1/p' "$log" | tail -n 1)
+			[ -z "$size" ] || size=$((size >> 10))
 		fi
+		[ -n "$size" ] || fail "no image size on the console (log: $log)"
 		resume_timed "$side-resume$i" "$disk" "$@"
 		if [ "$side" != kernel ]; then
 			debian_workload_after /dev/vdb >&2
 		else
 			kernel_resumed
 		fi
-		echo "$side $HIB_S $RES_S ${size:-0}"
+		echo "$side $HIB_S $RES_S $size"
 	done
 	guest 'systemctl poweroff' >/dev/null 2>&1 || true
 	debian_wait_off 120 >&2
