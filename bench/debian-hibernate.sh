@@ -5,8 +5,8 @@
 # system: seconds from the command to power-off, from power-on to the
 # workload running again (its counter moving, as a process watching it
 # since before the hibernation prints on the console), and the image's
-# size.  Each side hibernates one system RUNS times in a row, each
-# resume checked (the same workload process, its counter gone on).
+# size.  Each side hibernates its system RUNS times, each resume checked
+# (the same workload process, its counter gone on).
 #
 # Three sides, each its own copy of the system:
 # - suite: to=/dev/vdb in kjump.conf, the package's defaults otherwise
@@ -20,6 +20,10 @@
 #   the first boot, resume=/dev/vdb on the command line and RESUME= for
 #   the initramfs, rebuilt as the suite's sides rebuild theirs (so that
 #   both hold what update-initramfs leaves in the page cache).
+#
+# The sides take turns (each hibernation and resume of one side followed
+# by one of each other side), so that a change in the shared machine's
+# speed falls on all of them alike.
 #
 # usage: bench/debian-hibernate.sh [RUNS]
 # SIDES: which of "suite prepared kernel" (all three unless set)
@@ -92,28 +96,48 @@ kernel_resumed() {
 		fail "the pattern is bad after the kernel's resume"
 }
 
-# usage: run SIDE (suite, prepared or kernel); a line per hibernation:
-# SIDE hibernate-s resume-s image-MiB
-run() {
-	local side=$1 disk=$OUT/debian-$1.img image=$OUT/debian-$1-image.img
-	local i size log
-	debian_disk "$disk"
-	rm -f "$image"; truncate -s 2G "$image"
-	set -- -drive "file=$image,format=raw,if=virtio"
-	VM_APPEND=
-	if [ "$side" = kernel ]; then
-		# a swap area from the first boot, as on a machine set up so:
-		# the initramfs then tells the kernel where to resume from
-		mkswap "$image" >/dev/null || fail "mkswap $image failed"
-		VM_APPEND=resume=/dev/vdb
-	fi
-	debian_start "$side-boot" "$disk" "$@" >&2
-	debian_wait_up >&2
-	if [ "$side" = suite ]; then
-		debian_configure to=/dev/vdb >&2
-	elif [ "$side" = prepared ]; then
-		debian_configure to=/dev/vdb prepare=yes >&2
+declare -A PID_BEFORE COUNT_BEFORE HIB SIZE
+
+# The image's size in MiB, from the console log of its hibernation.
+image_size() {
+	local size
+	if [ "$1" != kernel ]; then
+		size=$(sed -n 's/^ksave: hibernation image on [^:]*: \([0-9]*\) MiB.*/\1/p' "$2" | tail -n 1)
 	else
+		# what went to the disk, not the snapshot ("Wrote")
+		size=$(sed -n 's/.*PM: Image size after compression: \([0-9]*\) kbytes.*/\1/p' "$2" | tail -n 1)
+		[ -z "$size" ] || size=$((size >> 10))
+	fi
+	[ -n "$size" ] || fail "no image size on the console (log: $2)"
+	echo "$size"
+}
+
+# SIDE's QEMU arguments besides its system disk: the image (swap) disk
+side_args() {
+	VM_APPEND=
+	[ "$1" != kernel ] || VM_APPEND=resume=/dev/vdb
+	SIDE_ARGS=(-drive "file=$OUT/debian-$1-image.img,format=raw,if=virtio")
+}
+
+# Boot SIDE's copy of the system for the first time and set it up; it
+# stays up.
+setup() {
+	local side=$1 disk=$OUT/debian-$1.img image=$OUT/debian-$1-image.img
+
+	debian_disk "$disk"
+	rm -f "$image"
+	truncate -s 2G "$image"
+	# the kernel's: a swap area from the first boot, as on a machine set
+	# up so; the initramfs then tells the kernel where to resume from
+	[ "$side" != kernel ] || mkswap "$image" >/dev/null ||
+		fail "mkswap $image failed"
+	side_args "$side"
+	debian_start "$side-boot" "$disk" "${SIDE_ARGS[@]}" >&2
+	debian_wait_up >&2
+	case $side in
+	suite) debian_configure to=/dev/vdb >&2 ;;
+	prepared) debian_configure to=/dev/vdb prepare=yes >&2 ;;
+	kernel)
 		guest 'systemctl disable --now kjump-prepare.service 2>&1
 rm -f /usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf \
 	/usr/lib/systemd/system/systemd-logind.service.d/kjump.conf \
@@ -123,44 +147,68 @@ swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume &&
 echo RESUME=/dev/vdb >/etc/initramfs-tools/conf.d/resume &&
 update-initramfs -u 2>&1' 900 >&2 ||
 			fail "the kernel's hibernation cannot be set up"
-	fi
+		;;
+	esac
 	guest "$WATCH" >/dev/null
-	for i in $(seq "$RUNS"); do
-		# the helper booted ahead, outside the timing: at startup and
-		# after each resume kjump-prepare.service boots one; starting
-		# it here waits for that, or boots another after it
-		[ "$side" != prepared ] ||
-			guest 'systemctl start kjump-prepare' 600 >&2 ||
-			fail "kjump-prepare failed (log: $LAST_LOG)"
-		debian_workload_before >&2
-		hibernate_timed
-		log=$LAST_LOG
-		if [ "$side" != kernel ]; then
-			size=$(sed -n 's/^ksave: hibernation image on [^:]*: \([0-9]*\) MiB.*/\1/p' "$log" | tail -n 1)
-		else
-			# what went to the disk, not the snapshot ("Wrote")
-			size=$(sed -n 's/.*PM: Image size after compression: \([0-9]*\) kbytes.*/\1/p' "$log" | tail -n 1)
-			[ -z "$size" ] || size=$((size >> 10))
-		fi
-		[ -n "$size" ] || fail "no image size on the console (log: $log)"
-		resume_timed "$side-resume$i" "$disk" "$@"
-		if [ "$side" != kernel ]; then
-			debian_workload_after /dev/vdb >&2
-		else
-			kernel_resumed
-		fi
-		echo "$side $HIB_S $RES_S $size"
-	done
-	guest 'systemctl poweroff' >/dev/null 2>&1 || true
-	debian_wait_off 120 >&2
-	rm -f "$disk" "$image"
+}
+
+# Hibernate SIDE's running system, timed: it ends off.
+hibernate_side() {
+	local side=$1
+
+	# the helper booted ahead, outside the timing: at startup and
+	# after each resume kjump-prepare.service boots one; starting it
+	# here waits for that, or boots another after it
+	[ "$side" != prepared ] ||
+		guest 'systemctl start kjump-prepare' 600 >&2 ||
+		fail "kjump-prepare failed (log: $LAST_LOG)"
+	debian_workload_before >&2
+	PID_BEFORE[$side]=$DEBIAN_PID_BEFORE
+	COUNT_BEFORE[$side]=$DEBIAN_COUNT_BEFORE
+	hibernate_timed
+	HIB[$side]=$HIB_S
+	SIZE[$side]=$(image_size "$side" "$LAST_LOG")
+}
+
+# Resume SIDE's system (run N), timed, and check it; a line to the raw
+# results: SIDE hibernate-s resume-s image-MiB
+resume_side() {
+	local side=$1
+
+	side_args "$side"
+	resume_timed "$side-resume$2" "$OUT/debian-$side.img" "${SIDE_ARGS[@]}"
+	DEBIAN_PID_BEFORE=${PID_BEFORE[$side]}
+	DEBIAN_COUNT_BEFORE=${COUNT_BEFORE[$side]}
+	if [ "$side" != kernel ]; then
+		debian_workload_after /dev/vdb >&2
+	else
+		kernel_resumed
+	fi
+	echo "$side ${HIB[$side]} $RES_S ${SIZE[$side]}" | tee -a "$raw" >&2
 }
 
 raw=$OUT/debian-hibernate.raw
 results=$OUT/debian-hibernate.txt
 : >"$raw"
-for side in ${SIDES:-suite prepared kernel}; do
-	run "$side" | tee -a "$raw" >&2
+sides=${SIDES:-suite prepared kernel}
+# Interleaved, so that the machine's own drift in speed (it is shared)
+# falls on every side alike: each system hibernates, then each resumes
+# and hibernates again in turn, RUNS times.
+for side in $sides; do
+	setup "$side"
+	hibernate_side "$side"
+done
+for i in $(seq "$RUNS"); do
+	for side in $sides; do
+		resume_side "$side" "$i"
+		if [ "$i" -lt "$RUNS" ]; then
+			hibernate_side "$side"
+			continue
+		fi
+		guest 'systemctl poweroff' >/dev/null 2>&1 || true
+		debian_wait_off 120 >&2
+		rm -f "$OUT/debian-$side.img" "$OUT/debian-$side-image.img"
+	done
 done
 {
 	col() { awk -v s="$1" -v c="$2" '$1 == s { print $c }' "$raw" | median; }
