@@ -649,21 +649,10 @@ debian_workload_before() {
 	echo "debian: workload pid $DEBIAN_PID_BEFORE, counter $DEBIAN_COUNT_BEFORE"
 }
 
-# After the resume from DEVICE: the same shell answers, the workload goes
-# on in the same process, the journal tells of the resume, no unit failed.
-# usage: debian_workload_after DEVICE
-debian_workload_after() {
+# After a resume, the shell answering: the workload goes on in the same
+# process as before (debian_workload_before), its pattern intact.
+debian_workload_went_on() {
 	local pid count
-	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
-		fail "the shell of before does not answer: no resume (log: $LAST_LOG)"
-	# kjump-prepare jumps to boot the next helper right after the resume,
-	# and what is typed while the system is away is lost: on once it ran
-	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 300 '
-		s() { systemctl show -P "$1" "$2"; }
-		[ "$(s ActiveState kjump-prepare.service)" = inactive ] &&
-		[ "$(s ExecMainStartTimestampMonotonic kjump-prepare.service)" -gt \
-		  "$(s ExecMainExitTimestampMonotonic systemd-hibernate.service)" ]' ||
-		fail "kjump-prepare did not run after the resume"
 	pid=$(guest 'systemctl show -p MainPID --value kjump-workload') ||
 		fail "the shell does not answer after the resume"
 	count=$(guest 'cat /run/kjump-workload/counter') ||
@@ -674,6 +663,23 @@ debian_workload_after() {
 	[ "$count" -gt "$DEBIAN_COUNT_BEFORE" ] ||
 		fail "the counter did not go on from $DEBIAN_COUNT_BEFORE: $count"
 	guest 'kpattern check /run/kjump-workload/kp' || fail "the pattern is bad after"
+}
+
+# After the resume from DEVICE: the same shell answers, the workload goes
+# on in the same process, the journal tells of the resume, no unit failed.
+# usage: debian_workload_after DEVICE
+debian_workload_after() {
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
+		fail "the shell of before does not answer: no resume (log: $LAST_LOG)"
+	# kjump-prepare jumps to boot the next helper right after the resume,
+	# and what is typed while the system is away is lost: on once it ran
+	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 300 '
+		s() { systemctl show -P "$1" "$2"; }
+		[ "$(s ActiveState kjump-prepare.service)" = inactive ] &&
+		[ "$(s ExecMainStartTimestampMonotonic kjump-prepare.service)" -gt \
+		  "$(s ExecMainExitTimestampMonotonic systemd-hibernate.service)" ]' ||
+		fail "kjump-prepare did not run after the resume"
+	debian_workload_went_on
 	guest 'kjump-workload check' || fail "the appended file is not consistent"
 	guest "journalctl -b --no-pager -u systemd-hibernate.service | grep 'khibernate: resumed from $1'" ||
 		fail "the journal of this boot shows no resume"
