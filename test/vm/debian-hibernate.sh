@@ -15,6 +15,11 @@ image=(-drive "file=$WORK/image.img,format=raw,if=virtio")
 
 debian_start boot "$WORK/disk.img" "${image[@]}"
 debian_wait_up
+# the tests' shell: a command cut short (a connection closed under it,
+# QEMU dropping what it had not read) must not swallow the next one
+python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" send '{ echo "cut short'
+[ "$(guest 'echo whole' 60)" = whole ] ||
+	fail "the shell is stuck in a command cut short"
 debian_configure to=/dev/vdb
 debian_workload_before
 guest 'systemctl hibernate' || fail "systemctl hibernate refused"

@@ -30,6 +30,10 @@ CSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 # command's own, so that the answer to an earlier one is never taken for it
 MARK = "kjump-guest-done-"
 TYPED_MARK = 'kjump-guest-""done-'
+# and where its output begins: the shell may print first (a new line
+# after an interrupt)
+START = "kjump-guest-start-"
+TYPED_START = 'kjump-guest-""start-'
 
 
 def connect(path, deadline):
@@ -75,8 +79,20 @@ QUIET = "stty -echo 2>/dev/null; PS1=''; PS2=''; "
 def command(cmd, token):
     cmd = typed(cmd)
     return (f"{QUIET}"
-            f"export SYSTEMD_COLORS=0 SYSTEMD_PAGER=; {{ {cmd}\n}} 2>&1; "
+            f"export SYSTEMD_COLORS=0 SYSTEMD_PAGER=; "
+            f"echo \"{TYPED_START}{token}\"; {{ {cmd}\n}} 2>&1; "
             f"echo \"{TYPED_MARK}{token} $?\"\n")
+
+
+# A connection that closes drops what QEMU did not read of it yet: a
+# probe cut short, an open brace or quote that every later command would
+# land in.  Ctrl-C first makes the shell drop any command half typed.
+INTERRUPT = b"\x03"
+
+
+def interrupt(s):
+    s.sendall(INTERRUPT)
+    time.sleep(0.2)
 
 
 def new_token():
@@ -101,6 +117,7 @@ def wait(path, timeout, cond="true"):
     probe = probe_command(cond, token).encode()
     while True:
         s = connect(path, deadline)
+        interrupt(s)
         last = [0.0]
 
         def send_probe():
@@ -124,14 +141,17 @@ def wait(path, timeout, cond="true"):
 def run(s, cmd, timeout):
     deadline = time.monotonic() + timeout
     token = new_token()
+    interrupt(s)
     s.sendall(command(cmd, token).encode())
     out = read_until(s, MARK + token, deadline)
     done = re.compile(MARK + token + r" (\d+)\n")
     while not done.search(out):
         out += read_until(s, "\n", deadline)
     m = done.search(out)
+    begin = out.find(START + token + "\n")
+    begin = begin + len(START + token + "\n") if begin >= 0 else 0
     # without what probes typed earlier answered
-    body = re.sub(MARK + r"[0-9a-f]+ \d+\n", "", out[:m.start()])
+    body = re.sub(MARK + r"[0-9a-f]+ \d+\n", "", out[begin:m.start()])
     sys.stdout.write(body)
     sys.stdout.flush()
     return int(m.group(1))
