@@ -56,7 +56,7 @@ kboot_run() {
 	sed -i 's/\r$//' "$log"
 	[ $stopped = 0 ] || return 0
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		fail "vm $step: timed out after ${VM_TIMEOUT}s (log: $log)"
+		fail "vm $step: timed out after ${VM_TIMEOUT}s, last: '$(last_words "$log")' (log: $log)"
 	fi
 	[ $rc = 0 ] || fail "vm $step: qemu exit status $rc (log: $log)"
 }

@@ -47,6 +47,13 @@ fail() {
 	exit 1
 }
 
+# What a machine that ran out of time printed last, for the one line a
+# failure leaves in CI's output.
+# usage: last_words LOG
+last_words() {
+	tr -d '\r' <"$1" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-160
+}
+
 # Make a cpio archive holding /test/run.sh, to be appended to an initramfs;
 # for a test run again on another kernel (test/run.sh, KERNEL_VARIANT),
 # that kernel as /boot/bzImage too, so that its helpers are of its build;
@@ -226,7 +233,7 @@ vm_run() {
 		return 0
 	fi
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		fail "vm $step: timed out after ${VM_TIMEOUT}s (log: $log)"
+		fail "vm $step: timed out after ${VM_TIMEOUT}s, last: '$(last_words "$log")' (log: $log)"
 	fi
 	[ $rc = 0 ] || fail "vm $step: qemu exit status $rc (log: $log)"
 }
@@ -585,7 +592,7 @@ debian_wait_off() {
 	while kill -0 "$DEBIAN_PID" 2>/dev/null; do
 		if [ $n -ge "$1" ]; then
 			kill "$DEBIAN_PID"
-			fail "the Debian machine still runs after $1 s (log: $LAST_LOG)"
+			fail "the Debian machine still runs after $1 s, last: '$(last_words "$LAST_LOG")' (log: $LAST_LOG)"
 		fi
 		sleep 1
 		n=$((n + 1))
@@ -670,7 +677,7 @@ debian_workload_went_on() {
 # usage: debian_workload_after DEVICE
 debian_workload_after() {
 	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 400 ||
-		fail "the shell of before does not answer: no resume (log: $LAST_LOG)"
+		fail "the shell of before does not answer: no resume, last: '$(last_words "$LAST_LOG")' (log: $LAST_LOG)"
 	# kjump-prepare jumps to boot the next helper right after the resume,
 	# and what is typed while the system is away is lost: on once it ran
 	python3 "$TOP/test/vm/guest.py" "$GUEST_SOCK" wait 300 '
