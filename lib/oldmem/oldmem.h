@@ -36,10 +36,8 @@ struct vmcore {
 	int nr_loads;
 	uint8_t *notes;
 	size_t notes_size;
-	/* a window of the file mapped, for vmcore_read() */
-	uint8_t *view;
-	uint64_t view_off, view_len, size;
-	bool view_ok;
+	/* windows of the file mapped, for vmcore_read(); NULL: none */
+	struct vmcore_views *views;
 };
 
 int vmcore_open(struct vmcore *vc, const char *path);
@@ -57,7 +55,13 @@ int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
  * it is /proc/vmcore (which maps old memory once that way, rather than
  * page by page for read()), else read.
  */
-int vmcore_read(struct vmcore *vc, void *buf, size_t len, uint64_t off);
+int vmcore_read(const struct vmcore *vc, void *buf, size_t len, uint64_t off);
+/*
+ * The same bytes where a mapped window can show them without a copy:
+ * valid until a read of two other windows (64 MiB each); NULL where they
+ * must be read.
+ */
+const void *vmcore_peek(const struct vmcore *vc, size_t len, uint64_t off);
 void vmcore_close(struct vmcore *vc);
 
 /*

@@ -90,49 +90,87 @@ static int read_phdrs(struct vmcore *vc, const Elf64_Ehdr *eh)
  * unmapping each (copy_oldmem_page: an ioremap, and a TLB flush at every
  * unmap); mmap() of it maps the memory once.  Other files are read: a
  * snapshot on disk gains nothing, and /proc/kcore cannot be mapped.
+ * Two windows: the pages being saved and their struct pages, say, are
+ * far apart and read in turns.
  */
+struct vmcore_views {
+	struct vmcore_view {
+		uint8_t *p;		/* NULL: not mapped */
+		uint64_t off, len, used;
+	} v[2];
+	uint64_t size, clock;
+	bool failed;			/* read() it is, from now on */
+};
+
 static void view_init(struct vmcore *vc)
 {
 	struct statfs fs;
 	struct stat st;
 
-	vc->view_ok = !fstatfs(vc->fd, &fs) && fs.f_type == PROC_SUPER_MAGIC &&
-		      !fstat(vc->fd, &st) && st.st_size > 0 &&
-		      strstr(vc->path, "vmcore");
-	vc->size = vc->view_ok ? (uint64_t)st.st_size : 0;
+	if (fstatfs(vc->fd, &fs) || fs.f_type != PROC_SUPER_MAGIC ||
+	    fstat(vc->fd, &st) || st.st_size <= 0 || !strstr(vc->path, "vmcore"))
+		return;
+	vc->views = calloc(1, sizeof(*vc->views));
+	if (vc->views)
+		vc->views->size = st.st_size;
 }
 
-static bool view_map(struct vmcore *vc, uint64_t start)
+static void view_unmap(struct vmcore_view *v)
 {
-	uint64_t len = vc->size - start < VIEW_SIZE ? vc->size - start
-						    : VIEW_SIZE;
+	if (v->p)
+		munmap(v->p, v->len);
+	v->p = NULL;
+}
+
+/* The window at start: mapped already, or in place of the least used. */
+static struct vmcore_view *view_at(const struct vmcore *vc, uint64_t start)
+{
+	struct vmcore_views *vs = vc->views;
+	struct vmcore_view *v = &vs->v[0];
 	void *p;
 
-	if (vc->view)
-		munmap(vc->view, vc->view_len);
-	vc->view = NULL;
-	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, vc->fd, start);
-	if (p == MAP_FAILED) {
-		vc->view_ok = false;	/* read() it is, from now on */
-		return false;
+	for (unsigned int i = 0; i < ARRAY_SIZE(vs->v); i++) {
+		if (vs->v[i].p && vs->v[i].off == start)
+			return &vs->v[i];
+		if (vs->v[i].used < v->used)
+			v = &vs->v[i];
 	}
-	vc->view = p;
-	vc->view_off = start;
-	vc->view_len = len;
-	return true;
+	view_unmap(v);
+	v->len = vs->size - start < VIEW_SIZE ? vs->size - start : VIEW_SIZE;
+	p = mmap(NULL, v->len, PROT_READ, MAP_PRIVATE, vc->fd, start);
+	if (p == MAP_FAILED) {
+		vs->failed = true;
+		return NULL;
+	}
+	v->p = p;
+	v->off = start;
+	return v;
 }
 
-int vmcore_read(struct vmcore *vc, void *buf, size_t len, uint64_t off)
+const void *vmcore_peek(const struct vmcore *vc, size_t len, uint64_t off)
 {
+	struct vmcore_views *vs = vc->views;
 	uint64_t start = ALIGN_DOWN(off, VIEW_SIZE);
+	struct vmcore_view *v;
 
-	if (vc->view_ok && off < vc->size && len <= vc->size - off &&
-	    off + len <= start + VIEW_SIZE &&
-	    ((vc->view && vc->view_off == start) || view_map(vc, start))) {
-		memcpy(buf, vc->view + (off - start), len);
-		return 0;
-	}
-	return read_at(vc, buf, len, off);
+	if (!vs || vs->failed || off >= vs->size || len > vs->size - off ||
+	    off + len > start + VIEW_SIZE)
+		return NULL;
+	v = view_at(vc, start);
+	if (!v)
+		return NULL;
+	v->used = ++vs->clock;
+	return v->p + (off - start);
+}
+
+int vmcore_read(const struct vmcore *vc, void *buf, size_t len, uint64_t off)
+{
+	const void *p = vmcore_peek(vc, len, off);
+
+	if (!p)
+		return read_at(vc, buf, len, off);
+	memcpy(buf, p, len);
+	return 0;
 }
 
 int vmcore_open(struct vmcore *vc, const char *path)
@@ -161,8 +199,11 @@ int vmcore_open(struct vmcore *vc, const char *path)
 
 void vmcore_close(struct vmcore *vc)
 {
-	if (vc->view)
-		munmap(vc->view, vc->view_len);
+	if (vc->views) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(vc->views->v); i++)
+			view_unmap(&vc->views->v[i]);
+		free(vc->views);
+	}
 	if (vc->fd >= 0)
 		close(vc->fd);
 	free(vc->loads);
@@ -291,7 +332,7 @@ int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
 		}
 		in = paddr - l->paddr;
 		n = l->filesz - in < len ? l->filesz - in : len;
-		err = read_at(vc, p, n, l->offset + in);
+		err = vmcore_read(vc, p, n, l->offset + in);
 		if (err)
 			return err;
 		p += n;
