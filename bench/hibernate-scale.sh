@@ -6,7 +6,7 @@
 # once by the kernel's own hibernation (LZO, swap, resume=), with the time
 # and the MiB/s of each phase as the tools and the kernel report them.
 #
-# usage: bench/hibernate-scale.sh
+# usage: bench/hibernate-scale.sh  (SIDES="ours kernel" picks some)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,8 +106,9 @@ results=$OUT/hibernate-scale.txt
 {
 	printf '%-22s %10s %9s %9s %7s %6s %8s %6s\n' "4 GiB guest, 2 GiB data" \
 		hibernate resume "image MiB" write MiB/s restore MiB/s
-	ours
-	kernel
+	for side in ${SIDES:-ours kernel}; do
+		"$side"
+	done
 	echo "hibernate: command to power-off; resume: QEMU start to the workload"
 	echo "running; write: the image written (ksave; the kernel's \"Wrote\");"
 	echo "restore: memory restored (krestore, one pass; the kernel's \"Read\");"
