@@ -176,6 +176,13 @@ int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data);
 int img_writer_add_zero(struct img_writer *w, uint64_t pfn);
 /* Bytes of the image so far, written or buffered (not those in lanes). */
 uint64_t img_writer_bytes(const struct img_writer *w);
+/* Where the writer's time went so far, for the phases a tool reports. */
+struct img_writer_times {
+	double wait;		/* for lanes still compressing */
+	double write;		/* in write(), the page cache taking it */
+	unsigned int lanes;
+};
+void img_writer_times(const struct img_writer *w, struct img_writer_times *t);
 /*
  * The writer compresses and encrypts spans in lanes, each a thread, and
  * the reader checks and decompresses chunks so: with a codec one per CPU

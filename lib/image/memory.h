@@ -21,6 +21,9 @@ struct hib_stats {
 	uint64_t pages_data, pages_zero;
 	uint64_t pages_free;	/* left out; on restore: cleared, or not */
 	uint64_t pages_spare;	/* of those, the window's copies */
+	double secs_start;	/* saving: kj_monotonic() at the start */
+	double secs_classify;	/* telling free pages from the rest */
+	double secs_read;	/* reading the pages from the core */
 };
 
 typedef void (*hib_progress_fn)(const struct hib_stats *st, void *arg);

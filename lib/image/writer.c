@@ -8,6 +8,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gcrypt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,20 +59,100 @@ struct img_writer {
 	uint32_t range;			/* cursor for img_in_ranges() */
 	struct lane lane[IMG_MAX_LANES];
 	unsigned int nr_lanes, cur;
-	/* output, buffered */
-	uint8_t *out;
+	/* output, buffered: out is filled while the other buffer is written */
+	uint8_t *out, *out_buf[2];
 	size_t out_len;
 	uint64_t out_off;		/* file offset of out[0] */
+	struct flush {
+		struct img_worker worker;
+		int dfd;		/* fd again, O_DIRECT; or -1 */
+		const uint8_t *buf;
+		size_t len;
+		uint64_t off;
+		int err;		/* of that write, msg saying why */
+		char msg[256];
+		bool busy;
+	} flush;
 	uint64_t nr_chunks, pages_data, pages_zero;
+	struct img_writer_times times;
 };
 
+/*
+ * The image's file again, for writes that bypass the page cache: the disk
+ * takes them from the buffer, with no copy into the cache first, nor
+ * writeback of pages nobody will read again.  -1 where it cannot.
+ */
+static int direct_fd(int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+static bool direct_ok(const struct flush *f)
+{
+	return f->dfd >= 0 && !((uintptr_t)f->buf % KJ_PAGE_SIZE) &&
+	       !(f->len % KJ_PAGE_SIZE) && !(f->off % KJ_PAGE_SIZE);
+}
+
+/* In the flush thread: the buffer handed over, written. */
+static void flush_work(void *arg)
+{
+	struct img_writer *w = arg;
+	struct flush *f = &w->flush;
+
+	if (direct_ok(f)) {
+		f->err = img_write_at(f->dfd, w->map, w->name, f->buf, f->len,
+				      f->off);
+		if (f->err != -EINVAL)
+			goto out;
+		/* a device or file system that will not: the cache, then */
+		close(f->dfd);
+		f->dfd = -1;
+	}
+	f->err = img_write_at(w->fd, w->map, w->name, f->buf, f->len, f->off);
+out:
+	if (f->err)
+		snprintf(f->msg, sizeof(f->msg), "%s", kj_errmsg());
+}
+
+/* Until the buffer handed over is written: its error, if any. */
+static int out_wait(struct img_writer *w)
+{
+	struct flush *f = &w->flush;
+	double start = kj_monotonic();
+
+	if (!f->busy)
+		return 0;
+	img_worker_wait(&f->worker);
+	w->times.write += kj_monotonic() - start;
+	f->busy = false;
+	if (f->err)
+		kj_seterr("%s", f->msg);
+	return f->err;
+}
+
+/*
+ * Hand the output buffer to the flush thread and go on in the other one:
+ * the disk takes one while the next is compressed and filled.
+ */
 static int out_flush(struct img_writer *w)
 {
-	int err = img_write_at(w->fd, w->map, w->name, w->out, w->out_len, w->out_off);
+	struct flush *f = &w->flush;
+	int err = out_wait(w);
 
+	if (err)
+		return err;
+	f->buf = w->out;
+	f->len = w->out_len;
+	f->off = w->out_off;
+	f->busy = true;
+	img_worker_submit(&f->worker);
+	w->out = w->out == w->out_buf[0] ? w->out_buf[1] : w->out_buf[0];
 	w->out_off += w->out_len;
 	w->out_len = 0;
-	return err;
+	return 0;
 }
 
 static int out_put(struct img_writer *w, const void *data, size_t len)
@@ -158,11 +239,13 @@ static void lane_submit(struct img_writer *w, struct lane *l)
 /* Append the lane's chunk, once sealed, to the output: the lane is free. */
 static int lane_collect(struct img_writer *w, struct lane *l)
 {
+	double start = kj_monotonic();
 	int err;
 
 	if (!l->busy)
 		return 0;
 	img_worker_wait(&l->worker);
+	w->times.wait += kj_monotonic() - start;
 	l->busy = false;
 	if (l->gerr)
 		err = img_gcrypt_err(l->gerr, "AES-256-GCM");
@@ -247,6 +330,12 @@ int img_writer_add_zero(struct img_writer *w, uint64_t pfn)
 	return add(w, pfn, NULL);
 }
 
+void img_writer_times(const struct img_writer *w, struct img_writer_times *t)
+{
+	*t = w->times;
+	t->lanes = w->nr_lanes;
+}
+
 uint64_t img_writer_bytes(const struct img_writer *w)
 {
 	return w->out_off + w->out_len;
@@ -270,8 +359,12 @@ static void writer_free(struct img_writer *w)
 	secret = w->info.flags & IMG_F_ENCRYPTED;
 	for (unsigned int i = 0; i < w->nr_lanes; i++)
 		lane_free(&w->lane[i], secret);
+	img_worker_stop(&w->flush.worker);
+	if (w->flush.dfd >= 0)
+		close(w->flush.dfd);
 	gcry_cipher_close(w->cipher);
-	img_free_buf(w->out, OUT_BUF, false);
+	img_free_buf(w->out_buf[0], OUT_BUF, false);
+	img_free_buf(w->out_buf[1], OUT_BUF, false);
 	free(w->name);
 	free(w);
 }
@@ -340,9 +433,13 @@ static int writer_setup(struct img_writer *w, const struct img_key *key)
 {
 	unsigned int lanes = img_lanes_wanted(&w->info);
 
-	w->out = img_alloc_buf(OUT_BUF);
-	if (!w->name || !w->out)
+	w->out_buf[0] = img_alloc_buf(OUT_BUF);
+	w->out_buf[1] = img_alloc_buf(OUT_BUF);
+	w->out = w->out_buf[0];
+	if (!w->name || !w->out_buf[0] || !w->out_buf[1])
 		return -ENOMEM;
+	w->flush.dfd = direct_fd(w->fd);
+	img_worker_init(&w->flush.worker, flush_work, w, true);
 	if (key) {
 		int err = img_open_cipher(&w->cipher, key, w->info.image_id);
 
@@ -390,6 +487,7 @@ int img_writer_open_map(struct img_writer **wp, int fd,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	w->flush.dfd = -1;
 	info->version = IMG_VERSION;
 	/* the caller's, if it put the id in the machine's ledger */
 	if (kj_is_zero(info->image_id, sizeof(info->image_id)) &&
@@ -499,6 +597,8 @@ int img_writer_commit(struct img_writer *w, struct img_info *info)
 	err = err ?: put_chunks(w);
 	err = err ?: put_trailer(w);
 	err = err ?: out_flush(w);
+	/* both buffers free again: put_header_block() uses one */
+	err = err ?: out_wait(w);
 	err = err ?: img_sync_fd(w->fd, w->name);
 	if (!err)
 		kj_failpoint("image-commit");

@@ -20,6 +20,9 @@ sed -n '/^kjump-helper: visit 2$/,$p' "$LAST_LOG" | grep -q '^ksave: image compl
 expect '^krestore: /dev/vda: no hibernation image'
 expect '^counter before: [0-9]+$'
 expect '^ksave: hibernation image on /dev/vda: [0-9]+ MiB'
+# where the time went, the free pages found through the mapped core
+expect '^ksave: phases: free pages found [0-9.]+ s, read [0-9.]+ s, pages [0-9.]+ s, waiting for 4 lanes [0-9.]+ s, for writes [0-9.]+ s, last chunks and flush [0-9.]+ s$'
+expect_order '^ksave: phases: ' '^ksave: hibernation image on '
 expect '^ksave: image complete, powering off'
 expect_not '^kjump-test: exit status'
 "$TOP/build/bin/krestore" --check "$WORK/disk.img"
