@@ -70,6 +70,7 @@ $CHECK" -drive "file=$disk,format=raw,if=virtio")
 		{ echo "bench: the resumed system's data is not intact" >&2; exit 1; }
 	restore_s=$(secs "$(log_of ours-resume)" \
 		'^krestore: memory restored in \([0-9.]*\) s.*')
+	phases=$(sed -n 's/^ksave: phases: //p' "$(log_of ours-hibernate)")
 	printf '%-22s %9.1fs %8.1fs %9d %6.1fs %6s %7.1fs %6s\n' \
 		"khibernate (LZ4)" "$hib_s" "$res_s" $((image >> 20)) \
 		"$write_s" "$(mib_per_s "$data" "$write_s")" "$restore_s" \
@@ -114,5 +115,6 @@ results=$OUT/hibernate-scale.txt
 	echo "restore: memory restored (krestore, one pass; the kernel's \"Read\");"
 	echo "MiB/s: of the memory the image holds (ours: its data pages; the"
 	echo "kernel's: what it wrote)"
+	[ -z "${phases:-}" ] || echo "ksave's phases (ksave(8)): $phases"
 } | tee "$results"
 echo "bench: results in $results"
