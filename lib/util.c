@@ -17,7 +17,8 @@
 
 #include "util.h"
 
-static char errmsg[1024];
+/* Each thread's own: a worker's failure is handed over by its caller */
+static __thread char errmsg[1024];
 static const char *progname = "kjump";
 
 void kj_seterr(const char *fmt, ...)

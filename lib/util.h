@@ -34,6 +34,8 @@ double kj_monotonic(void);
 /*
  * Errors: library functions return a negative errno and leave a message
  * naming what failed in kj_errmsg(); tools print it once, at the top.
+ * The message is the calling thread's: a worker thread's failure reaches
+ * the tool through whoever waits for that worker.
  */
 void kj_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Put "context: " before the message, e.g. which step it stopped. */

@@ -70,7 +70,7 @@ struct img_writer {
 		size_t len;
 		uint64_t off;
 		int err;		/* of that write, msg saying why */
-		char msg[256];
+		char msg[1024];
 		bool busy;
 	} flush;
 	uint64_t nr_chunks, pages_data, pages_zero;
