@@ -6,7 +6,9 @@
 # once by the kernel's own hibernation (LZO, swap, resume=), with the time
 # and the MiB/s of each phase as the tools and the kernel report them.
 #
-# usage: bench/hibernate-scale.sh  (SIDES="ours kernel" picks some)
+# usage: bench/hibernate-scale.sh  (SIDES="ours kernel" picks some;
+#        HELPER_CPUS="1 2 4" runs ours once per count of CPUs the helper
+#        that writes the image has, maxcpus=)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,13 +46,18 @@ log_of() {
 	echo "$LOGDIR/$TEST_NAME.$1.log"
 }
 
+# usage: ours [HELPER_CPUS]
 ours() {
-	local disk=$OUT/scale.img confined info
+	local disk=$OUT/scale.img confined info load=$HIB_LOAD label="khibernate (LZ4)"
+	if [ -n "${1:-}" ]; then
+		load=${HIB_LOAD/kjump.job=jumpback/kjump.job=jumpback maxcpus=$1}
+		label="$label, $1 CPU"
+	fi
 	rm -f "$disk"
 	truncate -s 4G "$disk"
 	VM_APPEND=$HIB_APPEND
 	hib_s=$(marker_to_exit ours-hibernate BENCH-HIBERNATE "$WORKLOAD
-$HIB_LOAD || exit 1
+$load || exit 1
 khibernate --prepare || exit 1
 echo \"restore-cmdline: \$(krestore --cmdline)\"
 echo BENCH-HIBERNATE
@@ -70,9 +77,10 @@ $CHECK" -drive "file=$disk,format=raw,if=virtio")
 		{ echo "bench: the resumed system's data is not intact" >&2; exit 1; }
 	restore_s=$(secs "$(log_of ours-resume)" \
 		'^krestore: memory restored in \([0-9.]*\) s.*')
-	phases=$(sed -n 's/^ksave: phases: //p' "$(log_of ours-hibernate)")
+	phases="$phases
+ksave's phases, $label: $(sed -n 's/^ksave: phases: //p' "$(log_of ours-hibernate)")"
 	printf '%-22s %9.1fs %8.1fs %9d %6.1fs %6s %7.1fs %6s\n' \
-		"khibernate (LZ4)" "$hib_s" "$res_s" $((image >> 20)) \
+		"$label" "$hib_s" "$res_s" $((image >> 20)) \
 		"$write_s" "$(mib_per_s "$data" "$write_s")" "$restore_s" \
 		"$(mib_per_s "$data" "$restore_s")"
 }
@@ -104,17 +112,24 @@ $CHECK" -drive "file=$swap,format=raw,if=virtio")
 }
 
 results=$OUT/hibernate-scale.txt
+phases=
 {
 	printf '%-22s %10s %9s %9s %7s %6s %8s %6s\n' "4 GiB guest, 2 GiB data" \
 		hibernate resume "image MiB" write MiB/s restore MiB/s
 	for side in ${SIDES:-ours kernel}; do
-		"$side"
+		if [ "$side" = ours ] && [ -n "${HELPER_CPUS:-}" ]; then
+			for n in $HELPER_CPUS; do
+				ours "$n"
+			done
+		else
+			"$side"
+		fi
 	done
 	echo "hibernate: command to power-off; resume: QEMU start to the workload"
 	echo "running; write: the image written (ksave; the kernel's \"Wrote\");"
 	echo "restore: memory restored (krestore, one pass; the kernel's \"Read\");"
 	echo "MiB/s: of the memory the image holds (ours: its data pages; the"
 	echo "kernel's: what it wrote)"
-	[ -z "${phases:-}" ] || echo "ksave's phases (ksave(8)): $phases"
+	echo "ksave's phases: see ksave(8)${phases:-}"
 } | tee "$results"
 echo "bench: results in $results"
