@@ -179,7 +179,7 @@ uint64_t img_writer_bytes(const struct img_writer *w);
 /* Where the writer's time went so far, for the phases a tool reports. */
 struct img_writer_times {
 	double wait;		/* for lanes still compressing */
-	double write;		/* in write(), the page cache taking it */
+	double write;		/* for the output thread's writes */
 	unsigned int lanes;
 };
 void img_writer_times(const struct img_writer *w, struct img_writer_times *t);

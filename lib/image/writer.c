@@ -121,10 +121,11 @@ out:
 static int out_wait(struct img_writer *w)
 {
 	struct flush *f = &w->flush;
-	double start = kj_monotonic();
+	double start;
 
 	if (!f->busy)
 		return 0;
+	start = kj_monotonic();
 	img_worker_wait(&f->worker);
 	w->times.write += kj_monotonic() - start;
 	f->busy = false;
@@ -239,11 +240,12 @@ static void lane_submit(struct img_writer *w, struct lane *l)
 /* Append the lane's chunk, once sealed, to the output: the lane is free. */
 static int lane_collect(struct img_writer *w, struct lane *l)
 {
-	double start = kj_monotonic();
+	double start;
 	int err;
 
 	if (!l->busy)
 		return 0;
+	start = kj_monotonic();
 	img_worker_wait(&l->worker);
 	w->times.wait += kj_monotonic() - start;
 	l->busy = false;
