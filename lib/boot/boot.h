@@ -137,6 +137,14 @@ struct bzimage {
 int bzimage_parse(struct bzimage *bz, const void *data, size_t size,
 		  const char *name);
 
+/*
+ * Decompress a whole gzip, xz or zstd stream (told by its magic) into a
+ * malloc'd *out of at most max bytes.  -EOPNOTSUPP: not one of those;
+ * -EFBIG: larger than max; -EBADMSG: corrupt or cut short.
+ */
+int boot_unpack(const void *in, size_t len, size_t max, uint8_t **out,
+		size_t *out_len);
+
 /* What a bzImage says of itself. */
 struct kernel_caps {
 	char version[64];	/* its release, from the setup header */

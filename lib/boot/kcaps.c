@@ -10,12 +10,9 @@
  * them) have no embedded configuration.
  */
 #include <errno.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "boot/boot.h"
 #include "util.h"
@@ -28,139 +25,13 @@
 /* the decompressed kernel, at most (a fuzzer's bombs stop sooner) */
 #define PAYLOAD_MAX (CHECKS_ENFORCED ? MiB(512) : MiB(64))
 
-static int grow(uint8_t **buf, size_t *cap, size_t used)
-{
-	size_t ncap = *cap ? *cap * 2 : MiB(1);
-	uint8_t *n;
-
-	if (used < *cap)
-		return 0;
-	if (ncap > PAYLOAD_MAX)
-		return -EFBIG;
-	n = realloc(*buf, ncap);
-	if (!n)
-		return -ENOMEM;
-	*buf = n;
-	*cap = ncap;
-	return 0;
-}
-
-/* A decoder's end: what it made is the caller's, unless it failed. */
-static int done(uint8_t **out, int err)
-{
-	if (err) {
-		free(*out);
-		*out = NULL;
-	}
-	return err;
-}
-
-/* A gzip stream: the payload, or the config inside it. */
-static int inflate_all(const uint8_t *in, size_t len, uint8_t **out,
-		       size_t *out_len)
-{
-	z_stream zs = { .next_in = (Bytef *)in, .avail_in = len };
-	size_t cap = 0;
-	int err = 0, ret;
-
-	*out = NULL;
-	*out_len = 0;
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return -ENOMEM;
-	do {
-		err = grow(out, &cap, *out_len);
-		if (err)
-			break;
-		zs.next_out = *out + *out_len;
-		zs.avail_out = cap - *out_len;
-		ret = inflate(&zs, Z_NO_FLUSH);
-		*out_len = cap - zs.avail_out;
-		/* an error, or the input ended before the stream did */
-		if ((ret != Z_OK && ret != Z_STREAM_END) ||
-		    (ret == Z_OK && !zs.avail_in && zs.avail_out))
-			err = -EBADMSG;
-	} while (!err && ret != Z_STREAM_END);
-	inflateEnd(&zs);
-	return done(out, err);
-}
-
-static int unxz_all(const uint8_t *in, size_t len, uint8_t **out,
-		    size_t *out_len)
-{
-	lzma_stream xs = LZMA_STREAM_INIT;
-	size_t cap = 0;
-	lzma_ret ret = LZMA_OK;
-	int err = 0;
-
-	*out = NULL;
-	*out_len = 0;
-	if (lzma_stream_decoder(&xs, UINT64_MAX, 0) != LZMA_OK)
-		return -ENOMEM;
-	xs.next_in = in;
-	xs.avail_in = len;
-	while (ret == LZMA_OK) {
-		err = grow(out, &cap, *out_len);
-		if (err)
-			break;
-		xs.next_out = *out + *out_len;
-		xs.avail_out = cap - *out_len;
-		ret = lzma_code(&xs, LZMA_FINISH);
-		*out_len = cap - xs.avail_out;
-	}
-	lzma_end(&xs);
-	return done(out, err ?: ret == LZMA_STREAM_END ? 0 : -EBADMSG);
-}
-
-static int unzstd_all(const uint8_t *in, size_t len, uint8_t **out,
-		      size_t *out_len)
-{
-	ZSTD_DStream *zs = ZSTD_createDStream();
-	ZSTD_inBuffer ib = { in, len, 0 };
-	size_t cap = 0, ret = 1;
-	int err = 0;
-
-	*out = NULL;
-	*out_len = 0;
-	if (!zs)
-		return -ENOMEM;
-	while (ret) {
-		ZSTD_outBuffer ob;
-
-		err = grow(out, &cap, *out_len);
-		if (err)
-			break;
-		ob = (ZSTD_outBuffer){ *out, cap, *out_len };
-		ret = ZSTD_decompressStream(zs, &ob, &ib);
-		*out_len = ob.pos;
-		if (ZSTD_isError(ret) || (ret && ib.pos == ib.size &&
-					  ob.pos < ob.size)) {
-			err = -EBADMSG;
-			break;
-		}
-	}
-	ZSTD_freeDStream(zs);
-	return done(out, err);
-}
-
 /* The decompressed kernel (vmlinux.bin) from the payload. */
 static int payload(const struct bzimage *bz, uint8_t **out, size_t *out_len)
 {
-	static const uint8_t gz[] = { 0x1f, 0x8b };
-	static const uint8_t xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	static const uint8_t zst[] = { 0x28, 0xb5, 0x2f, 0xfd };
-	const uint8_t *p = bz->kernel + bz->hdr.payload_offset;
-	size_t len = bz->hdr.payload_length;
-	int err;
+	int err = boot_unpack(bz->kernel + bz->hdr.payload_offset,
+			      bz->hdr.payload_length, PAYLOAD_MAX, out,
+			      out_len);
 
-	*out = NULL;
-	if (len >= sizeof(xz) && !memcmp(p, gz, sizeof(gz)))
-		err = inflate_all(p, len, out, out_len);
-	else if (len >= sizeof(xz) && !memcmp(p, xz, sizeof(xz)))
-		err = unxz_all(p, len, out, out_len);
-	else if (len >= sizeof(xz) && !memcmp(p, zst, sizeof(zst)))
-		err = unzstd_all(p, len, out, out_len);
-	else
-		err = -EOPNOTSUPP;
 	if (err == -EOPNOTSUPP)
 		kj_seterr("its kernel is compressed in a way this tool does "
 			  "not read (gzip, xz and zstd only)");
@@ -186,7 +57,7 @@ static char *embedded_config(const uint8_t *img, size_t len)
 		return NULL;
 	st += strlen(IKCFG_START);
 	ed = find(st, img + len - st, IKCFG_END);
-	if (!ed || inflate_all(st, ed - st, &text, &n))
+	if (!ed || boot_unpack(st, ed - st, PAYLOAD_MAX, &text, &n))
 		return NULL;
 	config = realloc(text, n + 1);
 	if (!config) {
@@ -243,21 +114,24 @@ int kernel_caps_check_jump(const struct bzimage *bz, const void *file,
 	int err = kernel_caps_read(&c, bz, file, size);
 
 	if (err) {
-		kj_preferr("%s (Linux %s): cannot tell whether it can jump back",
-			   name, c.version);
+		kj_preferr(
+			"%s (Linux %s): cannot tell whether it can jump back",
+			name, c.version);
 		return -EOPNOTSUPP;
 	}
 	if (c.kexec_jump == 0) {
 		kj_seterr("%s (Linux %s) is built without CONFIG_KEXEC_JUMP "
 			  "(its embedded config says so): it could never jump "
-			  "back, and this system would stay frozen", name,
-			  c.version);
+			  "back, and this system would stay frozen",
+			  name, c.version);
 		return -EOPNOTSUPP;
 	}
 	if (!c.jump_patches) {
-		kj_seterr("%s (Linux %s) lacks the suite's kernel patches (it "
-			  "does not know kexec_jump_back_status=): it could not "
-			  "load the way back", name, c.version);
+		kj_seterr(
+			"%s (Linux %s) lacks the suite's kernel patches (it "
+			"does not know kexec_jump_back_status=): it could not "
+			"load the way back",
+			name, c.version);
 		return -EOPNOTSUPP;
 	}
 	/* 0005's parameter is inside #ifdef CONFIG_KEXEC_JUMP */
