@@ -15,6 +15,12 @@
 #define PURGATORY_REGS_RSI	8
 #define PURGATORY_REGS_RSP	16
 
+/* Offsets in struct purgatory_mb, for entry.S */
+#define PURGATORY_MB_MAGIC	0
+#define PURGATORY_MB_INFO	4
+
+/* 32-bit code, for a multiboot kernel's entry; flat 4 GiB */
+#define PURGATORY_CODE32	0x08
 /* The Linux 64-bit boot protocol's __BOOT_CS and __BOOT_DS */
 #define PURGATORY_BOOT_CS	0x10
 #define PURGATORY_BOOT_DS	0x18
@@ -27,6 +33,16 @@ struct purgatory_regs {
 	uint64_t rip;	/* the kernel's 64-bit entry */
 	uint64_t rsi;	/* struct boot_params */
 	uint64_t rsp;	/* 0: stay on the purgatory's stack */
+};
+
+/*
+ * A multiboot kernel (Xen) is entered in 32-bit protected mode with
+ * paging off, at entry_regs.rip (below 4 GiB): eax = magic, ebx = info,
+ * the physical address of its information.  magic 0: a Linux kernel.
+ */
+struct purgatory_mb {
+	uint32_t magic;
+	uint32_t info;
 };
 
 /* One physical range whose SHA-256 is checked before the kernel starts. */

@@ -7,7 +7,10 @@
  *
  * Save [rsp], load our own GDT and segments, switch to our own stack, run
  * purgatory_main(), then enter the kernel by the 64-bit boot protocol:
- * rsi = boot_params, all other registers zero, CS/DS = __BOOT_CS/__BOOT_DS.
+ * rsi = boot_params, all other registers zero, CS/DS = __BOOT_CS/__BOOT_DS;
+ * or, when entry_mb.magic is set, a multiboot kernel in 32-bit protected
+ * mode with paging off.  The loader then puts the purgatory below 4 GiB,
+ * identity mapped, so its code stays where it is when paging goes.
  */
 #include "abi.h"
 
@@ -38,6 +41,10 @@ purgatory_start:
 1:
 	call	purgatory_main
 
+	movl	entry_mb + PURGATORY_MB_MAGIC(%rip), %eax
+	testl	%eax, %eax
+	jnz	enter_multiboot
+
 	movq	entry_regs + PURGATORY_REGS_RSP(%rip), %rax
 	testq	%rax, %rax
 	jz	2f
@@ -61,12 +68,51 @@ purgatory_start:
 	jmpq	*entry_regs + PURGATORY_REGS_RIP(%rip)
 	.size	purgatory_start, . - purgatory_start
 
+	/*
+	 * To compatibility mode, through the 32-bit code segment; PCIDE
+	 * first, which would make clearing CR0.PG fault.  The registers
+	 * carry the entry, magic and information across.
+	 */
+enter_multiboot:
+	/* while RIP-relative addressing lasts: it runs at any address */
+	movl	entry_mb + PURGATORY_MB_MAGIC(%rip), %ebp
+	movl	entry_mb + PURGATORY_MB_INFO(%rip), %ebx
+	movl	entry_regs + PURGATORY_REGS_RIP(%rip), %esi
+	movq	%cr4, %rax
+	andq	$~0x00020000, %rax
+	movq	%rax, %cr4
+	pushq	$PURGATORY_CODE32
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	lretq
+	.code32
+1:
+	/* paging off leaves long mode; then LME, PAE and LA57 go too */
+	movl	%cr0, %eax
+	andl	$~0x80000000, %eax
+	movl	%eax, %cr0
+	movl	$0xc0000080, %ecx
+	rdmsr
+	andl	$~0x00000100, %eax
+	wrmsr
+	movl	%cr4, %eax
+	andl	$~0x00001020, %eax
+	movl	%eax, %cr4
+
+	movl	%ebp, %eax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%edi, %edi
+	xorl	%ebp, %ebp
+	jmp	*%esi
+	.code64
+
 	/* not .bss: the whole image is one segment the loader fills */
 	.data
 	.balign	16
 gdt:
 	.quad	0			/* 0x00: null */
-	.quad	0			/* 0x08: unused */
+	.quad	0x00cf9a000000ffff	/* 0x08: 32-bit code, multiboot */
 	.quad	0x00af9a000000ffff	/* 0x10: __BOOT_CS, 64-bit code */
 	.quad	0x00cf92000000ffff	/* 0x18: __BOOT_DS, data */
 gdt_end:

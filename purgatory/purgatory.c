@@ -80,6 +80,7 @@ char *purgatory_append_jump_back(char *end, uint64_t entry)
 #define __noreturn	__attribute__((noreturn))
 
 struct purgatory_regs entry_regs __patchable;
+struct purgatory_mb entry_mb __patchable;
 uint64_t cmdline_end __patchable;
 uint16_t serial_port __patchable;
 struct sha256_region regions[PURGATORY_MAX_REGIONS] __patchable;
@@ -89,6 +90,8 @@ uint32_t region_count __patchable;
 /* Set by entry.S: 0(%rsp) on entry, non-zero when entered by a kexec jump. */
 uint64_t jump_back_entry __patchable;
 
+_Static_assert(__builtin_offsetof(struct purgatory_mb, info) ==
+	       PURGATORY_MB_INFO, "entry.S offsets");
 _Static_assert(__builtin_offsetof(struct purgatory_regs, rip) ==
 	       PURGATORY_REGS_RIP, "entry.S offsets");
 _Static_assert(__builtin_offsetof(struct purgatory_regs, rsi) ==

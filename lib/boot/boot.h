@@ -260,6 +260,12 @@ struct purgatory_params {
 	 */
 	uint64_t cmdline_end;
 	uint16_t serial_port;	/* 0x3f8 for COM1, 0 = silent */
+	/*
+	 * A multiboot kernel: entered in 32-bit protected mode at
+	 * kernel_entry with eax = mb_magic, ebx = mb_info; 0: Linux.
+	 */
+	uint32_t mb_magic;
+	uint32_t mb_info;
 	/* Segments to verify, not the purgatory's own. */
 	const struct kexec_segment *segs;
 	int nr_segs;

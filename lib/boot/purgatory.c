@@ -612,6 +612,7 @@ static int patch(const struct purgatory_image *img,
 		.rsi = p->boot_params,
 		.rsp = 0,
 	};
+	struct purgatory_mb mb = { p->mb_magic, p->mb_info };
 	uint32_t count = p->nr_segs;
 	uint32_t i;
 	int ret;
@@ -624,6 +625,8 @@ static int patch(const struct purgatory_image *img,
 			return ret;
 	}
 	ret = purgatory_set_symbol(img, "entry_regs", &regs, sizeof(regs));
+	if (!ret)
+		ret = purgatory_set_symbol(img, "entry_mb", &mb, sizeof(mb));
 	if (!ret)
 		ret = purgatory_set_symbol(img, "cmdline_end", &p->cmdline_end,
 					   sizeof(p->cmdline_end));
@@ -651,6 +654,13 @@ int purgatory_build(const struct purgatory_params *p, uint64_t load_addr,
 	ret = check_params(p);
 	if (ret)
 		return ret;
+	/* its 32-bit code runs where it lies, paging off */
+	if (p->mb_magic && (p->kernel_entry > UINT32_MAX ||
+			    load_addr + purgatory_memsz() > (1ULL << 32))) {
+		kj_seterr("purgatory: a multiboot kernel's entry and the "
+			  "purgatory must lie below 4 GiB");
+		return -ERANGE;
+	}
 	img.obj = purgatory_object(&img.objsz);
 	ret = purgatory_relocate(img.obj, img.objsz, load_addr, &img.buf,
 				 &img.size, entry);
