@@ -20,6 +20,7 @@
 #include "kjump.h"
 #include "oldmem/oldmem.h"
 #include "util.h"
+#include "xen/xen.h"
 
 enum action { ACT_NONE, ACT_LOAD, ACT_LOAD_JUMP, ACT_LOAD_PANIC, ACT_HELPER,
 	      ACT_EXEC, ACT_UNLOAD, ACT_UNLOAD_PANIC, ACT_STATUS, ACT_SWITCH,
@@ -319,7 +320,8 @@ static int do_load(const struct opts *o, bool jump)
 		return -EINVAL;
 	}
 	own_cmdline = read_cmdline();
-	err = own_cmdline ? memmap_read_iomem(&iomem) : -EIO;
+	err = !own_cmdline ? -EIO : jump ? memmap_read_iomem(&iomem) :
+				       memmap_read_machine(&iomem);
 	if (!err && jump && o->window)
 		err = resolve_window(o, &iomem, own_cmdline, &req.win_start,
 				     &req.win_end);
@@ -449,7 +451,7 @@ static int do_load_panic(const struct opts *o)
 			 o->entry ? "--entry" : "--window");
 		return -EINVAL;
 	}
-	err = memmap_read_iomem(&iomem);
+	err = memmap_read_machine(&iomem);
 	err = err ?: crash_region_read(&req.win_start, &req.win_end);
 	if (!err) {
 		cmdline = build_cmdline(o);
@@ -650,6 +652,13 @@ static int do_status(void)
 		return loaded;
 	}
 	print_layout();
+	if (xen_pv())
+		printf("kexec: the Xen hypervisor's kexec hypercalls (this is "
+		       "its PV dom0; no kexec jump)\n");
+	else if (kexec_lockdown())
+		printf("kexec: kexec_file_load, of signed kernels\n");
+	else
+		printf("kexec: this kernel's kexec_load\n");
 	if (kexec_lockdown())
 		printf("lockdown: %s (kexec_file_load of signed kernels only, "
 		       "no kexec jump)\n", kexec_lockdown());

@@ -47,6 +47,12 @@ struct memmap {
 int memmap_parse_iomem(struct memmap *map, const char *text);
 int memmap_read_iomem(struct memmap *map);
 /*
+ * The machine's memory, for a kernel that will own all of it: the
+ * hypervisor's map in a Xen dom0, whose /proc/iomem shows its own
+ * share; /proc/iomem elsewhere.
+ */
+int memmap_read_machine(struct memmap *map);
+/*
  * The crashkernel= reservation, [start, end), from /proc/iomem text (its
  * "Crash kernel" entry; the larger if there are two).  -ENOENT if none.
  */
@@ -227,6 +233,15 @@ int kexec_loaded(void);
 int kexec_crash_loaded(void);
 /* Jump (or reboot) into the loaded image; returns 0 after a jump back. */
 int kexec_exec(void);
+
+/*
+ * In a Xen PV dom0 the hypervisor does kexec and kdump through its
+ * hypercalls (lib/xen): the plan's load, unload, status and exec go
+ * there, with the machine's memory map.  It has no kexec jump.
+ */
+#define KEXEC_XEN_NO_JUMP "kexec jump is not offered under Xen: the " \
+	"hypervisor, not this kernel, owns the machine, and its kexec " \
+	"never returns"
 
 /* Why kexec_load with flags failed, in words: config, privileges, ... */
 const char *kexec_explain(int err, unsigned long flags);

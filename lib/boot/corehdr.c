@@ -12,6 +12,7 @@
 
 #include "boot/boot.h"
 #include "util.h"
+#include "xen/xen.h"
 #include "oldmem/oldmem.h"
 
 
@@ -125,12 +126,35 @@ static uint64_t read_number(const char *path)
 	return v;
 }
 
+/*
+ * Under Xen the notes a crash fills are the hypervisor's: its VMCOREINFO
+ * and one per physical CPU, in machine addresses.  dom0's own are in its
+ * pseudo-physical space, which no capture kernel can read.
+ */
+static int xen_notes(struct elfcore_note *notes, int max)
+{
+	uint64_t addr, size;
+	int n = 0;
+
+	if (max > 0 && !xen_kexec_range(XEN_RANGE_VMCOREINFO, 0, &addr,
+					&size) && size)
+		notes[n++] = (struct elfcore_note){ addr, size };
+	for (int cpu = 0; n < max; cpu++) {
+		if (xen_kexec_range(XEN_RANGE_CPU, cpu, &addr, &size) || !size)
+			break;
+		notes[n++] = (struct elfcore_note){ addr, size };
+	}
+	return n;
+}
+
 int elfcore_read_notes(struct elfcore_note *notes, int max)
 {
 	char path[128];
 	uint64_t addr, size;
 	int n = 0;
 
+	if (xen_pv())
+		return xen_notes(notes, max);
 	/* a jump adds its facts to it while it lasts (kernel-patches 0008) */
 	if (max > 0 &&
 	    read_hex_pair("/sys/kernel/vmcoreinfo", &addr, &size) == 2)

@@ -11,6 +11,7 @@
 
 #include "boot/boot.h"
 #include "util.h"
+#include "xen/xen.h"
 
 int kexec_plan_add(struct kexec_plan *plan, void *buf, size_t bufsz,
 		   uint64_t mem, uint64_t memsz, bool own)
@@ -278,9 +279,23 @@ int kexec_file_load_kernel(const char *kernel, const char *initrd,
 	return err;
 }
 
+/* Under Xen the hypervisor loads and starts images, never a jump's. */
+static int xen_plan_load(struct kexec_plan *plan, unsigned long flags)
+{
+	if (flags & KEXEC_PRESERVE_CONTEXT) {
+		kj_seterr("%s", KEXEC_XEN_NO_JUMP);
+		return -EOPNOTSUPP;
+	}
+	return xen_kexec_load(flags & KEXEC_ON_CRASH ? XEN_KEXEC_CRASH :
+			      XEN_KEXEC_DEFAULT, plan->seg, plan->nr,
+			      plan->entry);
+}
+
 int kexec_plan_load(struct kexec_plan *plan, unsigned long flags)
 {
 	kexec_plan_sort(plan);
+	if (xen_pv())
+		return xen_plan_load(plan, flags);
 	if (sys_kexec_load(plan->entry, plan->nr, plan->seg,
 			   flags | KEXEC_ARCH_X86_64)) {
 		int err = -errno;
@@ -296,6 +311,10 @@ int kexec_load_jump_back(uint64_t entry)
 	struct kexec_segment seg = { 0 };
 	unsigned long flags = KEXEC_ARCH_X86_64 | KEXEC_PRESERVE_CONTEXT;
 
+	if (xen_pv()) {
+		kj_seterr("%s", KEXEC_XEN_NO_JUMP);
+		return -EOPNOTSUPP;
+	}
 	if (sys_kexec_load(entry, 1, &seg, flags)) {
 		int err = -errno;
 
@@ -308,6 +327,9 @@ int kexec_load_jump_back(uint64_t entry)
 
 static int unload(unsigned long flags)
 {
+	if (xen_pv())
+		return xen_kexec_unload(flags & KEXEC_ON_CRASH ?
+					XEN_KEXEC_CRASH : XEN_KEXEC_DEFAULT);
 	/* locked down, kexec_load refuses even to unload */
 	if (kexec_lockdown())
 		return file_unload(flags & KEXEC_ON_CRASH);
@@ -345,16 +367,25 @@ static int read_flag(const char *path)
 
 int kexec_loaded(void)
 {
+	if (xen_pv())
+		return xen_kexec_status(XEN_KEXEC_DEFAULT);
 	return read_flag("/sys/kernel/kexec_loaded");
 }
 
 int kexec_crash_loaded(void)
 {
+	if (xen_pv())
+		return xen_kexec_status(XEN_KEXEC_CRASH);
 	return read_flag("/sys/kernel/kexec_crash_loaded");
 }
 
 int kexec_exec(void)
 {
+	/* the hypervisor ends every domain at once: the disks first */
+	if (xen_pv()) {
+		sync();
+		return xen_kexec_exec(XEN_KEXEC_DEFAULT);
+	}
 	if (syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 		    LINUX_REBOOT_CMD_KEXEC, NULL)) {
 		int err = -errno;

@@ -16,6 +16,7 @@
 #include "oldmem/oldmem.h"
 #include "../../purgatory/abi.h"
 #include "util.h"
+#include "xen/xen.h"
 
 int window_check(const struct memmap *iomem, uint64_t start, uint64_t end)
 {
@@ -567,7 +568,8 @@ static int plan_crash(struct load_ctx *c)
 	struct load_layout *o = c->out;
 	int err;
 
-	err = kernel_layout_read(&c->own);
+	/* under Xen: the machine's memory, at no kernel's virtual address */
+	err = xen_pv() ? 0 : kernel_layout_read(&c->own);
 	err = err ?: low_memory_range(c->iomem, &o->low_start, &o->low_end);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
 
 #include "boot/boot.h"
 #include "util.h"
+#include "xen/xen.h"
 
 static const struct {
 	const char *name;
@@ -101,6 +102,25 @@ int memmap_read_iomem(struct memmap *map)
 	return err;
 }
 
+int memmap_read_machine(struct memmap *map)
+{
+	struct xen_e820 e[MEMMAP_MAX];
+	int nr, err;
+
+	if (!xen_pv())
+		return memmap_read_iomem(map);
+	err = xen_machine_map(e, MEMMAP_MAX, &nr);
+	if (err)
+		return err;
+	map->nr = 0;
+	for (int i = 0; !err && i < nr; i++)
+		err = memmap_add(map, e[i].addr, e[i].addr + e[i].size,
+				 e[i].type);
+	if (!err)
+		memmap_normalize(map);
+	return err;
+}
+
 /*
  * The crashkernel= reservation is a child of a System RAM entry.  A
  * crashkernel=X,low reservation is a second, smaller one: the capture
@@ -140,11 +160,28 @@ int crash_region_parse(const char *text, uint64_t *start, uint64_t *end)
 	return 0;
 }
 
+/* Under Xen the hypervisor reserves it, out of dom0's sight. */
+static int xen_crash_region(uint64_t *start, uint64_t *end)
+{
+	uint64_t size;
+	int err = xen_kexec_range(XEN_RANGE_CRASH, 0, start, &size);
+
+	if (!err && !size) {
+		kj_seterr("no crashkernel= on the hypervisor's command line");
+		err = -ENOENT;
+	}
+	*end = *start + size;
+	return err;
+}
+
 int crash_region_read(uint64_t *start, uint64_t *end)
 {
 	char *text;
-	int err = kj_read_text("/proc/iomem", &text);
+	int err;
 
+	if (xen_pv())
+		return xen_crash_region(start, end);
+	err = kj_read_text("/proc/iomem", &text);
 	if (err)
 		return err;
 	err = crash_region_parse(text, start, end);

@@ -13,6 +13,7 @@
 #include "boot/boot.h"
 #include "system/system.h"
 #include "util.h"
+#include "xen/xen.h"
 
 /*
  * The state file, written aside and renamed over the old one: a later
@@ -132,6 +133,10 @@ uint64_t jump_state_mailbox(void)
 }
 int jump_allowed(void)
 {
+	if (xen_pv()) {
+		kj_seterr("%s", KEXEC_XEN_NO_JUMP);
+		return -EPERM;
+	}
 	if (!kexec_lockdown())
 		return 0;
 	kj_seterr("kexec jump: not permitted: the kernel is locked down (%s: "
