@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "boot/multiboot.h"
 #include "disk/disk.h"
 #include "jump/jump.h"
 #include "kjump.h"
@@ -39,11 +40,13 @@ struct opts {
 	bool file_syscall;	/* -s: kexec_file_load even if not locked down */
 	const char *name;	/* switch: the resident kernel */
 	const char *spec;	/* --find-disk */
+	struct mb2_module mods[MB2_MODULES_MAX];	/* -l of a multiboot kernel */
+	int nr_mods;
 };
 
 enum { OPT_LOAD_JUMP = 256, OPT_HELPER, OPT_ENTRY, OPT_INITRD, OPT_APPEND,
        OPT_REUSE, OPT_WINDOW, OPT_STATUS, OPT_KERNEL, OPT_UNLOAD_PANIC,
-       OPT_FORCE, OPT_FIND_DISK };
+       OPT_FORCE, OPT_FIND_DISK, OPT_MODULE };
 
 static const struct option long_opts[] = {
 	{ "load", required_argument, NULL, 'l' },
@@ -62,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "find-disk", required_argument, NULL, OPT_FIND_DISK },
+	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "exec", no_argument, NULL, 'e' },
 	{ "unload", no_argument, NULL, 'u' },
 	{ "status", no_argument, NULL, OPT_STATUS },
@@ -80,6 +84,7 @@ static void usage(FILE *out)
 	      " kjump switch NAME [--kernel=KERNEL --initrd=FILE --window=SIZE@START\n"
 	      "                    [--append=STRING]]\n"
 	      " kjump -l KERNEL [-s] [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
+	      " kjump -l MULTIBOOT_KERNEL [--module=\"FILE [STRING]\"]... [--append=STRING]\n"
 	      " kjump -p KERNEL [-s] [--initrd=FILE] [--append=STRING | --reuse-cmdline]\n"
 	      " kjump --unload-panic\n"
 	      " kjump --find-disk=NAME\n"
@@ -100,6 +105,10 @@ static void usage(FILE *out)
 	      "     --find-disk=NAME         print the device a name that holds in\n"
 	      "                              every kernel stands for: UUID=KIND-HEX,\n"
 	      "                              PARTUUID=, SERIAL=, WWID=\n"
+	      "     --module=\"FILE [STRING]\" with -l of a multiboot2 kernel (Xen): a\n"
+	      "                              module, its string the whole argument\n"
+	      "                              (Xen's dom0: \"vmlinuz ARGS\", then its\n"
+	      "                              initrd)\n"
 	      "     --initrd=FILE            initrd for the loaded kernel\n"
 	      "     --append=STRING          its command line (alias --command-line)\n"
 	      "     --reuse-cmdline          start from this kernel's command line\n"
@@ -124,6 +133,29 @@ static void usage(FILE *out)
 	      " -V, --version                display version\n"
 	      "\n"
 	      "See kjump(8).\n", out);
+}
+
+/* --module="FILE [STRING]": the file is the first word. */
+static int add_module(struct opts *o, char *arg)
+{
+	struct mb2_module *m = &o->mods[o->nr_mods];
+	char *path;
+
+	if (o->nr_mods == MB2_MODULES_MAX) {
+		kj_error("--module: at most %d", MB2_MODULES_MAX);
+		return -E2BIG;
+	}
+	arg += strspn(arg, " ");
+	path = strndup(arg, strcspn(arg, " "));
+	if (!path || !*path) {
+		kj_error("--module: expected \"FILE [STRING]\"");
+		free(path);
+		return -EINVAL;
+	}
+	m->path = path;
+	m->string = arg;
+	o->nr_mods++;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -151,6 +183,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FORCE: o->force = true; break;
 		case 's': o->file_syscall = true; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
+		case OPT_MODULE:
+			if (add_module(o, optarg))
+				return -EINVAL;
+			break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("kjump %s\n", KJUMP_VERSION); exit(0);
 		default: return -EINVAL;
@@ -182,6 +218,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->action == ACT_NONE) {
 		kj_error("nothing to do; see kjump --help");
+		return -EINVAL;
+	}
+	if (o->nr_mods && o->action != ACT_LOAD) {
+		kj_error("--module goes with -l");
 		return -EINVAL;
 	}
 	if (o->file_syscall && o->action == ACT_LOAD_JUMP) {
@@ -302,6 +342,70 @@ static void say_file_loaded(const char *what)
 		printf("kjump: %s loaded by kexec_file_load\n", what);
 }
 
+/* A bzImage says "HdrS" at 0x202; anything else may be multiboot. */
+static bool is_bzimage(const char *path)
+{
+	char magic[4] = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return true;	/* the loader names the error */
+	if (fseek(f, 0x202, SEEK_SET) || fread(magic, 1, 4, f) != 4)
+		magic[0] = 0;
+	fclose(f);
+	return !memcmp(magic, "HdrS", 4);
+}
+
+static int refuse_for_multiboot(const struct opts *o)
+{
+	const char *bad = o->initrd ? "--initrd (give it as a --module)" :
+			  o->reuse_cmdline ? "--reuse-cmdline" :
+			  o->file_syscall ? "-s (kexec_file_load takes Linux "
+					    "kernels only)" :
+			  o->entry ? "--entry" : NULL;
+
+	if (!bad)
+		return 0;
+	kj_error("%s: a multiboot kernel takes no %s", o->kernel, bad);
+	return -EINVAL;
+}
+
+/* kjump -l xen.gz --module="vmlinuz ARGS" --module=initrd --append=ARGS */
+static int do_load_multiboot(const struct opts *o)
+{
+	struct mb2_request req = {
+		.kernel_path = o->kernel,
+		.mods = o->mods,
+		.nr_mods = o->nr_mods,
+		.serial_port = 0x3f8,
+	};
+	struct load_layout layout;
+	struct memmap map;
+	char *cmdline = NULL;
+	int err;
+
+	err = refuse_for_multiboot(o);
+	if (err)
+		return err;
+	/* the image's name first, as multiboot loaders give it */
+	if (asprintf(&cmdline, "%s%s%s", o->kernel, o->append ? " " : "",
+		     o->append ?: "") < 0)
+		return -ENOMEM;
+	req.cmdline = cmdline;
+	err = memmap_read_machine(&map);
+	err = err ?: mb2_load(&req, &map, &layout);
+	free(cmdline);
+	if (err) {
+		kj_error("%s", kj_errmsg());
+		return err;
+	}
+	jump_state_clear();
+	printf("kjump: %s loaded (multiboot2, %d module%s), entered at 0x%" PRIx64
+	       " by the purgatory at 0x%" PRIx64 "\n", o->kernel, o->nr_mods,
+	       o->nr_mods == 1 ? "" : "s", layout.kernel_addr, layout.entry);
+	return 0;
+}
+
 static int do_load(const struct opts *o, bool jump)
 {
 	struct load_request req = {
@@ -315,6 +419,8 @@ static int do_load(const struct opts *o, bool jump)
 	char *cmdline = NULL, *own_cmdline = NULL;
 	int err;
 
+	if (!jump && (o->nr_mods || !is_bzimage(o->kernel)))
+		return do_load_multiboot(o);
 	if (o->entry) {
 		kj_error("--entry goes with --load-jump-back-helper");
 		return -EINVAL;

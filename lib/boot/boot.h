@@ -411,6 +411,17 @@ struct load_layout {
 	int nr_segments;
 };
 
+/* A top-down allocator inside [lo, hi), for a loader's layout. */
+struct load_placer {
+	uint64_t lo, hi;
+};
+
+/* Take size (rounded up to a page) from the top; what names it in errors. */
+int load_place_top(struct load_placer *pl, uint64_t size, uint64_t *addr,
+		   const char *what);
+/* The highest RAM range below 4 GiB, above 16 MiB: a plain kexec's. */
+int load_normal_region(const struct memmap *map, uint64_t *lo, uint64_t *hi);
+
 /*
  * Load a bzImage with kexec_load(2).  With req->jump, everything goes in
  * the window, the new kernel's memory map is the window plus the low

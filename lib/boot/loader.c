@@ -193,12 +193,7 @@ int crashed_ram(const struct memmap *iomem, uint64_t low_start,
 	return err ?: memmap_cut(out, crash_start, crash_end);
 }
 
-/* Top-down allocator inside [lo, hi). */
-struct placer {
-	uint64_t lo, hi;
-};
-
-static int place_top(struct placer *pl, uint64_t size, uint64_t *addr,
+int load_place_top(struct load_placer *pl, uint64_t size, uint64_t *addr,
 		     const char *what)
 {
 	size = ALIGN_UP(size, KJ_PAGE_SIZE);
@@ -212,8 +207,7 @@ static int place_top(struct placer *pl, uint64_t size, uint64_t *addr,
 	return 0;
 }
 
-/* The highest RAM range below 4 GiB, for a non-jump load. */
-static int normal_region(const struct memmap *iomem, uint64_t *lo,
+int load_normal_region(const struct memmap *iomem, uint64_t *lo,
 			 uint64_t *hi)
 {
 	*lo = *hi = 0;
@@ -248,7 +242,7 @@ struct load_ctx {
 	void *initrd;
 	size_t initrd_size;
 	struct memmap next_map;
-	struct placer pl;
+	struct load_placer pl;
 };
 
 static int read_inputs(struct load_ctx *c)
@@ -355,7 +349,7 @@ static int add_elfcorehdr(struct load_ctx *c)
 	err = elfcore_header_build(&spec, &hdr, &size);
 	if (err)
 		return err;
-	err = place_top(&c->pl, size, &o->elfcorehdr_addr,
+	err = load_place_top(&c->pl, size, &o->elfcorehdr_addr,
 			"ELF core header");
 	if (!err)
 		err = kexec_plan_add(&c->plan, hdr, size, o->elfcorehdr_addr,
@@ -373,7 +367,7 @@ static int add_initrd(struct load_ctx *c)
 
 	if (!c->initrd)
 		return 0;
-	err = place_top(&c->pl, c->initrd_size, &o->initrd_addr, "initrd");
+	err = load_place_top(&c->pl, c->initrd_size, &o->initrd_addr, "initrd");
 	if (err)
 		return err;
 	o->initrd_size = c->initrd_size;
@@ -438,7 +432,7 @@ static int add_boot_params(struct load_ctx *c, uint64_t *cmdline_end)
 	size = ALIGN_UP(BOOT_PARAMS_SIZE + len + 1 + PURGATORY_CMDLINE_ROOM,
 			KJ_PAGE_SIZE);
 	buf = calloc(1, size);
-	err = buf ? place_top(&c->pl, size, &o->params_addr, "boot parameters")
+	err = buf ? load_place_top(&c->pl, size, &o->params_addr, "boot parameters")
 		  : -ENOMEM;
 	if (err)
 		goto out;
@@ -534,7 +528,7 @@ static int plan_jump(struct load_ctx *c)
 	err = err ?: match_paging(c);
 	if (err)
 		return err;
-	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
+	c->pl = (struct load_placer){ c->req->win_start, c->req->win_end };
 	/*
 	 * The status page first, in the window's first page: not a segment,
 	 * so what the helper writes there is what this kernel reads after the
@@ -573,7 +567,7 @@ static int plan_crash(struct load_ctx *c)
 	err = err ?: low_memory_range(c->iomem, &o->low_start, &o->low_end);
 	if (err)
 		return err;
-	c->pl = (struct placer){ c->req->win_start, c->req->win_end };
+	c->pl = (struct load_placer){ c->req->win_start, c->req->win_end };
 	err = add_initrd(c);
 	err = err ?: add_elfcorehdr(c);
 	return err ?: helper_memmap(c->iomem, o->low_start, o->low_end,
@@ -584,7 +578,7 @@ static int plan_crash(struct load_ctx *c)
 
 static int plan_normal(struct load_ctx *c)
 {
-	int err = normal_region(c->iomem, &c->pl.lo, &c->pl.hi);
+	int err = load_normal_region(c->iomem, &c->pl.lo, &c->pl.hi);
 
 	if (err)
 		return err;
@@ -607,7 +601,7 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 		err = req->jump ? plan_jump(&c) :
 		      req->crash ? plan_crash(&c) : plan_normal(&c);
 	err = err ?: add_boot_params(&c, &cmdline_end);
-	err = err ?: place_top(&c.pl, purgatory_memsz(), &purgatory_addr,
+	err = err ?: load_place_top(&c.pl, purgatory_memsz(), &purgatory_addr,
 			       "purgatory");
 	err = err ?: add_kernel(&c);
 	err = err ?: add_purgatory(&c, purgatory_addr, cmdline_end);
