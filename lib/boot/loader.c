@@ -305,6 +305,17 @@ static int match_paging(struct load_ctx *c)
 	return 0;
 }
 
+/*
+ * Xen's kexec enters a kernel with four paging levels and only its
+ * segments mapped: one that would switch to five needs a trampoline in
+ * low memory, which nothing maps there (its decompressor faults on the
+ * BIOS data area).  It stays at four.
+ */
+static void xen_paging(struct load_ctx *c)
+{
+	c->no5lvl = xen_pv() && (c->bz.hdr.xloadflags & XLF_5LEVEL_ENABLED);
+}
+
 /* The helper borrows low memory: a segment, so the page swap backs it up. */
 static int add_low_segment(struct load_ctx *c)
 {
@@ -400,12 +411,15 @@ static char *next_cmdline(struct load_ctx *c)
 			 o->elfcorehdr_size, o->elfcorehdr_addr,
 			 o->status_addr);
 	else if (c->req->crash)
-		snprintf(s, len, "%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
+		snprintf(s, len, "%s%s%selfcorehdr=0x%" PRIx64 "@0x%" PRIx64
 			 " " NO_MEMHP, c->req->cmdline,
 			 *c->req->cmdline ? " " : "",
+			 c->no5lvl ? "no5lvl " : "",
 			 o->elfcorehdr_size, o->elfcorehdr_addr);
 	else
-		snprintf(s, len, "%s", c->req->cmdline);
+		snprintf(s, len, "%s%s%s", c->req->cmdline,
+			 c->no5lvl && *c->req->cmdline ? " " : "",
+			 c->no5lvl ? "no5lvl" : "");
 	return s;
 }
 
@@ -597,6 +611,8 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 
 	memset(out, 0, sizeof(*out));
 	err = read_inputs(&c);
+	if (!err && !req->jump)
+		xen_paging(&c);
 	if (!err)
 		err = req->jump ? plan_jump(&c) :
 		      req->crash ? plan_crash(&c) : plan_normal(&c);
