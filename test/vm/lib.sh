@@ -203,7 +203,8 @@ vm_stop_at() {
 }
 
 # Boot the test kernel with an initramfs and a test script; the serial
-# console goes to $LOGDIR/$TEST_NAME[.STEP].log.  Extra QEMU arguments follow
+# console goes to $LOGDIR/$TEST_NAME[.STEP].log (and, with VM_CONSOLE_SOCK
+# set, answers on that socket).  Extra QEMU arguments follow
 # the script.  With VM_STOP_AT=REGEX, the machine is stopped once its
 # console shows a line matching it (firmware that refused to boot waits
 # for a key for ever).
@@ -221,9 +222,14 @@ vm_run() {
 	echo "vm $step: booting ($VM_FIRMWARE${VM_SIGN:+, VM_SIGN=$VM_SIGN}, $VM_SMP CPUs${VM_NUMA:+, $VM_NUMA nodes}${VM_CPU:+, cpu $VM_CPU}), console in $log"
 	vm_boot_args "$step" "$initrd"
 	rc=0
+	# VM_CONSOLE_SOCK: the console answers there too, for keys typed to it
+	local serial=(-serial "file:$log")
+	[ -z "${VM_CONSOLE_SOCK:-}" ] ||
+		serial=(-chardev "socket,id=con,path=$VM_CONSOLE_SOCK,server=on,wait=off,logfile=$log"
+			-serial chardev:con)
 	timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
 		"${VM_MACHINE[@]}" -nodefaults -display none -no-reboot \
-		-serial "file:$log" "${VM_BOOT[@]}" "$@" &
+		"${serial[@]}" "${VM_BOOT[@]}" "$@" &
 	vm_stop_at $! "$log" || rc=$?
 	LAST_LOG=$log
 	sed -i 's/\r$//' "$log"
@@ -286,10 +292,11 @@ crash_check() {
 }
 
 # The dump a capture kernel wrote to /crash on the ext4 DISK, copied to
-# OUT: the file system clean, one vmcore-DATE there, a kdump file.
-# usage: capture_dump DISK OUT
+# OUT: the file system clean, one vmcore-DATE there, a kdump (or ELF)
+# file.
+# usage: capture_dump DISK OUT [kdump|elf]
 capture_dump() {
-	local disk=$1 out=$2 name
+	local disk=$1 out=$2 format=${3:-kdump} name
 	e2fsck -fn "$disk" >"$WORK/e2fsck.out" 2>&1 ||
 		fail "the capture disk's file system is not clean: $(tail -n 3 "$WORK/e2fsck.out")"
 	name=$(debugfs -R 'ls -l /crash' "$disk" 2>/dev/null |
@@ -297,7 +304,13 @@ capture_dump() {
 	[ -n "$name" ] || fail "no vmcore-DATE in /crash on the capture disk"
 	debugfs -R "dump /crash/$name $out" "$disk" >/dev/null 2>&1
 	[ -s "$out" ] || fail "cannot copy /crash/$name out of the capture disk"
-	head -c 8 "$out" | grep -q '^KDUMP   $' || fail "$name is not a kdump file"
+	if [ "$format" = elf ]; then
+		head -c 4 "$out" | grep -q "^$(printf '\177')ELF" ||
+			fail "$name is not an ELF file"
+	else
+		head -c 8 "$out" | grep -q '^KDUMP   $' ||
+			fail "$name is not a kdump file"
+	fi
 }
 
 # The commands, one a line, ending with exit.
@@ -722,3 +735,51 @@ debian_configure() {
 	grep -q '^kjump: resume from ' "$WORK/update-initramfs.out" ||
 		fail "the initramfs hook set up no resume"
 }
+
+# The Xen tests' machine: Xen 4.17 built from Debian's source with debug
+# information (scripts/xen.sh) and the classic test kernel as its PV dom0.  Under TCG Xen needs SMAP off
+# (dom0 dies at once with it), as in Xen's own CI.
+xen_machine() {
+	XEN_DIR=$("$TOP/scripts/xen.sh") || fail "no Xen hypervisor (scripts/xen.sh)"
+	DOM0=$TOP/build/kernel-classic/bzImage
+	grep -q '^CONFIG_XEN_PV=y' "$TOP/build/kernel-classic/config" ||
+		fail "$DOM0: built without CONFIG_XEN_PV"
+	VM_CPU=max,-smap
+	VM_SMP=2
+	VM_TIMEOUT=600
+	XEN_ARGS="no-real-mode console=com1 com1=115200,8n1 dom0_mem=512M,max:512M loglvl=all guest_loglvl=all"
+	DOM0_ARGS="console=hvc0 earlyprintk=xen panic=-1 oops=panic"
+}
+
+# The files each kernel of a Xen chain needs, on an ext4 disk
+# ($XEN_DISK): a dom0 cannot hand on the initrd it was started with.
+# Each dom0 runs the helper image with SCRIPT (after XEN_DOM0_PROLOGUE),
+# which reads its step from xentest= on its command line.
+# usage: xen_disk SCRIPT [HOST=NAME...]   (more files for the disk)
+xen_disk() {
+	local script=$1 f
+	shift
+	rm -rf "$WORK/files" "$WORK/files.img"
+	mkdir -p "$WORK/files"
+	make_overlay "$WORK/dom0.overlay" "$XEN_DOM0_PROLOGUE
+$script"
+	cat "$INITRAMFS_DIR/helper.cpio.gz" "$WORK/dom0.overlay" \
+		>"$WORK/files/dom0.cpio.gz"
+	cp "$DOM0" "$WORK/files/dom0"
+	cp "$XEN_DIR/xen.gz" "$WORK/files/xen.gz"
+	for f; do
+		cp "${f%%=*}" "$WORK/files/${f#*=}"
+	done
+	truncate -s 128M "$WORK/files.img"
+	mkfs.ext4 -q -d "$WORK/files" "$WORK/files.img" ||
+		fail "mkfs.ext4 -d failed"
+	rm -rf "$WORK/files"
+	XEN_DISK=(-drive "file=$WORK/files.img,format=raw,if=virtio")
+}
+
+# The first lines of every dom0 script: its step, what it runs on and
+# with how much memory, and the files' disk on /mnt.
+XEN_DOM0_PROLOGUE='step=$(sed -n "s/.* xentest=\([a-z0-9-]*\).*/\1/p" /proc/cmdline)
+echo "xentest: $step on $(uname -r), hypervisor $(cat /sys/hypervisor/type 2>/dev/null || echo none) ($(cat /sys/hypervisor/guest_type 2>/dev/null || echo native))"
+echo "xentest: $step has $(sed -n "s/^MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo) KiB"
+mkdir -p /mnt && mount -o ro /dev/vda /mnt || exit 1'
