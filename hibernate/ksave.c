@@ -153,6 +153,27 @@ static int parse_format(const char *format, struct snap_opts *o)
  * borrowed adds the low memory this helper borrowed from the original.
  * *low is how many pages that added (negative: none).
  */
+/*
+ * The memory of a Xen machine (a capture kernel's, after a crash under
+ * Xen) has the hypervisor's VMCOREINFO and no Linux one: no struct page
+ * tells a page's kind, so free, cache and user pages are written, and
+ * said so, rather than the dump lost.
+ */
+static void xen_classes(const struct vmcore *vc, const char *in_path,
+			struct snap_opts *o)
+{
+	size_t len;
+
+	if (!o->exclude_classes ||
+	    vmcore_find_note(vc, "VMCOREINFO", 0, &len) ||
+	    !vmcore_find_note(vc, "VMCOREINFO_XEN", 0, &len))
+		return;
+	fprintf(stderr, "ksave: %s: the memory of a Xen machine, without "
+		"Linux's VMCOREINFO: free, cache and user pages cannot be "
+		"told apart, and are written\n", in_path);
+	o->exclude_classes = 0;
+}
+
 static int write_snapshot(const char *in_path, const char *output,
 			  const char *exclude, const char *format,
 			  bool borrowed, FILE *progress, struct snap_stats *st,
@@ -175,6 +196,7 @@ static int write_snapshot(const char *in_path, const char *output,
 		vmcore_close(&vc);
 		return err;
 	}
+	xen_classes(&vc, in_path, &o);
 	if (o.exclude_classes) {
 		err = pageclass_init(&pc, &vc);
 		if (err) {
