@@ -4,6 +4,7 @@
 #   make deps       install build and test dependencies (Debian 12, root)
 #   make kernel     patched Linux 6.12 test kernel, cached outside the tree
 #   make initramfs  helper and test initramfs images
+#   make xen        the Xen tests' hypervisor, from Debian's source
 #   make test       unit tests, then VM tests under QEMU
 #   make demo       hibernate and resume the test system in QEMU, step by step
 #   make deb        the kjump-suite Debian package, into build/deb
@@ -46,7 +47,7 @@ include bios/bios.mk
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean
+.PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean xen
 .PHONY: install deb kernel-deb debian-disk demo-debian test-distro-kernel
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -116,10 +117,15 @@ initramfs: all kernel
 
 unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 
+# The Xen tests' hypervisor, built from Debian's source with debug
+# information and cached (scripts/xen.sh).
+xen: deps
+	@scripts/xen.sh >/dev/null
+
 # debootstrap waits on the network, the kernels on the CPUs: a fresh
 # machine makes both at once.
 test: deps
-	@$(MAKE) --no-print-directory -j2 kernel chroots
+	@$(MAKE) --no-print-directory -j2 kernel chroots xen
 	@$(MAKE) --no-print-directory all unit-test initramfs debian-disk
 	@test/run.sh
 
@@ -127,7 +133,7 @@ test: deps
 demo: all kernel initramfs
 	@scripts/demo.sh
 
-vm-test: all kernel initramfs debian-disk
+vm-test: all kernel initramfs debian-disk xen
 	@test/run.sh --vm-only
 
 # The Debian tests again, the machine running the real-machine kernel

@@ -22,6 +22,9 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt/sources.list"
 	  -o "Dir::State::Lists=$apt/lists"
 	  -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=")
 mkdir -p "$apt/lists/partial"
+# one at a time: the Xen tests may ask at once
+exec 9>"$cache/.lock"
+flock 9
 echo "deb-src http://deb.debian.org/debian $suite main" >"$apt/sources.list"
 if [ -z "$(find "$apt/lists" -name '*Sources*' -mtime -1 2>/dev/null)" ]; then
 	apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1 ||
