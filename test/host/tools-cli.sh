@@ -84,3 +84,18 @@ for args in "--load-jump-back /nonexistent:-s: kexec_file_load has no kexec jump
 		fail "kjump -s ${args%%:*}: status $rc, $err"
 done
 echo "kjump -s refused: ok"
+
+# kjump --module goes with -l of a multiboot kernel, eight at most, each
+# naming a file; refused before anything is read.
+mods=
+for i in 1 2 3 4 5 6 7 8 9; do mods="$mods --module=/m$i"; done
+for args in "-p /k --module=/m:--module goes with -l" \
+	"-l /k$mods:--module: at most 8" \
+	"-l /k --module=:--module: expected \"FILE [STRING]\""; do
+	rc=0
+	# shellcheck disable=SC2086
+	err=$("$kj" ${args%%:*} 2>&1 >/dev/null) || rc=$?
+	[ $rc = 2 ] && [[ "$err" == "kjump: ${args#*:}"* ]] ||
+		fail "kjump ${args%%:*}: status $rc, $err"
+done
+echo "kjump --module refused: ok"
