@@ -329,6 +329,9 @@ static int resolve_window(const struct opts *o, const struct memmap *iomem,
  */
 static bool by_file_syscall(const struct opts *o)
 {
+	/* under Xen the hypervisor loads: -s is refused with its reason */
+	if (xen_pv())
+		return o->file_syscall;
 	return o->file_syscall || kexec_lockdown();
 }
 

@@ -253,6 +253,13 @@ int kexec_file_load_kernel(const char *kernel, const char *initrd,
 	unsigned long flags = crash ? KEXEC_FILE_ON_CRASH : 0;
 	int kfd, ifd = -1, err = 0;
 
+	/* it would load into dom0's own kexec, which nothing ever starts */
+	if (xen_pv()) {
+		kj_seterr("kexec_file_load: not under Xen, where the "
+			  "hypervisor loads and starts kernels (through its "
+			  "hypercalls, without -s)");
+		return -EOPNOTSUPP;
+	}
 	kfd = open(kernel, O_RDONLY | O_CLOEXEC);
 	if (kfd < 0) {
 		err = -errno;

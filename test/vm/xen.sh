@@ -9,6 +9,8 @@ case \$step in
 xen-to-xen)
 	kjump --status | grep '^kexec:'
 	kjump --load-jump-back /mnt/dom0 --initrd=/mnt/dom0.cpio.gz
+	kjump -l -s /mnt/dom0 --initrd=/mnt/dom0.cpio.gz
+	echo \"xentest: kjump -l -s: \$?\"
 	kjump -l /mnt/xen.gz \\
 		--module='/mnt/dom0 $DOM0_ARGS xentest=xen-to-linux' \\
 		--module=/mnt/dom0.cpio.gz --append='$XEN_ARGS' || exit 1
@@ -50,6 +52,8 @@ expect '^xentest: xen-to-xen on .*, hypervisor xen \(PV\)'
 # From Xen: the hypercall path, no jump, then Xen again
 expect '^kexec: the Xen hypervisor'
 expect 'kexec jump is not offered under Xen'
+expect '^kjump: kexec_file_load: not under Xen, where the hypervisor loads'
+expect '^xentest: kjump -l -s: 1'
 expect '^loaded: yes'
 expect '^xentest: xen-to-linux on .*, hypervisor xen \(PV\)'
 # Xen to Linux: the kernel alone, no hypervisor under it
