@@ -345,14 +345,17 @@ static void say_file_loaded(const char *what)
 		printf("kjump: %s loaded by kexec_file_load\n", what);
 }
 
-/* A bzImage says "HdrS" at 0x202; anything else may be multiboot. */
-static bool is_bzimage(const char *path)
+/*
+ * A bzImage says "HdrS" at 0x202; anything else may be multiboot.  1: a
+ * bzImage, 0: not, -1: unreadable (the loader then names the error).
+ */
+static int is_bzimage(const char *path)
 {
 	char magic[4] = { 0 };
 	FILE *f = fopen(path, "rb");
 
 	if (!f)
-		return true;	/* the loader names the error */
+		return -1;
 	if (fseek(f, 0x202, SEEK_SET) || fread(magic, 1, 4, f) != 4)
 		magic[0] = 0;
 	fclose(f);
@@ -403,8 +406,8 @@ static int do_load_multiboot(const struct opts *o)
 		return err;
 	}
 	jump_state_clear();
-	printf("kjump: %s loaded (multiboot2, %d module%s), entered at 0x%" PRIx64
-	       " by the purgatory at 0x%" PRIx64 "\n", o->kernel, o->nr_mods,
+	printf("kjump: %s loaded (multiboot2, %d module%s) at 0x%" PRIx64
+	       ", the purgatory at 0x%" PRIx64 "\n", o->kernel, o->nr_mods,
 	       o->nr_mods == 1 ? "" : "s", layout.kernel_addr, layout.entry);
 	return 0;
 }
@@ -420,9 +423,15 @@ static int do_load(const struct opts *o, bool jump)
 	struct load_layout layout;
 	struct memmap iomem;
 	char *cmdline = NULL, *own_cmdline = NULL;
-	int err;
+	int kind, err;
 
-	if (!jump && (o->nr_mods || !is_bzimage(o->kernel)))
+	kind = jump ? 1 : is_bzimage(o->kernel);
+	if (o->nr_mods && kind == 1) {
+		kj_error("%s: a bzImage takes no --module (a multiboot kernel "
+			 "does)", o->kernel);
+		return -EINVAL;
+	}
+	if (o->nr_mods || !kind)
 		return do_load_multiboot(o);
 	if (o->entry) {
 		kj_error("--entry goes with --load-jump-back-helper");

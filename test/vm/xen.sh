@@ -32,6 +32,8 @@ kjump -l /mnt/xen.gz --module=/mnt/dom0 --module=/mnt/dom0.cpio.gz --initrd=/mnt
 echo \"refused initrd: \$?\"
 kjump -l /boot/helper.cpio.gz
 echo \"refused not a kernel: \$?\"
+kjump -l /boot/bzImage --module=/mnt/dom0.cpio.gz
+echo \"refused a module for Linux: \$?\"
 kjump -l /mnt/xen.gz --module=\"/mnt/dom0 $DOM0_ARGS xentest=xen-to-xen\" \\
 	--module=/mnt/dom0.cpio.gz --append=\"$XEN_ARGS\" || exit 1
 kjump -e
@@ -43,6 +45,8 @@ expect 'kjump: /mnt/xen.gz: a multiboot kernel takes no --initrd'
 expect 'refused initrd: 1'
 expect 'helper.cpio.gz: neither a bzImage nor a multiboot2 kernel'
 expect 'refused not a kernel: 1'
+expect 'kjump: /boot/bzImage: a bzImage takes no --module'
+expect 'refused a module for Linux: 1'
 expect 'kjump: /mnt/xen.gz loaded \(multiboot2, 2 modules\)'
 expect_not 'kjump -e returned'
 expect '\(XEN\) Xen version 4\.'
