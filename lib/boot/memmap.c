@@ -166,12 +166,14 @@ static int xen_crash_region(uint64_t *start, uint64_t *end)
 	uint64_t size;
 	int err = xen_kexec_range(XEN_RANGE_CRASH, 0, start, &size);
 
-	if (!err && !size) {
+	if (err)
+		return err;
+	if (!size) {
 		kj_seterr("no crashkernel= on the hypervisor's command line");
-		err = -ENOENT;
+		return -ENOENT;
 	}
 	*end = *start + size;
-	return err;
+	return 0;
 }
 
 int crash_region_read(uint64_t *start, uint64_t *end)

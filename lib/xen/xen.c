@@ -36,6 +36,7 @@ struct privcmd_hypercall {
 #define KEXEC_CMD_load		4
 #define KEXEC_CMD_unload	5
 #define KEXEC_CMD_status	6
+#define XEN_KEXEC_SEGMENT_MAX	16
 
 struct xen_memory_map {
 	uint32_t nr_entries;
@@ -115,7 +116,10 @@ static const char *explain(long err)
 		return "the hypervisor has no kexec (built without "
 		       "CONFIG_KEXEC)";
 	if (err == -ENOENT)
-		return "no crashkernel= on the hypervisor's command line";
+		return "no image of that kind is loaded";
+	if (err == -EADDRNOTAVAIL)
+		return "a segment lies outside the crashkernel= region, or is "
+		       "not page-aligned";
 	if (err == -EBUSY)
 		return "an image of that kind is in use";
 	return strerror(-err);
@@ -167,6 +171,13 @@ int xen_kexec_load(int type, const struct kexec_segment *seg, int nr,
 
 	if (!xs)
 		return -ENOMEM;
+	/* the hypervisor takes fewer than KEXEC_SEGMENT_MAX */
+	if (nr >= XEN_KEXEC_SEGMENT_MAX) {
+		free(xs);
+		kj_seterr("the hypervisor's kexec load: %d segments, at most "
+			  "%d", nr, XEN_KEXEC_SEGMENT_MAX - 1);
+		return -E2BIG;
+	}
 	for (int i = 0; i < nr; i++)
 		xs[i] = (struct xen_kexec_segment){
 			(uintptr_t)seg[i].buf, seg[i].bufsz,
