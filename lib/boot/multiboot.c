@@ -406,9 +406,13 @@ static int add_info(struct kexec_plan *plan, struct load_placer *pl,
 	int err;
 
 	err = mb2_info_build(spec, &buf, &size);
-	err = err ?: load_place_top(pl, size, addr, "multiboot information");
+	if (err)
+		return err;
+	err = load_place_top(pl, size, addr, "multiboot information");
 	err = err ?: kexec_plan_add(plan, buf, size, *addr,
 				    ALIGN_UP(size, KJ_PAGE_SIZE), true);
+	if (err)
+		free(buf);
 	return err;
 }
 
@@ -429,7 +433,11 @@ static int add_mb_purgatory(struct kexec_plan *plan, uint64_t addr,
 	int err;
 
 	err = purgatory_build(&p, addr, &img, &size, purgatory_entry);
-	err = err ?: kexec_plan_add(plan, img, size, addr, size, true);
+	if (err)
+		return err;
+	err = kexec_plan_add(plan, img, size, addr, size, true);
+	if (err)
+		free(img);
 	return err;
 }
 
@@ -452,8 +460,14 @@ static int plan_mb2(const struct mb2_request *req, const struct memmap *map,
 	err = err ?: load_normal_region(map, &pl.lo, &pl.hi);
 	if (err)
 		return err;
-	if (pl.lo < ALIGN_UP(k->end, KJ_PAGE_SIZE))
+	/* above the kernel where it reaches into the region */
+	if (k->load[0].paddr < pl.hi && pl.lo < k->end)
 		pl.lo = ALIGN_UP(k->end, KJ_PAGE_SIZE);
+	if (pl.lo >= pl.hi) {
+		kj_seterr("%s: no RAM below 4 GiB left above it for its "
+			  "modules", req->kernel_path);
+		return -ENOMEM;
+	}
 	err = load_place_top(&pl, purgatory_memsz(), &purgatory_addr,
 			     "purgatory");
 	for (int i = 0; !err && i < req->nr_mods; i++)
