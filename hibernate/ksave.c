@@ -149,11 +149,6 @@ static int parse_format(const char *format, struct snap_opts *o)
 }
 
 /*
- * Write the memory of the core at in_path to output as an ELF snapshot;
- * borrowed adds the low memory this helper borrowed from the original.
- * *low is how many pages that added (negative: none).
- */
-/*
  * The memory of a Xen machine (a capture kernel's, after a crash under
  * Xen) has the hypervisor's VMCOREINFO and no Linux one: no struct page
  * tells a page's kind, so free, cache and user pages are written, and
@@ -174,6 +169,11 @@ static void xen_classes(const struct vmcore *vc, const char *in_path,
 	o->exclude_classes = 0;
 }
 
+/*
+ * Write the memory of the core at in_path to output as an ELF snapshot;
+ * borrowed adds the low memory this helper borrowed from the original.
+ * *low is how many pages that added (negative: none).
+ */
 static int write_snapshot(const char *in_path, const char *output,
 			  const char *exclude, const char *format,
 			  bool borrowed, FILE *progress, struct snap_stats *st,

@@ -96,7 +96,7 @@ wait $typist || fail "the keys were not typed: no 'ready for C' in time"
 unset VM_CONSOLE_SOCK
 expect '\(XEN\) \*\*\* Serial input to Xen'
 expect "\(XEN\) 'C' pressed -> triggering crashdump"
-expect '^kjump-capture: writing the crashed system.s memory to /mnt/capture/crash/vmcore-[0-9-]+ \(elf, without zero,free,cache,user pages\)'
+expect '^kjump-capture: writing the crashed system.s memory to /mnt/capture/crash/vmcore-[0-9-]+ \(elf, without zero pages\)'
 expect '^ksave: /proc/vmcore: the memory of a Xen machine, without Linux.s VMCOREINFO: free, cache and user pages cannot be told apart'
 expect_capture
 
