@@ -120,7 +120,7 @@ unit-test: deps $(UNIT_BINS) $(UNIT_AML)
 # The Xen tests' hypervisor, built from Debian's source with debug
 # information and cached (scripts/xen.sh).
 xen: deps
-	@scripts/xen.sh >/dev/null
+	@env -u MAKEFLAGS -u MFLAGS scripts/xen.sh >/dev/null
 
 # debootstrap waits on the network, the kernels on the CPUs: a fresh
 # machine makes both at once.
