@@ -48,6 +48,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean xen
+.PHONY: kernel-main kernel-classic kernel-7.2
 .PHONY: install deb kernel-deb debian-disk demo-debian test-distro-kernel
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -91,17 +92,25 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # The test kernel, a variant without kexec jump for the error tests, one
 # with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own, and
 # the series on Linux 7.2 (kernel-patches/7.2/) in another.
-# Their builds run make -jN themselves, not as jobs of this make.  On CI,
-# which builds each once, the build trees (12 GB) go once all are cached.
+# Their builds run make -jN themselves, not as jobs of this make; under
+# make -j2 (make test) two trees build at once, each filling the CPU the
+# other leaves idle while it links, encodes BTF or packs.  On CI, which
+# builds each once, the build trees (12 GB) go once all are cached.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
-kernel: deps
+kernel: kernel-main kernel-classic kernel-7.2
+	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
+
+kernel-main: deps
 	@$(KBUILD) $(B)/kernel
 	@$(KBUILD) $(B)/kernel-nojump kernel-patches kernel-patches/nojump.config
+
+kernel-classic: deps
 	@$(KBUILD) $(B)/kernel-classic kernel-patches \
 		kernel-patches/classic.config tree-classic
+
+kernel-7.2: deps
 	@$(KBUILD) $(B)/kernel-7.2 kernel-patches/7.2 \
 		kernel-patches/7.2/kjump.config tree-7.2
-	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
 
 # The Debian chroots of the tests, made once by debootstrap and cached:
 # the Debian system's base and the dump readers (scripts/readers.sh).
@@ -123,10 +132,10 @@ xen: deps
 	@env -u MAKEFLAGS -u MFLAGS scripts/xen.sh >/dev/null
 
 # debootstrap waits on the network, the kernels on the CPUs: a fresh
-# machine makes both at once.
+# machine makes both at once, the chroots first.
 test: deps
-	@$(MAKE) --no-print-directory -j2 kernel chroots xen
-	@$(MAKE) --no-print-directory all unit-test initramfs debian-disk
+	@$(MAKE) --no-print-directory -j2 chroots xen kernel
+	@$(MAKE) --no-print-directory -j2 all unit-test initramfs debian-disk
 	@test/run.sh
 
 # Hibernate and resume the test system in QEMU, then read a snapshot of it.
@@ -205,7 +214,7 @@ install: tools
 # (cached by its contents), and the test kernel's (bindeb-pkg, made with
 # the kernel).  The Debian 13 system of the end-to-end tests installs both.
 deb: deps
-	@scripts/build-deb.sh $(B)/deb
+	@env -u MAKEFLAGS -u MFLAGS scripts/build-deb.sh $(B)/deb
 
 kernel-deb: kernel
 	@mkdir -p $(B)/deb
