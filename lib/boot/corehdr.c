@@ -136,14 +136,15 @@ static int xen_notes(struct elfcore_note *notes, int max)
 	uint64_t addr, size;
 	int n = 0;
 
-	if (max > 0 && !xen_kexec_range(XEN_RANGE_VMCOREINFO, 0, &addr,
-					&size) && size)
-		notes[n++] = (struct elfcore_note){ addr, size };
+	/* the physical CPUs' notes, then the hypervisor's VMCOREINFO */
 	for (int cpu = 0; n < max; cpu++) {
 		if (xen_kexec_range(XEN_RANGE_CPU, cpu, &addr, &size) || !size)
 			break;
 		notes[n++] = (struct elfcore_note){ addr, size };
 	}
+	if (n < max && !xen_kexec_range(XEN_RANGE_VMCOREINFO, 0, &addr,
+					&size) && size)
+		notes[n++] = (struct elfcore_note){ addr, size };
 	return n;
 }
 
