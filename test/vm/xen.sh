@@ -9,7 +9,7 @@ case \$step in
 xen-to-xen)
 	kjump --status | grep '^kexec:'
 	kjump --load-jump-back /mnt/dom0 --initrd=/mnt/dom0.cpio.gz
-	kjump -l -s /mnt/dom0 --initrd=/mnt/dom0.cpio.gz
+	kjump -s -l /mnt/dom0 --initrd=/mnt/dom0.cpio.gz
 	echo \"xentest: kjump -l -s: \$?\"
 	kjump -l /mnt/xen.gz \\
 		--module='/mnt/dom0 $DOM0_ARGS xentest=xen-to-linux' \\
