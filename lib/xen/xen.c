@@ -67,7 +67,7 @@ struct xen_kexec_range {
 	uint64_t start;
 };
 
-bool xen_pv(void)
+static bool probe_pv(void)
 {
 	char type[16] = "";
 	FILE *f = fopen("/sys/hypervisor/guest_type", "r");
@@ -79,6 +79,16 @@ bool xen_pv(void)
 	fclose(f);
 	return !strncmp(type, "PV", 2) && type[2] != 'H' &&
 	       !access(XEN_PRIVCMD, R_OK | W_OK);
+}
+
+/* Asked at every load, unload, status and exec: probed once. */
+bool xen_pv(void)
+{
+	static int pv = -1;
+
+	if (pv < 0)
+		pv = probe_pv();
+	return pv;
 }
 
 static long hypercall(uint64_t op, uint64_t a0, uint64_t a1)
