@@ -172,8 +172,9 @@ clean:
 
 # What a system installs: the tools (not the test workloads), their man
 # pages, the helper's init and jobs, kjump-mkhelper, the configuration,
-# the initramfs-tools hook and boot script, the kernel hooks and the
-# systemd units.  debian/rules installs this into the package.
+# the initramfs-tools hook and boot script, the kernel hooks, the
+# systemd units and the one-pass resume's GRUB entry.  debian/rules
+# installs this into the package.
 PREFIX ?= /usr
 INSTALL_PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios
 MAN8 := $(foreach p,$(INSTALL_PROGS),$(wildcard */$(p).8)) dist/kjump-mkhelper.8
@@ -186,7 +187,8 @@ install: tools
 		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 755 initramfs/rootfs/init dist/hibernate $(DESTDIR)$(PREFIX)/lib/kjump/
+	install -m 755 initramfs/rootfs/init dist/hibernate dist/boot-once \
+		$(DESTDIR)$(PREFIX)/lib/kjump/
 	install -m 755 initramfs/helper/lib/kjump/jobs/jumpback \
 		initramfs/helper/lib/kjump/jobs/restore \
 		initramfs/helper/lib/kjump/jobs/capture \
@@ -201,6 +203,7 @@ install: tools
 		$(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/local-premount/kjump
 	install -D -m 755 dist/kernel/postinst $(DESTDIR)/etc/kernel/postinst.d/kjump
 	install -D -m 755 dist/kernel/postrm $(DESTDIR)/etc/kernel/postrm.d/kjump
+	install -D -m 755 dist/grub.d/42_kjump $(DESTDIR)/etc/grub.d/42_kjump
 	install -D -m 644 dist/systemd/kjump-prepare.service \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/kjump-prepare.service
 	install -D -m 644 dist/systemd/hibernate.conf \

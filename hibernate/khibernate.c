@@ -684,6 +684,7 @@ static int show_config(const struct opts *o)
 				    c->key_file : "");
 	print_var("KJUMP_AFTER", o->after);
 	print_var("KJUMP_PREPARE", c->prepare ? "yes" : "no");
+	print_var("KJUMP_ONE_PASS", c->one_pass ?: "yes");
 	print_var("KJUMP_HELPER_KERNEL", o->kernel ?: "");
 	print_var("KJUMP_HELPER_INITRD", o->initrd ?: "");
 	print_var("KJUMP_HELPER_APPEND", o->append ?: "");

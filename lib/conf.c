@@ -46,6 +46,7 @@ static const struct key keys[] = {
 	{ "key_file", PATH, AT(key_file), NULL },
 	{ "after", WORD, AT(after), afters },
 	{ "prepare", YES_NO, 0, yes_no },
+	{ "one_pass", WORD, AT(one_pass), yes_no },
 	{ "helper_kernel", PATH, AT(helper_kernel), NULL },
 	{ "helper_initrd", PATH, AT(helper_initrd), NULL },
 	{ "helper_append", TEXT, AT(helper_append), NULL },

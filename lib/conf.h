@@ -25,6 +25,7 @@ struct kj_conf {
 	const char *key_file;		/* set whenever encrypt is keyfile */
 	const char *after;		/* poweroff, reboot or platform */
 	bool prepare;			/* boot the helper ahead (a unit's) */
+	const char *one_pass;		/* "yes" or "no": the GRUB entry */
 	const char *helper_kernel, *helper_initrd, *helper_append;
 	const char *helper_modules;	/* more for kjump-mkhelper(8) */
 	const char *resume_device;	/* the target as the restore names it */

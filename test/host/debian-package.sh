@@ -14,10 +14,12 @@ dpkg-deb -e "$deb" "$x/control"
 for f in usr/sbin/kjump usr/sbin/khibernate usr/sbin/krestore \
 	usr/sbin/ksnapshot usr/sbin/ksave usr/sbin/kimgcore usr/sbin/kacpi \
 	usr/sbin/kbios usr/sbin/kjump-mkhelper usr/lib/kjump/init \
-	usr/lib/kjump/hibernate usr/lib/kjump/jobs/jumpback \
+	usr/lib/kjump/hibernate usr/lib/kjump/boot-once \
+	usr/lib/kjump/jobs/jumpback \
 	usr/lib/kjump/jobs/restore usr/share/initramfs-tools/hooks/kjump \
 	usr/share/initramfs-tools/scripts/local-premount/kjump \
-	etc/kernel/postinst.d/kjump etc/kernel/postrm.d/kjump; do
+	etc/kernel/postinst.d/kjump etc/kernel/postrm.d/kjump \
+	etc/grub.d/42_kjump; do
 	[ -x "$x/root/$f" ] || fail "/$f: not in the package, or not executable"
 done
 for f in etc/kjump/kjump.conf usr/share/kjump/initramfs.sh \
@@ -47,6 +49,7 @@ dpkg-deb -f "$deb" Depends | grep -q busybox-static || fail "no Depends on busyb
 	--resume-args >/dev/null 2>"$x/err" || true
 grep -q 'no target' "$x/err" || fail "khibernate on the shipped kjump.conf: $(cat "$x/err")"
 for s in usr/sbin/kjump-mkhelper usr/lib/kjump/hibernate \
+	usr/lib/kjump/boot-once etc/grub.d/42_kjump \
 	usr/share/initramfs-tools/hooks/kjump \
 	usr/share/initramfs-tools/scripts/local-premount/kjump \
 	etc/kernel/postinst.d/kjump etc/kernel/postrm.d/kjump \

@@ -31,6 +31,7 @@ static void all_keys(void **state)
 		"key_file = /etc/kjump/key\n"
 		"after = reboot\n"
 		"prepare = yes\n"
+		"one_pass = no\n"
 		"helper_kernel = /boot/vmlinuz-6.12\n"
 		"helper_initrd = /boot/kjump-helper.img-6.12\n"
 		"helper_append = quiet loglevel=3\n"
@@ -44,6 +45,7 @@ static void all_keys(void **state)
 	assert_string_equal(c.key_file, "/etc/kjump/key");
 	assert_string_equal(c.after, "reboot");
 	assert_true(c.prepare);
+	assert_string_equal(c.one_pass, "no");
 	assert_string_equal(c.helper_kernel, "/boot/vmlinuz-6.12");
 	assert_string_equal(c.helper_initrd, "/boot/kjump-helper.img-6.12");
 	assert_string_equal(c.helper_append, "quiet loglevel=3");
@@ -70,6 +72,7 @@ static void nothing_set(void **state)
 	assert_null(c.key_file);
 	assert_null(c.after);
 	assert_false(c.prepare);
+	assert_null(c.one_pass);
 	assert_null(c.helper_kernel);
 	assert_null(c.helper_initrd);
 	assert_null(c.helper_append);
@@ -164,6 +167,9 @@ static void errors(void **state)
 		"(expected no, passphrase or keyfile)");
 	refused("prepare = true\n",
 		"/etc/kjump/kjump.conf:1: bad value for prepare: 'true' "
+		"(expected no or yes)");
+	refused("one_pass = auto\n",
+		"/etc/kjump/kjump.conf:1: bad value for one_pass: 'auto' "
 		"(expected no or yes)");
 	refused("passphrase_timeout = 2m\n",
 		"/etc/kjump/kjump.conf:1: bad value for passphrase_timeout: "
