@@ -1,6 +1,7 @@
 #!/bin/bash
 # The real system of the end-to-end tests: Debian 13 ("trixie") with
-# systemd, udev and initramfs-tools, on an ext4 root in a GPT partition.
+# systemd, udev and initramfs-tools, on an ext4 root in a GPT partition,
+# and GRUB on an EFI system partition beside it.
 #
 # Two stages, each cached outside the checkout like the kernel:
 #   base   debootstrap from Debian's archive, keyed by the suite and the
@@ -26,9 +27,10 @@ mirror=http://deb.debian.org/debian
 suite=trixie
 # What a small Debian server has: systemd as init, udev, D-Bus (logind,
 # systemctl hibernate), initramfs-tools and its zstd, e2fsprogs; and
-# busybox-static, which kjump-suite needs for the helper's initramfs.
+# busybox-static, which kjump-suite needs for the helper's initramfs; GRUB
+# for UEFI, the boot loader of the one-pass resume's one-time entry.
 packages="systemd systemd-sysv udev dbus initramfs-tools zstd e2fsprogs
-	kmod procps busybox-static"
+	kmod procps busybox-static grub-efi-amd64-bin grub2-common"
 # The root file system's UUID, fixed so that the test kernel's command line
 # and fstab agree with every build of the disk.
 root_uuid=5e1f1d2a-7c1b-4f5e-9a3b-6b0c4a1f2e10
@@ -136,16 +138,84 @@ configure() {
 		die "dpkg -i made no helper initramfs (kjump-mkhelper did not run)"
 }
 
-# A GPT disk with one partition holding the ext4 root made from $stage.
+# What grub-probe says of the test disk, for update-grub in the chroot,
+# which sees no such disk: the root (and /boot) is its first partition.
+fake_grub_probe() {
+	cat <<EOF
+#!/bin/sh
+for a; do case "\$a" in --target=*) target=\${a#--target=} ;; esac; done
+case "\$target" in
+device) echo /dev/vda1 ;;
+disk) echo /dev/vda ;;
+fs) echo ext2 ;;
+fs_uuid) echo $root_uuid ;;
+partmap) echo gpt ;;
+drive) echo '(hd0,gpt1)' ;;
+compatibility_hint) echo hd0,gpt1 ;;
+hints_string) echo '--hint-efi=hd0,gpt1' ;;
+abstraction | partuuid | cryptodisk_uuid) ;;
+*) exit 1 ;;
+esac
+EOF
+}
+
+# GRUB for UEFI as grub-install would set it up, without a device: its
+# modules in /boot/grub, grub.cfg from update-grub (with the suite's
+# 42_kjump entry), the machine's command line from /etc/kernel/cmdline,
+# and an image for the EFI system partition that finds /boot/grub by the
+# root's UUID.  update-grub runs with a /dev of its own, in which the
+# root's by-uuid name exists, as it does on the machine.
+install_grub() {
+	local probe=$stage/usr/sbin/grub-probe cmdline
+	# GRUB's defaults file wants "$" escaped twice
+	cmdline=$(sed 's/\$/\\\\\\$/g' "$stage/etc/kernel/cmdline")
+	mkdir -p "$stage/etc/default/grub.d" "$stage/boot/grub"
+	printf '%s\n' '# the test machine: no menu, the serial console' \
+		'GRUB_TIMEOUT=0' 'GRUB_TERMINAL=console' \
+		"GRUB_CMDLINE_LINUX=\"$cmdline\"" \
+		>"$stage/etc/default/grub.d/kjump-test.cfg"
+	cp -a "$stage/usr/lib/grub/x86_64-efi" "$stage/boot/grub/"
+	in_root grub-editenv /boot/grub/grubenv create
+	mv "$probe" "$probe.real"
+	fake_grub_probe >"$probe"
+	chmod 755 "$probe"
+	mount -t tmpfs dev "$stage/dev"
+	mknod -m 666 "$stage/dev/null" c 1 3
+	mkdir -p "$stage/dev/disk/by-uuid"
+	touch "$stage/dev/disk/by-uuid/$root_uuid"
+	in_root update-grub >"$stage.grub.log" 2>&1 ||
+		{ cat "$stage.grub.log" >&2; umount "$stage/dev"; die "update-grub failed"; }
+	umount "$stage/dev"
+	mv "$probe.real" "$probe"
+	grep -q -- '--id kjump-resume ' "$stage/boot/grub/grub.cfg" ||
+		die "grub.cfg has no kjump-resume entry (/etc/grub.d/42_kjump)"
+	printf 'search.fs_uuid %s root\nset prefix=($root)/boot/grub\n' \
+		"$root_uuid" >"$stage/tmp/early.cfg"
+	in_root grub-mkimage -O x86_64-efi -o /tmp/BOOTX64.EFI \
+		-c /tmp/early.cfg -p /boot/grub part_gpt ext2 search_fs_uuid ||
+		die "grub-mkimage failed"
+	mv "$stage/tmp/BOOTX64.EFI" "$stage.efi"
+	rm -f "$stage/tmp/early.cfg" "$stage.grub.log"
+}
+
+# A GPT disk: the ext4 root made from $stage first, 1 MiB in, then an EFI
+# system partition of 32 MiB with GRUB as the removable-media loader.
 make_disk() {
-	local out=$1 start=2048 sectors
-	rm -f "$out"
+	local out=$1 start=2048 esp_sectors=65536 sectors esp
+	rm -f "$out" "$out.esp"
 	truncate -s "$disk_size" "$out"
-	printf 'label: gpt\nstart=%s, type=linux, name=root\n' "$start" |
-		sfdisk -q "$out"
-	sectors=$(sfdisk -l -o Sectors "$out" | tail -n 1 | tr -d ' ')
+	sectors=$(($(stat -c %s "$out") / 512 - start - esp_sectors - 2048))
+	esp=$((start + sectors))
+	printf 'label: gpt\nstart=%s, size=%s, type=linux, name=root\nstart=%s, size=%s, type=uefi, name=esp\n' \
+		"$start" "$sectors" "$esp" "$esp_sectors" | sfdisk -q "$out"
 	mkfs.ext4 -q -F -b 4096 -U "$root_uuid" -L root -d "$stage" \
 		-E offset=$((start * 512)) "$out" $((sectors / 8))
+	mkfs.vfat -C -n ESP "$out.esp" $((esp_sectors / 2)) >/dev/null
+	mmd -i "$out.esp" ::/EFI ::/EFI/BOOT
+	mcopy -i "$out.esp" "$stage.efi" ::/EFI/BOOT/BOOTX64.EFI
+	dd if="$out.esp" of="$out" bs=512 seek="$esp" conv=notrunc,sparse \
+		status=none
+	rm -f "$out.esp"
 }
 
 build_disk() {
@@ -160,9 +230,10 @@ build_disk() {
 	configure
 	umount_pseudo
 	trap - EXIT
+	install_grub
 	make_disk "$out.tmp"
 	mv "$out.tmp" "$out"
-	rm -rf "$stage" "$stage.dpkg.log"
+	rm -rf "$stage" "$stage.dpkg.log" "$stage.efi"
 }
 
 cached_disk() {

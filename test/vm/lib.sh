@@ -556,15 +556,19 @@ debian_boot_files() {
 }
 
 # Boot the Debian system from DISK in the background, as its boot loader
-# would (the disk's own kernel and initramfs), or with DEBIAN_LOADER set
+# would (the disk's own kernel and initramfs), with DEBIAN_GRUB set
+# through the disk's GRUB (VM_FIRMWARE=uefi), or with DEBIAN_LOADER set
 # through kjump boot, DEBIAN_LOADER its more parameters; its console goes to the
 # step's log, its root shell to the socket $GUEST_SOCK.  More QEMU
 # arguments follow.
 # usage: debian_start STEP DISK [qemu args...]
 debian_start() {
-	local step=$1 disk=$2 kernel initrd append
+	local step=$1 disk=$2 kernel initrd append boot=()
 	shift 2
-	if [ -n "${DEBIAN_LOADER:-}" ]; then
+	if [ -n "${DEBIAN_GRUB:-}" ]; then
+		# the firmware starts GRUB from the disk's EFI system partition
+		[ "$VM_FIRMWARE" = uefi ] || fail "DEBIAN_GRUB needs VM_FIRMWARE=uefi"
+	elif [ -n "${DEBIAN_LOADER:-}" ]; then
 		# the boot loader (kjump boot) finds the system on the disk
 		kernel=$KERNEL_DIR/bzImage initrd=$INITRAMFS_DIR/boot.cpio.gz
 		append="$VM_APPEND_BASE kjump.job=boot $DEBIAN_LOADER"
@@ -574,6 +578,8 @@ debian_start() {
 		kernel=$WORK/boot-vmlinuz initrd=$WORK/boot-initrd.img
 		append="$DEBIAN_APPEND ${VM_APPEND:-}"
 	fi
+	[ -n "${DEBIAN_GRUB:-}" ] ||
+		boot=(-kernel "$kernel" -initrd "$initrd" -append "$append")
 	LAST_LOG=$LOGDIR/$TEST_NAME.$step.log
 	CONSOLE_SOCK=$WORK/console.sock GUEST_SOCK=$WORK/shell.sock
 	rm -f "$LAST_LOG" "$CONSOLE_SOCK" "$GUEST_SOCK"
@@ -586,8 +592,7 @@ debian_start() {
 		-serial chardev:con \
 		-chardev "socket,id=shell,path=$GUEST_SOCK,server=on,wait=off,logfile=$LAST_LOG.shell" \
 		-serial chardev:shell \
-		-kernel "$kernel" -initrd "$initrd" -append "$append" \
-		-drive "file=$disk,format=raw,if=virtio" "$@" &
+		"${boot[@]}" -drive "file=$disk,format=raw,if=virtio" "$@" &
 	DEBIAN_PID=$!
 	# a failing check leaves no machine running
 	trap 'kill $DEBIAN_PID 2>/dev/null || true' EXIT
