@@ -51,9 +51,9 @@ debian_wait_up
 # an entry for each kernel (the test kernel, and with make
 # test-distro-kernel the real-machine kernel beside it)
 if [ "$kernels" = 1 ]; then
-	expect 'kjump boot: 1 entry on vda1, vdb'
+	expect 'kjump boot: 1 entry on vda1, vda2, vdb'
 else
-	expect "kjump boot: $kernels entries on vda1, vdb"
+	expect "kjump boot: $kernels entries on vda1, vda2, vdb"
 fi
 expect 'Debian GNU/Linux.*\(vda1\).*Linux 6\.12'
 [ "$(guest 'findmnt -n -o SOURCE /boot')" = /dev/vdb ] ||
