@@ -28,9 +28,10 @@ suite=trixie
 # What a small Debian server has: systemd as init, udev, D-Bus (logind,
 # systemctl hibernate), initramfs-tools and its zstd, e2fsprogs; and
 # busybox-static, which kjump-suite needs for the helper's initramfs; GRUB
-# for UEFI, the boot loader of the one-pass resume's one-time entry.
+# for UEFI and BIOS, the boot loader of the one-pass resume's one-time
+# entry.
 packages="systemd systemd-sysv udev dbus initramfs-tools zstd e2fsprogs
-	kmod procps busybox-static grub-efi-amd64-bin grub2-common"
+	kmod procps busybox-static grub-efi-amd64-bin grub-pc-bin grub2-common"
 # The root file system's UUID, fixed so that the test kernel's command line
 # and fstab agree with every build of the disk.
 root_uuid=5e1f1d2a-7c1b-4f5e-9a3b-6b0c4a1f2e10
@@ -159,12 +160,13 @@ esac
 EOF
 }
 
-# GRUB for UEFI as grub-install would set it up, without a device: its
-# modules in /boot/grub, grub.cfg from update-grub (with the suite's
-# 42_kjump entry), the machine's command line from /etc/kernel/cmdline,
-# and an image for the EFI system partition that finds /boot/grub by the
-# root's UUID.  update-grub runs with a /dev of its own, in which the
-# root's by-uuid name exists, as it does on the machine.
+# GRUB for UEFI and BIOS as grub-install would set them up, without a
+# device: their modules in /boot/grub, grub.cfg from update-grub (with the
+# suite's 42_kjump entry), the machine's command line from
+# /etc/kernel/cmdline, and for each firmware an image that finds
+# /boot/grub by the root's UUID (make_disk puts them on the disk).
+# update-grub runs with a /dev of its own, in which the root's by-uuid
+# name exists, as it does on the machine.
 install_grub() {
 	local probe=$stage/usr/sbin/grub-probe cmdline
 	# GRUB's defaults file wants "$" escaped twice
@@ -174,7 +176,8 @@ install_grub() {
 		'GRUB_TIMEOUT=0' 'GRUB_TERMINAL=console' \
 		"GRUB_CMDLINE_LINUX=\"$cmdline\"" \
 		>"$stage/etc/default/grub.d/kjump-test.cfg"
-	cp -a "$stage/usr/lib/grub/x86_64-efi" "$stage/boot/grub/"
+	cp -a "$stage/usr/lib/grub/x86_64-efi" "$stage/usr/lib/grub/i386-pc" \
+		"$stage/boot/grub/"
 	in_root grub-editenv /boot/grub/grubenv create
 	mv "$probe" "$probe.real"
 	fake_grub_probe >"$probe"
@@ -192,14 +195,48 @@ install_grub() {
 	printf 'search.fs_uuid %s root\nset prefix=($root)/boot/grub\n' \
 		"$root_uuid" >"$stage/tmp/early.cfg"
 	in_root grub-mkimage -O x86_64-efi -o /tmp/BOOTX64.EFI \
-		-c /tmp/early.cfg -p /boot/grub part_gpt ext2 search_fs_uuid ||
-		die "grub-mkimage failed"
+		-c /tmp/early.cfg -p /boot/grub part_gpt ext2 search_fs_uuid &&
+		in_root grub-mkimage -O i386-pc -o /tmp/core.img \
+		-c /tmp/early.cfg -p /boot/grub biosdisk part_gpt ext2 \
+		search_fs_uuid || die "grub-mkimage failed"
 	mv "$stage/tmp/BOOTX64.EFI" "$stage.efi"
+	mv "$stage/tmp/core.img" "$stage.core"
+	cp "$stage/usr/lib/grub/i386-pc/boot.img" "$stage.boot"
 	rm -f "$stage/tmp/early.cfg" "$stage.grub.log"
 }
 
+# GRUB for BIOS, as grub-bios-setup would write it, which cannot be run
+# on a disk image: boot.img's code in the protective MBR, told where
+# core.img starts, and core.img in the free sectors between the GPT's
+# entries and the first partition, its first sector (diskboot) told
+# where the rest is.  (grub-install puts core.img in a BIOS boot
+# partition; these sectors serve as well on a disk no tool rewrites.)
+bios_boot() {
+	python3 - "$1" "$stage.boot" "$stage.core" <<'EOP'
+import struct, sys
+disk, boot_img, core_img = sys.argv[1:]
+core_sector = 40                       # after the GPT's 32 sectors of entries
+boot = open(boot_img, "rb").read()
+core = bytearray(open(core_img, "rb").read())
+core += bytes(-len(core) % 512)
+if core_sector + len(core) // 512 > 2048:
+    sys.exit("core.img does not fit before the first partition")
+with open(disk, "r+b") as f:
+    mbr = bytearray(f.read(512))
+    mbr[:440] = boot[:440]             # the partition table stays
+    struct.pack_into("<Q", mbr, 0x5c, core_sector)   # kernel_sector
+    mbr[0x66:0x68] = b"\x90\x90"       # a hard disk: no floppy probe
+    struct.pack_into("<Q", core, 0x200 - 12, core_sector + 1)
+    f.seek(0)
+    f.write(mbr)
+    f.seek(core_sector * 512)
+    f.write(core)
+EOP
+}
+
 # A GPT disk: the ext4 root made from $stage first, 1 MiB in, then an EFI
-# system partition of 32 MiB with GRUB as the removable-media loader.
+# system partition of 32 MiB with GRUB as the removable-media loader;
+# GRUB for BIOS in the MBR and before the first partition.
 make_disk() {
 	local out=$1 start=2048 esp_sectors=65536 sectors esp
 	rm -f "$out" "$out.esp"
@@ -216,6 +253,7 @@ make_disk() {
 	dd if="$out.esp" of="$out" bs=512 seek="$esp" conv=notrunc,sparse \
 		status=none
 	rm -f "$out.esp"
+	bios_boot "$out" || die "cannot put GRUB for BIOS on the disk"
 }
 
 build_disk() {
@@ -233,7 +271,8 @@ build_disk() {
 	install_grub
 	make_disk "$out.tmp"
 	mv "$out.tmp" "$out"
-	rm -rf "$stage" "$stage.dpkg.log" "$stage.efi"
+	rm -rf "$stage" "$stage.dpkg.log" "$stage.efi" "$stage.core" \
+		"$stage.boot"
 }
 
 cached_disk() {

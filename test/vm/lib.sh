@@ -557,7 +557,7 @@ debian_boot_files() {
 
 # Boot the Debian system from DISK in the background, as its boot loader
 # would (the disk's own kernel and initramfs), with DEBIAN_GRUB set
-# through the disk's GRUB (VM_FIRMWARE=uefi), or with DEBIAN_LOADER set
+# through the disk's GRUB (BIOS or UEFI), or with DEBIAN_LOADER set
 # through kjump boot, DEBIAN_LOADER its more parameters; its console goes to the
 # step's log, its root shell to the socket $GUEST_SOCK.  More QEMU
 # arguments follow.
@@ -566,8 +566,9 @@ debian_start() {
 	local step=$1 disk=$2 kernel initrd append boot=()
 	shift 2
 	if [ -n "${DEBIAN_GRUB:-}" ]; then
-		# the firmware starts GRUB from the disk's EFI system partition
-		[ "$VM_FIRMWARE" = uefi ] || fail "DEBIAN_GRUB needs VM_FIRMWARE=uefi"
+		# the firmware starts GRUB from the disk (bios or uefi)
+		[ "$VM_FIRMWARE" != secureboot ] ||
+			fail "DEBIAN_GRUB: the disk's GRUB is not signed"
 	elif [ -n "${DEBIAN_LOADER:-}" ]; then
 		# the boot loader (kjump boot) finds the system on the disk
 		kernel=$KERNEL_DIR/bzImage initrd=$INITRAMFS_DIR/boot.cpio.gz
