@@ -39,6 +39,7 @@ expect '^ksave: image complete, powering off'
 # GRUB's one-time choice: the restore kernel, confined, in one pass
 debian_start resume "$WORK/disk.img"
 debian_workload_after /var/lib/kjump/image
+expect 'Command line: BOOT_IMAGE=.* memmap=exactmap '
 expect 'krestore: /dev/vda1: restoring in one pass'
 expect_not 'kjump: no resume from'
 guest "journalctl -b --no-pager -u systemd-hibernate.service | grep 'the next boot resumes in one pass'" ||
@@ -85,6 +86,7 @@ expect_not 'krestore: memory restored'
 debian_start fallback "$WORK/disk.img"
 debian_workload_after /var/lib/kjump/image
 expect '^krestore: /dev/vda1: '
+expect_not 'Command line: .* memmap=exactmap '
 expect_not 'restoring in one pass|kjump: no resume from'
 guest 'systemctl poweroff' || true
 debian_wait_off 120

@@ -4,11 +4,13 @@
 # workload service running; the administrator sets to=/dev/vdb in
 # /etc/kjump/kjump.conf and runs update-initramfs -u;
 # "systemctl hibernate" writes the image through khibernate and the
-# machine goes off; the next boot, through Debian's own initramfs and the
-# suite's hook, resumes it: the counter, the pattern and the appended file
-# carry on in the same processes, the journal shows the resume and no
-# unit failed.  After a clean shutdown the root file system is clean;
+# machine goes off; the next boot, GRUB's one-time entry (the machine has
+# BIOS firmware and GRUB on its disk), resumes it in one pass through
+# Debian's own initramfs and the suite's hook: the counter, the pattern
+# and the appended file carry on in the same processes, the journal shows
+# the resume and no unit failed.  After a clean shutdown the root file system is clean;
 # systemctl suspend still suspends to RAM (S3; QMP wakes the machine).
+DEBIAN_GRUB=1
 debian_disk "$WORK/disk.img"
 truncate -s 2G "$WORK/image.img"
 image=(-drive "file=$WORK/image.img,format=raw,if=virtio")
@@ -31,7 +33,8 @@ expect '^ksave: image complete, powering off'
 
 debian_start resume "$WORK/disk.img" "${image[@]}"
 debian_workload_after /dev/vdb
-expect '^krestore: /dev/vdb: '
+expect 'Command line: BOOT_IMAGE=.* memmap=exactmap '
+expect 'krestore: /dev/vdb: restoring in one pass'
 expect_not 'kjump: no resume from'
 
 
