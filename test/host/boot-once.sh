@@ -1,23 +1,26 @@
-# dist/boot-once, the one-pass resume's one-time GRUB entry, on this host
-# in a mount namespace of its own: /boot, /proc/cmdline and the lockdown
-# file replaced, GRUB's tools and krestore answering as on a machine.
+# The one-pass resume's one-time GRUB entry on this host: dist/boot-once
+# in a mount namespace of its own (/boot, /proc/cmdline and the lockdown
+# file replaced, GRUB's tools and krestore answering as on a machine), and
+# dist/grub.d/42_kjump with grub-mkconfig's library faked.
 # arm writes the restore kernel's lines with every word of the command
-# line quoted for GRUB (a "$" and a "'" kept), then chooses the entry;
-# it arms nothing, and says why, without GRUB's entry, where GRUB cannot
-# write its choice back, or under lockdown.  disarm removes the file and
-# the choice only while it is the entry's.  (vm/debian-hibernate and
-# vm/debian-hibernate-file boot through the real GRUB.)
+# line as GRUB was given it, quoted for GRUB (a "$", a "'", a quoted
+# argument with a blank), less noresume, then chooses the entry; it arms
+# nothing, and says why, without the entry, under lockdown, past the
+# command line's size or when the choice does not stick.  disarm removes
+# the file and the choice only while it is the entry's.  42_kjump leaves
+# the entry out where GRUB cannot clear a choice.  (vm/debian-hibernate
+# and vm/debian-hibernate-file boot through the real GRUB.)
 command -v unshare >/dev/null || fail "no unshare (util-linux)"
 x=$(mktemp -d)
 trap 'rm -rf "$x"' EXIT
-mkdir -p "$x/boot/grub" "$x/bin" "$x/sec"
+mkdir -p "$x/boot/grub" "$x/bin" "$x/sec" "$x/lib"
 release=$(uname -r)
 touch "$x/boot/vmlinuz-$release" "$x/boot/initrd.img-$release" \
 	"$x/boot/grub/grubenv"
 printf "menuentry 'Resume' --id kjump-resume {\n}\n" >"$x/boot/grub/grub.cfg"
-printf '%s\n' "BOOT_IMAGE=/boot/vmlinuz-$release root=UUID=1234 ro memmap=256M\$0x10000000 it's" \
+# as GRUB builds it: \ ' " escaped, an argument with a blank quoted
+printf '%s\n' "BOOT_IMAGE=/boot/vmlinuz-$release root=UUID=1234 ro memmap=256M\$0x10000000 it\\'s \"acpi_osi=!Windows 2012\" noresume" \
 	>"$x/cmdline"
-echo "lockdown: none" >"$x/ok"
 
 # GRUB's tools and krestore: what they were asked goes to calls
 fake() {
@@ -29,16 +32,16 @@ fake grub-probe 'case "$1" in
 --target=abstraction) cat '"$x"'/abstraction ;;
 *) exit 1 ;;
 esac'
-fake grub-reboot 'echo "grub-reboot $*" >>'"$x"'/calls; echo "next_entry=$1" >'"$x"'/env'
-fake grub-editenv 'case "$2" in
+editenv='case "$2" in
 list) cat '"$x"'/env ;;
+set) echo "grub-editenv $*" >>'"$x"'/calls; echo "$3" >'"$x"'/env ;;
 unset) echo "grub-editenv $*" >>'"$x"'/calls; : >'"$x"'/env ;;
 esac'
+fake grub-editenv "$editenv"
 fake grub-mkrelpath 'echo "$1"'
-fake krestore 'echo "krestore $*" >>'"$x"'/calls
+krestore='echo "krestore $*" >>'"$x"'/calls
 echo "memmap=exactmap memmap=0x9f000@0x1000 nokaslr"'
-echo ext2 >"$x/fs"
-: >"$x/abstraction"
+fake krestore "$krestore"
 
 # boot-once ACTION [LOCKDOWN-TEXT]: its status; stderr in $x/err
 boot_once() {
@@ -59,7 +62,7 @@ boot_once arm || fail "arm: status $? ($(cat "$x/err"))"
 grep -q 'the next boot resumes in one pass' "$x/err" || fail "arm said: $(cat "$x/err")"
 cfg=$x/boot/grub/kjump-resume.cfg
 [ -f "$cfg" ] || fail "arm wrote no $cfg"
-want="linux /boot/vmlinuz-$release 'root=UUID=1234' 'ro' 'memmap=256M\$0x10000000' 'it'\\''s' 'memmap=exactmap' 'memmap=0x9f000@0x1000' 'nokaslr'"
+want="linux /boot/vmlinuz-$release 'panic=10' 'root=UUID=1234' 'ro' 'memmap=256M\$0x10000000' 'it'\\''s' 'acpi_osi=!Windows 2012' 'memmap=exactmap' 'memmap=0x9f000@0x1000' 'nokaslr'"
 [ "$(sed -n 2p "$cfg")" = "$want" ] ||
 	fail "the linux line is
 $(sed -n 2p "$cfg")
@@ -86,21 +89,50 @@ refused() {
 	boot_once "$@" || fail "arm ($why): status $?"
 	grep -q "$why.*: the next boot resumes through the restore helper" "$x/err" ||
 		fail "arm did not say '$why': $(cat "$x/err")"
-	[ ! -e "$cfg" ] && [ ! -s "$x/env" ] && ! grep -q grub-reboot "$x/calls" ||
-		fail "arm ($why) armed the entry"
+	[ ! -e "$cfg" ] && [ ! -s "$x/env" ] || fail "arm ($why) armed the entry"
 }
-echo btrfs >"$x/fs"
-refused 'GRUB cannot clear a one-time choice on btrfs' arm
-echo ext2 >"$x/fs"
-echo lvm >"$x/abstraction"
-refused 'GRUB cannot clear a one-time choice on lvm' arm
-: >"$x/abstraction"
 refused 'the kernel is locked down (\[integrity\])' arm 'none [integrity] confidentiality'
 mv "$x/boot/grub/grub.cfg" "$x/grub.cfg"
 printf "menuentry 'Debian' --id gnulinux {\n}\n" >"$x/boot/grub/grub.cfg"
 refused 'no kjump-resume entry in /boot/grub/grub.cfg' arm
 mv "$x/grub.cfg" "$x/boot/grub/grub.cfg"
+fake grub-editenv 'case "$2" in list) cat '"$x"'/env ;; esac'
+refused 'cannot choose kjump-resume in /boot/grub/grubenv' arm
+fake grub-editenv "$editenv"
+fake krestore "echo memmap=exactmap $(head -c 2100 /dev/zero | tr '\0' x)"
+refused "the restore kernel's command line would pass 2047 bytes" arm
 fake krestore 'echo "krestore: no jump window on the command line" >&2; exit 1'
 refused 'krestore --cmdline refused' arm
+fake krestore "$krestore"
 boot_once nonsense && fail "boot-once nonsense: status 0"
-echo "boot-once: armed, disarmed and refused as it should"
+
+# 42_kjump: the entry where GRUB can clear the choice, else nothing
+cat >"$x/lib/grub-mkconfig_lib" <<EOT
+grub_probe=$x/bin/grub-probe
+prepare_grub_to_access_device() { echo "search --fs-uuid --set=root 1234"; }
+EOT
+entry() {
+	PATH="$x/bin:$PATH" pkgdatadir=$x/lib sh "$TOP/dist/grub.d/42_kjump" \
+		>"$x/out" 2>"$x/err" || fail "42_kjump: status $?"
+}
+echo ext2 >"$x/fs"
+: >"$x/abstraction"
+entry
+grep -q -- "--id kjump-resume {" "$x/out" && grep -q 'search --fs-uuid' "$x/out" &&
+	grep -q 'source "${prefix}/kjump-resume.cfg"' "$x/out" ||
+	fail "42_kjump on ext2: $(cat "$x/out")"
+no_entry() {
+	entry
+	[ ! -s "$x/out" ] || fail "42_kjump ($1): an entry"
+	grep -q "$1.*: no one-pass resume entry" "$x/err" ||
+		fail "42_kjump did not say '$1': $(cat "$x/err")"
+}
+echo btrfs >"$x/fs"
+no_entry 'GRUB cannot clear a one-time choice on btrfs'
+echo ext2 >"$x/fs"
+echo lvm >"$x/abstraction"
+no_entry 'GRUB cannot clear a one-time choice on lvm'
+: >"$x/abstraction"
+: >"$x/fs"
+no_entry 'grub-probe cannot tell the file system of /boot/grub'
+echo "boot-once and 42_kjump: armed, disarmed and refused as they should"
