@@ -42,7 +42,10 @@ debian_workload_after /var/lib/kjump/image
 expect 'Command line: BOOT_IMAGE=.* memmap=exactmap '
 expect 'krestore: /dev/vda1: restoring in one pass'
 expect_not 'kjump: no resume from'
-guest "journalctl -b --no-pager -u systemd-hibernate.service | grep 'the next boot resumes in one pass'" ||
+# (with the times of the unit's start and of the arming, into the log)
+guest "journalctl -b --no-pager -o short-monotonic -u systemd-hibernate.service |
+	grep -e 'Starting' -e 'kjump: '" | tee "$WORK/hibernate.journal"
+grep -q 'the next boot resumes in one pass' "$WORK/hibernate.journal" ||
 	fail "boot-once did not arm the one-time entry"
 guest '! grub-editenv /boot/grub/grubenv list | grep next_entry= &&
 	[ ! -e /boot/grub/kjump-resume.cfg ]' ||
