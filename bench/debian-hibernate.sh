@@ -8,16 +8,21 @@
 # size.  Each side hibernates its system RUNS times, each resume checked
 # (the same workload process, its counter gone on).
 #
+# The machines boot as Debian installs them under UEFI: OVMF, then GRUB
+# from the disk (its reading of the kernel and initramfs is in the
+# resume's time, on every side).
+#
 # Three sides, each its own copy of the system:
 # - suite: to=/dev/vdb in kjump.conf, the package's defaults otherwise
-#   (the helper boots when hibernating; the resume goes through Debian's
-#   initramfs and the restore helper);
+#   (the helper boots when hibernating; the resume is GRUB's one-time
+#   entry, the restore kernel confined to the window writing the image in
+#   one pass);
 # - prepared: the same with prepare = yes (kjump-prepare.service boots
 #   the helper at startup and after each resume, waited for before each
 #   timing, so that hibernating is only a jump);
 # - kernel: the package's systemd drop-ins removed and kjump-prepare
 #   disabled, so that systemd-sleep hibernates; /dev/vdb a swap area from
-#   the first boot, resume=/dev/vdb on the command line and RESUME= for
+#   the first boot, resume=/dev/vdb on GRUB's command line and RESUME= for
 #   the initramfs, rebuilt as the suite's sides rebuild theirs (so that
 #   both hold what update-initramfs leaves in the page cache).
 #
@@ -38,6 +43,8 @@ mkdir -p "$OUT"
 . "$TOP/test/vm/lib.sh"
 # shellcheck source=lib.sh
 . "$TOP/bench/lib.sh"
+VM_FIRMWARE=uefi
+DEBIAN_GRUB=1
 fail() {
 	echo "bench: $*" >&2
 	[ -z "${DEBIAN_PID:-}" ] || kill "$DEBIAN_PID" 2>/dev/null || true
@@ -67,13 +74,11 @@ hibernate_timed() {
 }
 
 # Power on (STEP DISK QEMU-ARGS...); RES_S: seconds until the console
-# shows the counter moving.  The kernel and initramfs are taken off the
-# disk before the clock starts: a boot loader's reading is not this.
+# shows the counter moving.
 resume_timed() {
 	local start
-	debian_boot_files "$2"
 	start=$(now)
-	DEBIAN_BOOT_FILES=ready debian_start "$@" >&2
+	debian_start "$@" >&2
 	until grep -aq '^bench-counter ' "$LAST_LOG" 2>/dev/null; do
 		kill -0 "$DEBIAN_PID" 2>/dev/null || fail "no resume (log: $LAST_LOG)"
 		[ "$(echo "$(now) - $start > 600" | bc)" = 0 ] ||
@@ -110,8 +115,6 @@ image_size() {
 
 # SIDE's QEMU arguments besides its system disk: the image (swap) disk
 side_args() {
-	VM_APPEND=
-	[ "$1" != kernel ] || VM_APPEND=resume=/dev/vdb
 	SIDE_ARGS=(-drive "file=$OUT/debian-$1-image.img,format=raw,if=virtio")
 }
 
@@ -139,7 +142,9 @@ rm -f /usr/lib/systemd/system/systemd-hibernate.service.d/kjump.conf \
 	/usr/lib/systemd/system/systemd-logind.service.d/kjump.conf \
 	/usr/lib/systemd/sleep.conf.d/kjump.conf &&
 systemctl daemon-reload && systemctl restart systemd-logind &&
-swapon /dev/vdb && grep -qv "^0:0" /sys/power/resume &&
+swapon /dev/vdb &&
+echo GRUB_CMDLINE_LINUX_DEFAULT=resume=/dev/vdb >/etc/default/grub.d/resume.cfg &&
+update-grub 2>&1 &&
 echo RESUME=/dev/vdb >/etc/initramfs-tools/conf.d/resume &&
 update-initramfs -u 2>&1' 900 >&2 ||
 			fail "the kernel's hibernation cannot be set up"
@@ -176,6 +181,8 @@ resume_side() {
 	DEBIAN_PID_BEFORE=${PID_BEFORE[$side]}
 	DEBIAN_COUNT_BEFORE=${COUNT_BEFORE[$side]}
 	if [ "$side" != kernel ]; then
+		grep -aq 'krestore: /dev/vdb: restoring in one pass' "$LAST_LOG" ||
+			fail "$side did not resume in one pass (log: $LAST_LOG)"
 		debian_workload_after /dev/vdb >&2
 	else
 		kernel_resumed >&2
