@@ -31,21 +31,26 @@ compress = zstd
 encrypt = keyfile
 key_file = "/etc/kjump/it's a key"
 prepare = yes
+one_pass = no
 helper_modules = nvme  ahci
 CONF
 out=$("$kh" --config="$x/kjump.conf" --show-config --compress=lz4 --reboot) ||
 	fail "khibernate --show-config: status $?"
-[ "$(echo "$out" | grep -c '^KJUMP_[A-Z_]*=')" = 12 ] ||
-	fail "khibernate --show-config: not 12 assignments: $out"
+[ "$(echo "$out" | grep -c '^KJUMP_[A-Z_]*=')" = 13 ] ||
+	fail "khibernate --show-config: not 13 assignments: $out"
 (
 	eval "$out"
 	[ "$KJUMP_TO" = /dev/vdb ] && [ "$KJUMP_COMPRESS" = lz4 ] &&
 		[ "$KJUMP_ENCRYPT" = keyfile ] &&
 		[ "$KJUMP_KEY_FILE" = "/etc/kjump/it's a key" ] &&
 		[ "$KJUMP_AFTER" = reboot ] && [ "$KJUMP_PREPARE" = yes ] &&
+		[ "$KJUMP_ONE_PASS" = no ] &&
 		[ "$KJUMP_HELPER_MODULES" = "nvme  ahci" ] &&
 		[ -z "$KJUMP_RESUME_DEVICE" ] && [ "$KJUMP_PASSPHRASE_TIMEOUT" = 90 ]
 ) || fail "khibernate --show-config: wrong values: $out"
+: >"$x/empty.conf"
+"$kh" --config="$x/empty.conf" --show-config | grep -qx KJUMP_ONE_PASS=yes ||
+	fail "khibernate --show-config: one_pass is not yes by default"
 printf 'to = /dev/vdb\nencrypt = sometimes\n' >"$x/bad.conf"
 rc=0
 err=$("$kh" --config="$x/bad.conf" --show-config 2>&1 >/dev/null) || rc=$?
