@@ -574,8 +574,7 @@ debian_start() {
 		kernel=$KERNEL_DIR/bzImage initrd=$INITRAMFS_DIR/boot.cpio.gz
 		append="$VM_APPEND_BASE kjump.job=boot $DEBIAN_LOADER"
 	else
-		# DEBIAN_BOOT_FILES=ready: the caller took them out already
-		[ "${DEBIAN_BOOT_FILES:-}" = ready ] || debian_boot_files "$disk"
+		debian_boot_files "$disk"
 		kernel=$WORK/boot-vmlinuz initrd=$WORK/boot-initrd.img
 		append="$DEBIAN_APPEND ${VM_APPEND:-}"
 	fi
