@@ -53,7 +53,7 @@ for s in usr/sbin/kjump-mkhelper usr/lib/kjump/hibernate \
 	usr/share/initramfs-tools/hooks/kjump \
 	usr/share/initramfs-tools/scripts/local-premount/kjump \
 	etc/kernel/postinst.d/kjump etc/kernel/postrm.d/kjump \
-	../control/postinst ../control/postrm; do
+	../control/postinst ../control/prerm ../control/postrm; do
 	sh -n "$x/root/$s" || fail "/$s: does not parse"
 done
 mk=$x/root/usr/sbin/kjump-mkhelper
