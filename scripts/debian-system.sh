@@ -1,7 +1,7 @@
 #!/bin/bash
 # The real system of the end-to-end tests: Debian 13 ("trixie") with
 # systemd, udev and initramfs-tools, on an ext4 root in a GPT partition,
-# and GRUB on an EFI system partition beside it.
+# and GRUB for UEFI (on an EFI system partition) and for BIOS.
 #
 # Two stages, each cached outside the checkout like the kernel:
 #   base   debootstrap from Debian's archive, keyed by the suite and the

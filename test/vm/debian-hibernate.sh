@@ -8,8 +8,9 @@
 # BIOS firmware and GRUB on its disk), resumes it in one pass through
 # Debian's own initramfs and the suite's hook: the counter, the pattern
 # and the appended file carry on in the same processes, the journal shows
-# the resume and no unit failed.  After a clean shutdown the root file system is clean;
-# systemctl suspend still suspends to RAM (S3; QMP wakes the machine).
+# the resume and no unit failed.  After a clean shutdown the root file
+# system is clean; systemctl suspend still suspends to RAM (S3; QMP wakes
+# the machine).
 DEBIAN_GRUB=1
 debian_disk "$WORK/disk.img"
 truncate -s 2G "$WORK/image.img"
