@@ -607,9 +607,14 @@ static int do_helper(const struct opts *o)
 			kj_error("bad jump-back entry '%s'", o->entry);
 			return -EINVAL;
 		}
-	} else if (jump_back_entry(&entry)) {
-		kj_error("%s; give --entry=ADDR", kj_errmsg());
-		return -ENOENT;
+	} else {
+		err = jump_back_entry(&entry);
+		if (err) {
+			/* under lockdown, an --entry is refused as well */
+			kj_error("%s%s", kj_errmsg(),
+				 err == -EPERM ? "" : "; give --entry=ADDR");
+			return err;
+		}
 	}
 	err = kexec_load_jump_back(entry);
 	if (err) {

@@ -115,6 +115,13 @@ int jump_back_entry(uint64_t *entry)
 {
 	int err = kj_cmdline_number("kexec_jump_back_entry", entry);
 
+	/* as the kernel: under lockdown, root may have written the line */
+	if (!err && kexec_lockdown()) {
+		kj_seterr("kexec_jump_back_entry= on /proc/cmdline: ignored, "
+			  "the kernel is locked down (%s) and does not trust "
+			  "its command line", kexec_lockdown());
+		return -EPERM;
+	}
 	if (err == -ENOENT || (!err && !*entry)) {
 		kj_seterr("no kexec_jump_back_entry= on /proc/cmdline: not a "
 			  "kernel started by kexec jump");

@@ -29,7 +29,10 @@
 int mailbox_read(uint64_t addr, char *buf);
 int mailbox_write(uint64_t addr, const char *text);
 
-/* The mailbox's address: in the helper from /proc/cmdline, else 0. */
+/*
+ * The mailbox's address: in a helper from /proc/cmdline, else 0 (and
+ * under lockdown, where the kernel ignores the parameter too).
+ */
 uint64_t mailbox_helper_addr(void);
 
 /* The value of "key=" on a line of text, into out.  -ENOENT if none. */
@@ -52,7 +55,8 @@ int jump_state_get(const char *key, char *out, size_t len);
 /*
  * In a kernel started by a jump: where the kernel that started it resumes
  * (kexec_jump_back_entry=, which the purgatory put on the command line).
- * -ENOENT with a message if this kernel was not started so.
+ * -ENOENT with a message if this kernel was not started so, -EPERM if it
+ * is locked down, which makes the kernel ignore the parameter too.
  */
 int jump_back_entry(uint64_t *entry);
 

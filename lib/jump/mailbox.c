@@ -32,6 +32,9 @@ uint64_t mailbox_helper_addr(void)
 {
 	uint64_t addr;
 
+	/* a locked-down kernel ignores it: so do we (see jump_back_entry) */
+	if (kexec_lockdown())
+		return 0;
 	return kj_cmdline_number("kexec_jump_back_status", &addr) ? 0 : addr;
 }
 
