@@ -17,6 +17,11 @@
 #    refuse too) and loads again; a panic starts it, locked down in its
 #    turn, and it writes the dump to an ext4 disk: crash and drgn read
 #    it, the workload's pattern in it.
+# 3. Both kernels' command lines, which root writes, also name a way
+#    back (kexec_jump_back_entry=, kexec_jump_back_status=) as a helper's
+#    purgatory would: locked down, each kernel ignores it, or a panic
+#    there would run whatever root left at that address; so does kjump
+#    (--status, --load-jump-back-helper).
 VM_FIRMWARE=secureboot
 VM_SMP=2
 
@@ -29,8 +34,11 @@ truncate -s 512M "$WORK/disk.img"
 mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
 capture="console=ttyS0,115200 nr_cpus=1 reset_devices kjump.job=capture"
 capture="$capture kjump.capture=/dev/vda:/crash kjump.capture_exclude=zero,free"
+way_back="kexec_jump_back_entry=0x7f000 kexec_jump_back_status=0x7e000"
+capture="$capture $way_back"
 VM_FILES="$WORK/bzImage.signed=/boot/bzImage.signed" \
-VM_APPEND='crashkernel=192M memmap=160M$0x10000000' VM_TIMEOUT=900 vm_run panic "
+VM_APPEND="crashkernel=192M memmap=160M\$0x10000000 $way_back" \
+	VM_TIMEOUT=900 vm_run panic "
 echo \"lockdown: \$(cat /sys/kernel/security/lockdown)\"
 kjump --status | grep '^lockdown:'
 kpattern start /tmp/kp 0x5eed 16 || exit 1
@@ -64,6 +72,10 @@ refused kimgcore 'kexec jump: not permitted: the kernel is locked down' \
 refused no-sys-boot 'kexec_file_load: /boot/bzImage.signed: not permitted: the kernel wants CAP_SYS_BOOT' \
 	kdropcap sys_boot kjump -p /boot/bzImage.signed \
 	--initrd=/boot/helper.cpio.gz --append=kjump.job=capture
+refused way-back 'kexec_jump_back_entry= on /proc/cmdline: ignored, the kernel is locked down (integrity)' \
+	kjump --load-jump-back-helper
+kjump --status | grep '^started by kexec jump' &&
+	echo 'case status: calls itself a helper'
 refused unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down (integrity) and could not verify' \
 	kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append=kjump.job=capture
 refused unsigned-reboot 'kexec_file_load: /boot/bzImage: not permitted' \
@@ -83,10 +95,11 @@ expect 'Kernel is locked down from EFI Secure Boot'
 expect '^lockdown: none \[integrity\] confidentiality$'
 expect '^lockdown: integrity \(kexec_file_load of signed kernels only, no kexec jump\)$'
 expect "integrity: Loaded X.509 cert 'SnakeOil: "
-for c in jump snapshot hibernate kimgcore no-sys-boot unsigned unsigned-reboot; do
+for c in jump snapshot hibernate kimgcore no-sys-boot way-back unsigned \
+	unsigned-reboot; do
 	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
 done
-expect_not '^case .*(accepted|wrong message|left loaded|made its)'
+expect_not '^case .*(accepted|wrong message|left loaded|made its|calls itself)'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
@@ -97,7 +110,12 @@ expect_count 2 'Kernel is locked down from EFI Secure Boot'
 # the capture kernel's line as the suite's loader makes it, less the
 # core header, which is the kernel's
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ console=.* kjump.job=capture .*acpi_no_memhotplug memhp_default_state=offline$'
-expect '^kjump-init: helper kernel .* up, job capture$'
+expect_order 'Kernel is locked down from EFI Secure Boot' \
+	'Kernel is locked down from EFI Secure Boot' \
+	'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$' \
+	'^kjump-init: helper kernel .* up, job capture$'
+expect_not 'a panic will jump back to the kernel at'
+expect_count 2 'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$'
 expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
 expect '^kjump-capture: rebooting$'
 
