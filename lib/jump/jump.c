@@ -114,12 +114,13 @@ int jump_state_get(const char *key, char *out, size_t len)
 int jump_back_entry(uint64_t *entry)
 {
 	int err = kj_cmdline_number("kexec_jump_back_entry", entry);
+	const char *lockdown = err ? NULL : kexec_lockdown();
 
 	/* as the kernel: under lockdown, root may have written the line */
-	if (!err && kexec_lockdown()) {
+	if (lockdown) {
 		kj_seterr("kexec_jump_back_entry= on /proc/cmdline: ignored, "
 			  "the kernel is locked down (%s) and does not trust "
-			  "its command line", kexec_lockdown());
+			  "its command line", lockdown);
 		return -EPERM;
 	}
 	if (err == -ENOENT || (!err && !*entry)) {
