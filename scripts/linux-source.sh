@@ -2,8 +2,11 @@
 # The Linux source a test kernel is built from: the tarball of Debian's
 # linux-source-X.Y package.  One this machine has installed (make deps
 # installs linux-source-6.12) is taken from /usr/src; any other comes from
-# Debian unstable, downloaded in the sid chroot of scripts/readers.sh and
-# cached outside the checkout by the version the archive has.
+# Debian unstable, downloaded by this machine's apt with package lists of
+# its own (nothing of the system's apt state is touched) and cached
+# outside the checkout by the version the archive has.  It needs no
+# chroot, so a fresh machine starts that kernel's build while debootstrap
+# is still making the chroots.
 #
 # usage: scripts/linux-source.sh PACKAGE
 #   prints "TARBALL VERSION": the tarball's path and the package's version
@@ -26,36 +29,65 @@ if ver=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null) &&
 	exit 0
 fi
 
-readers() { "$top/scripts/readers.sh" run sid "$@"; }
+mirror=http://deb.debian.org/debian
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+apt_dir=$cache/apt-sid
 
-# The version Debian unstable has now: the chroot's package lists may be
-# older than the archive, which keeps only the newest
+# apt on Debian unstable's lists in $apt_dir: its own sources, lists,
+# cache and an empty dpkg status, so the system's apt sees nothing of it
+sid_apt() {
+	local cmd=$1
+	shift
+	"$cmd" -q -o Dir::Etc::SourceList="$apt_dir/sources.list" \
+		-o Dir::Etc::SourceParts="$apt_dir/empty" \
+		-o Dir::Etc::Preferences="$apt_dir/empty/preferences" \
+		-o Dir::Etc::PreferencesParts="$apt_dir/empty" \
+		-o Dir::State::Lists="$apt_dir/lists" \
+		-o Dir::State::status="$apt_dir/status" \
+		-o Dir::Cache="$apt_dir/cache" \
+		-o Acquire::Languages=none -o APT::Sandbox::User=root "$@"
+}
+
+sid_apt_setup() {
+	mkdir -p "$apt_dir/empty" "$apt_dir/lists/partial" \
+		"$apt_dir/cache/archives/partial"
+	: >>"$apt_dir/status"
+	echo "deb [signed-by=$keyring] $mirror sid main" >"$apt_dir/sources.list"
+}
+
+# The version Debian unstable has now, by the lists last fetched
 candidate() {
-	readers apt-cache policy "$pkg" 2>/dev/null |
+	sid_apt apt-cache policy "$pkg" 2>/dev/null |
 		sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
+}
+
+# The lists as the archive has them now (a mirror's Release file may be
+# past its date; the signature still holds)
+update_lists() {
+	sid_apt apt-get -o Acquire::Check-Valid-Until=false update \
+		>"$apt_dir/update.log" 2>&1 ||
+		die "Debian unstable's package lists: apt-get update failed; see $apt_dir/update.log"
 }
 
 # download VERSION: the package into $dir.tmp
 download() {
 	rm -rf "$dir.tmp"
 	mkdir -p "$dir.tmp"
-	readers sh -c 'cd "$1" && apt-get -q download "$2=$3"' - \
-		"$dir.tmp" "$pkg" "$1" >"$dir.tmp/log" 2>&1
+	(cd "$dir.tmp" && sid_apt apt-get download "$pkg=$1") \
+		>"$dir.tmp/log" 2>&1
 }
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock-$pkg"
 flock 9
+sid_apt_setup
 ver=$(candidate)
 dir=$cache/${pkg}_$ver
 if [ -z "$ver" ] || [ ! -r "$dir/$pkg.tar.xz" ]; then
 	echo "linux-source: downloading $pkg ${ver:-} from Debian unstable" >&2
 	if [ -z "$ver" ] || ! download "$ver"; then
-		# the archive moved on: what it has now (a mirror's Release
-		# file may be past its date; the signature still holds)
-		readers apt-get -q -o Acquire::Check-Valid-Until=false update \
-			>/dev/null 2>&1 ||
-			die "the sid chroot cannot update its package lists"
+		# no lists yet, or the archive moved on: what it has now
+		update_lists
 		ver=$(candidate)
 		[ -n "$ver" ] || die "$pkg: not in Debian unstable"
 		dir=$cache/${pkg}_$ver

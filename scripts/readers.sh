@@ -10,8 +10,7 @@
 #                       selftests (test/vm/kexec-selftests.sh)
 #   sid (unstable):     makedumpfile 1.7.8, the first that knows 6.12's page
 #                       types (the benchmark's reference); crash 9.0.2 and
-#                       drgn 0.3.0, which know Linux 7.2; and the source of
-#                       newer kernels (scripts/linux-source.sh)
+#                       drgn 0.3.0, which know Linux 7.2
 #
 # The versions are pinned: when the archive moves on, building a new
 # chroot stops with the package, the version pinned and the one found.
