@@ -106,11 +106,11 @@ kernel-main: deps
 
 kernel-classic: deps
 	@$(KBUILD) $(B)/kernel-classic kernel-patches \
-		kernel-patches/classic.config tree-classic
+		kernel-patches/lean.config:kernel-patches/classic.config tree-classic
 
 kernel-7.2: deps
 	@$(KBUILD) $(B)/kernel-7.2 kernel-patches/7.2 \
-		kernel-patches/7.2/kjump.config tree-7.2
+		kernel-patches/lean.config:kernel-patches/7.2/kjump.config tree-7.2
 
 # The Debian chroots of the tests, made once by debootstrap and cached:
 # the Debian system's base and the dump readers (scripts/readers.sh).

@@ -10,7 +10,7 @@
 # before the new one is applied), so a changed patch recompiles only what it
 # touches.
 #
-# usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT [TREE]]]
+# usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENTS [TREE]]]
 #        build-kernel.sh --drop-trees
 #   OUTLINK becomes a symlink to the cached directory holding bzImage,
 #   vmlinux, System.map, config, release, source (the package and its
@@ -18,8 +18,8 @@
 #   modules/ and (the main kernel, no EXTRA_FRAGMENT) deb/, its Debian
 #   packages, and checkpatch/ (checkpatch.pl and what it reads).  PATCHDIR (default kernel-patches/) holds the series file
 #   and the patches.  The fragment is kernel-patches/kjump.config, with
-#   EXTRA_FRAGMENT's options replacing its own, for a variant kernel or
-#   another release.
+#   the options of EXTRA_FRAGMENTS (files separated by ':', later ones
+#   winning) replacing its own, for a variant kernel or another release.
 #   TREE names the build tree (default "tree"): a variant that differs in
 #   a few options shares the main tree and rebuilds little; one that
 #   changes the memory model everywhere gets its own.
@@ -38,9 +38,10 @@ if [ "${1:-}" = --drop-trees ]; then
 	exit 0
 fi
 
-outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENT]]}
+outlink=${1:?usage: build-kernel.sh OUTLINK [PATCHDIR [EXTRA_FRAGMENTS [TREE]]]}
 patches=$(cd "${2:-$top/kernel-patches}" && pwd)
 extra=${3:-}
+IFS=: read -ra extras <<<"$extra"
 tree_name=${4:-tree}
 pkg=linux-source-6.12
 [ ! -r "$patches/source" ] || pkg=$(cat "$patches/source")
@@ -55,10 +56,10 @@ series_patches() {
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$patches/series" | grep -v '^$' || true
 }
 
-# The fragment: kjump.config with EXTRA_FRAGMENT's options replacing its own;
+# The fragment: kjump.config with EXTRA_FRAGMENTS' options replacing its own;
 # "# CONFIG_FOO is gone" drops one, for a release that no longer has it.
 fragment() {
-	cat "$top/kernel-patches/kjump.config" ${extra:+"$extra"} | awk '
+	cat "$top/kernel-patches/kjump.config" ${extras[@]+"${extras[@]}"} | awk '
 		/^# CONFIG_[A-Za-z0-9_]* is gone$/ { gone[$2] = 1; next }
 		/^CONFIG_/ { k = $0; sub(/=.*/, "", k) }
 		/^# CONFIG_.* is not set/ { k = $2 }
