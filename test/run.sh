@@ -9,6 +9,7 @@ set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOGDIR=$TOP/build/test-logs
+tests_start=$(date +%s)
 export TOP LOGDIR
 run_unit=1 run_vm=1
 case "${1:-}" in
@@ -158,4 +159,9 @@ run_script_tests() {
 [ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
 
 echo "$passed passed, $failed failed"
+# make test: where its time went (CI shows the end of the output)
+if [ -n "${KJUMP_TEST_START:-}" ]; then
+	echo "time: $((tests_start - KJUMP_TEST_START)) s building," \
+		"$(($(date +%s) - tests_start)) s testing"
+fi
 [ $failed = 0 ]
