@@ -640,7 +640,7 @@ static void enter_s4(void)
 		return;
 	}
 	printf("ksave: image complete, entering ACPI S4\n");
-	fflush(stdout);
+	kj_drain_output();
 	sync();
 	if (ioctl(fd, SNAPSHOT_PLATFORM_SUPPORT, 1) ||
 	    ioctl(fd, SNAPSHOT_POWER_OFF))
@@ -664,7 +664,7 @@ static int power_down(const struct hib_request *h)
 		enter_s4();
 	printf("ksave: image complete, %s\n",
 	       cmd == RB_AUTOBOOT ? "rebooting" : "powering off");
-	fflush(stdout);
+	kj_drain_output();
 	sync();
 	reboot(cmd);
 	kj_seterr("cannot %s: %s; image invalidated",

@@ -618,6 +618,7 @@ static void give_up(const struct image_place *t, int err)
 		"the image is kept for the next boot");
 	if (bad)
 		img_invalidate_map(t->fd, image_place_map(t), t->dev);
+	kj_drain_output();
 	sync();
 	reboot(RB_AUTOBOOT);
 }
@@ -798,6 +799,7 @@ static int serve(void)
 	fprintf(stderr, "krestore: %s; the image is used up, rebooting\n",
 		err ? kj_errmsg() :
 		"the resumed system jumped back to the restore helper");
+	kj_drain_output();
 	sync();
 	reboot(RB_AUTOBOOT);
 	image_place_close(&t);
@@ -828,6 +830,7 @@ int main(int argc, char **argv)
 		/* a confined kernel is no system to boot: the next boot is */
 		fprintf(stderr, "krestore: the image is left as it was; "
 			"rebooting into a normal boot\n");
+		kj_drain_output();
 		sync();
 		reboot(RB_AUTOBOOT);
 	}

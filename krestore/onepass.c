@@ -265,6 +265,7 @@ int resume_in_one_pass(const struct image_place *t, struct img_reader **r,
 	fprintf(stderr, "krestore: %s; the image is used up, rebooting\n",
 		err ? kj_errmsg() :
 		"the resumed system jumped back to the restore kernel");
+	kj_drain_output();
 	sync();
 	reboot(RB_AUTOBOOT);
 	return -EIO;

@@ -239,6 +239,31 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
 	return found;
 }
 
+/*
+ * A serial console sends a terminal's output from its interrupts after
+ * write() returned; suspending or stopping the port drops what is still
+ * queued, the last lines a test or a user reads.  Bounded: a port held
+ * by flow control must not keep the machine up.
+ */
+static void drain_fd(int fd)
+{
+	int queued, i;
+
+	for (i = 0; i < 200; i++) {
+		if (ioctl(fd, TIOCOUTQ, &queued) || queued <= 0)
+			return;
+		usleep(10000);
+	}
+}
+
+void kj_drain_output(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	drain_fd(STDOUT_FILENO);
+	drain_fd(STDERR_FILENO);
+}
+
 double kj_monotonic(void)
 {
 	struct timespec ts;

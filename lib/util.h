@@ -45,6 +45,11 @@ const char *kj_errmsg(void);
 /* Print "PROG: message" to stderr. */
 void kj_set_progname(const char *name);
 void kj_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Let what stdout and stderr sent to a terminal reach it before the
+ * machine jumps, sleeps, reboots or powers off (at most about 2 s).
+ */
+void kj_drain_output(void);
 
 /* "256M", "0x1000", "64K", "1G": a size or address with optional suffix. */
 int kj_parse_size(const char *s, uint64_t *out);

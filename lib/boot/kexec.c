@@ -388,6 +388,7 @@ int kexec_crash_loaded(void)
 
 int kexec_exec(void)
 {
+	kj_drain_output();
 	/* the hypervisor ends every domain at once: the disks first */
 	if (xen_pv()) {
 		sync();
