@@ -233,6 +233,7 @@ static int check_panic(uint64_t mailbox)
 
 int jump_exec(uint64_t mailbox, double *secs)
 {
+	char cpus[4096] = "";
 	double start;
 	int err = kexec_loaded();
 
@@ -240,12 +241,14 @@ int jump_exec(uint64_t mailbox, double *secs)
 		kj_seterr("no image loaded; load one with --load-jump-back first");
 		return -ENOENT;
 	}
+	system_cpus_online(cpus, sizeof(cpus));
 	sync();
 	start = boottime();
 	err = kexec_exec();
 	if (err)
 		return err;
 	*secs = boottime() - start;
+	system_cpus_bring_back(cpus);
 	return check_panic(mailbox);
 }
 

@@ -43,4 +43,19 @@ int system_ram_digest(char out[SYSTEM_RAM_DIGEST_LEN]);
  */
 int system_hibernation_allowed(void);
 
+/*
+ * The online CPUs as the kernel lists them ("0-3,6"), and each CPU of
+ * such a list in turn (fn's non-zero return stops it; -EINVAL for a
+ * malformed list).
+ */
+int system_cpus_online(char *buf, size_t len);
+int system_cpus_each(const char *list, int (*fn)(unsigned int cpu, void *arg),
+		     void *arg);
+
+/*
+ * After a jump: each CPU of BEFORE (the list before it) that did not come
+ * back is brought online again, with a warning on stderr either way.
+ */
+void system_cpus_bring_back(const char *before);
+
 #endif

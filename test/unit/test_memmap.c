@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -181,6 +182,41 @@ static void cmdline_param_takes_last(void **state)
 			 -ENOENT);
 }
 
+static int collect_cpu(unsigned int cpu, void *arg)
+{
+	char *out = arg;
+
+	sprintf(out + strlen(out), "%u.", cpu);
+	return cpu == 99 ? -ECANCELED : 0;
+}
+
+/* The kernel's CPU lists, as /sys/devices/system/cpu/online has them */
+static void cpu_lists_are_walked(void **state)
+{
+	char out[256];
+
+	(void)state;
+	out[0] = '\0';
+	assert_int_equal(system_cpus_each("0-3,6,8-9", collect_cpu, out), 0);
+	assert_string_equal(out, "0.1.2.3.6.8.9.");
+	out[0] = '\0';
+	assert_int_equal(system_cpus_each("0", collect_cpu, out), 0);
+	assert_string_equal(out, "0.");
+	out[0] = '\0';
+	assert_int_equal(system_cpus_each("", collect_cpu, out), 0);
+	assert_string_equal(out, "");
+	/* the walk stops where fn says so */
+	out[0] = '\0';
+	assert_int_equal(system_cpus_each("98-100", collect_cpu, out),
+			 -ECANCELED);
+	assert_string_equal(out, "98.99.");
+	/* malformed: refused before or where it goes wrong */
+	assert_int_equal(system_cpus_each("x", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each("3-1", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each("1-", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each("1;2", collect_cpu, out), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +228,7 @@ int main(void)
 		cmocka_unit_test(normalize_merges_adjacent_same_type),
 		cmocka_unit_test(parse_size_suffixes),
 		cmocka_unit_test(cmdline_param_takes_last),
+		cmocka_unit_test(cpu_lists_are_walked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,12 +33,20 @@ expect '^after jumps: new process ok$'
 expect '^disk: kjump-disk-marker-4711$'
 
 # The original offlines CPUs 1-3 for each jump and brings them back
-# after; the helper boots its own.
+# after; the helper boots its own.  Before the second jump CPU 2's
+# bring-up is made to fail once (the kernel's hotplug fault injection, at
+# a step that only bring-up runs), as a CPU too slow to come up would:
+# the kernel leaves it offline, kjump brings it back.
 VM_TIMEOUT=300 vm_run smp '
 kpattern start /tmp/kp 0x5eed 32 || exit 1
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--reuse-cmdline --append="kjump.job=jumpback kjump.status" || exit 1
+step=$(sed -n "s/^ *\([0-9]*\): irq\/affinity:online$/\1/p" \
+	/sys/devices/system/cpu/hotplug/states)
 for i in 1 2 3; do
+	if [ $i = 2 ]; then
+		echo "$step" >/sys/devices/system/cpu/cpu2/hotplug/fail || exit 1
+	fi
 	kjump -e || exit 1
 	kpattern check /tmp/kp || exit 1
 	grep -c ^processor /proc/cpuinfo
@@ -48,6 +56,11 @@ expect_success
 expect '^ok 3 32 MiB intact'
 expect '^kjump-helper: visit 3$'
 [ "$(grep -c "^$VM_SMP\$" "$LAST_LOG")" = 3 ] || fail "CPUs did not come back"
+expect_count 1 '\] Error taking CPU2 up: -11$'
+expect_count 1 '^kjump: warning: CPU 2 did not come back from the jump; it is online again$'
+expect_not 'did not come back from the jump and stays offline'
+expect_order '\] Error taking CPU2 up' \
+	'^kjump: warning: CPU 2 did not come back' '^kjump-helper: visit 3$'
 # --reuse-cmdline: the helper inherits the console, not the window
 expect "^\[ *0\.0+\] Command line: $VM_APPEND_BASE kjump.job=jumpback kjump.status elfcorehdr="
 expect '^started by kexec jump: back to 0x[0-9a-f]+$'
