@@ -21,7 +21,10 @@ kjump --status | grep -E '^(kexec|capture kernel loaded):'
 case \$step in
 dom0-panic)
 	echo 'xentest: panicking dom0' >/dev/kmsg
-	echo c >/proc/sysrq-trigger ;;
+	# from vCPU 0: crash takes Xen's notes (each physical CPU's
+	# PRSTATUS with Xen's own notes after it) for one per CPU, finds
+	# CPU 1's invalid and does not search the stack of a task there
+	taskset 1 sh -c 'echo c >/proc/sysrq-trigger' ;;
 xen-crash)
 	echo 'xentest: ready for C'
 	sleep 300 ;;
