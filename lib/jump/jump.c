@@ -242,6 +242,8 @@ int jump_exec(uint64_t mailbox, double *secs)
 		return -ENOENT;
 	}
 	system_cpus_online(cpus, sizeof(cpus));
+	/* what the console still sends is not part of the round trip */
+	kj_drain_output();
 	sync();
 	start = boottime();
 	err = kexec_exec();
