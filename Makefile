@@ -93,8 +93,8 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own, and
 # the series on Linux 7.2 (kernel-patches/7.2/) in another.
 # Their builds run make -jN themselves, not as jobs of this make; under
-# make -j2 (make test) two trees build at once, each filling the CPU the
-# other leaves idle while it links, encodes BTF or packs.  On CI, which
+# make test the trees build side by side, each filling the CPU the others
+# leave idle while they link, encode BTF or pack.  On CI, which
 # builds each once, the build trees (12 GB) go once all are cached.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
 kernel: kernel-main kernel-classic kernel-7.2
@@ -133,13 +133,13 @@ xen: deps
 
 # debootstrap waits on the network, the kernels on the CPUs: a fresh
 # machine makes both at once, the chroots in a job of their own so that
-# two kernel trees build beside them however slow the archive is.
+# they never keep a kernel tree waiting, however slow the archive is.
 # test/run.sh ends with the time the builds and the tests took.
+test: export KJUMP_TEST_START := $(shell date +%s)
 test: deps
-	@KJUMP_TEST_START=$$(date +%s) && export KJUMP_TEST_START && \
-	$(MAKE) --no-print-directory -j3 chroots xen kernel && \
-	$(MAKE) --no-print-directory -j2 all unit-test initramfs debian-disk && \
-	test/run.sh
+	@$(MAKE) --no-print-directory -j3 chroots xen kernel
+	@$(MAKE) --no-print-directory -j2 all unit-test initramfs debian-disk
+	@test/run.sh
 
 # Hibernate and resume the test system in QEMU, then read a snapshot of it.
 demo: all kernel initramfs
