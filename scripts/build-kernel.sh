@@ -48,6 +48,10 @@ pkg=linux-source-6.12
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
+for f in ${extras[@]+"${extras[@]}"}; do
+	[ -r "$f" ] || die "config fragment '$f': not found"
+done
+
 read -r tarball srcver < <("$top/scripts/linux-source.sh" "$pkg") ||
 	die "$pkg: no source (run 'make deps')"
 [ -r "$tarball" ] || die "$tarball: not found"
