@@ -241,16 +241,19 @@ int jump_exec(uint64_t mailbox, double *secs)
 		kj_seterr("no image loaded; load one with --load-jump-back first");
 		return -ENOENT;
 	}
-	system_cpus_online(cpus, sizeof(cpus));
+	/* a list cut short could name CPUs the user took offline */
+	if (system_cpus_online(cpus, sizeof(cpus)))
+		cpus[0] = '\0';
 	/* what the console still sends is not part of the round trip */
 	kj_drain_output();
 	sync();
 	start = boottime();
 	err = kexec_exec();
+	/* a jump that failed late took the CPUs down and up as well */
+	system_cpus_bring_back(cpus);
 	if (err)
 		return err;
 	*secs = boottime() - start;
-	system_cpus_bring_back(cpus);
 	return check_panic(mailbox);
 }
 

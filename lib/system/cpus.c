@@ -30,23 +30,36 @@ int system_cpus_online(char *buf, size_t len)
 	return strlen(buf) < len - 1 ? 0 : -E2BIG;
 }
 
+/* Far above any NR_CPUS, so that a bad list cannot loop for long */
+#define CPU_ID_MAX 65535
+
+/* A CPU number at p, digits only; -1 if none */
+static long cpu_number(const char *p, char **end)
+{
+	unsigned long n;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	n = strtoul(p, end, 10);
+	return n > CPU_ID_MAX ? -1 : (long)n;
+}
+
 int system_cpus_each(const char *list, int (*fn)(unsigned int cpu, void *arg),
 		     void *arg)
 {
 	const char *p = list;
-	unsigned long first, last, cpu;
+	long first, last, cpu;
 	char *end;
 	int err;
 
 	while (*p) {
-		first = strtoul(p, &end, 10);
-		if (end == p)
+		first = cpu_number(p, &end);
+		if (first < 0)
 			return -EINVAL;
 		last = first;
 		if (*end == '-') {
-			p = end + 1;
-			last = strtoul(p, &end, 10);
-			if (end == p || last < first)
+			last = cpu_number(end + 1, &end);
+			if (last < first)
 				return -EINVAL;
 		}
 		if (*end && *end != ',')
@@ -141,7 +154,7 @@ static int cpu_back(unsigned int cpu, void *arg)
 
 void system_cpus_bring_back(const char *before)
 {
-	char now[4096];
+	char now[4096] = "?";
 
 	int online;
 

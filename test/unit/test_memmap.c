@@ -215,6 +215,12 @@ static void cpu_lists_are_walked(void **state)
 	assert_int_equal(system_cpus_each("3-1", collect_cpu, out), -EINVAL);
 	assert_int_equal(system_cpus_each("1-", collect_cpu, out), -EINVAL);
 	assert_int_equal(system_cpus_each("1;2", collect_cpu, out), -EINVAL);
+	/* no signs, blanks or numbers past any kernel's CPUs */
+	assert_int_equal(system_cpus_each("-1", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each("0--1", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each(" 1", collect_cpu, out), -EINVAL);
+	assert_int_equal(system_cpus_each("0-4294967296", collect_cpu, out),
+			 -EINVAL);
 }
 
 int main(void)

@@ -43,6 +43,7 @@ kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--reuse-cmdline --append="kjump.job=jumpback kjump.status" || exit 1
 step=$(sed -n "s/^ *\([0-9]*\): irq\/affinity:online$/\1/p" \
 	/sys/devices/system/cpu/hotplug/states)
+[ -n "$step" ] || { echo "no hotplug step irq/affinity:online"; exit 1; }
 for i in 1 2 3; do
 	if [ $i = 2 ]; then
 		echo "$step" >/sys/devices/system/cpu/cpu2/hotplug/fail || exit 1
