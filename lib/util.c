@@ -245,23 +245,24 @@ int kj_cmdline_param(const char *cmdline, const char *name, char *out,
  * queued, the last lines a test or a user reads.  Bounded: a port held
  * by flow control must not keep the machine up.
  */
-static void drain_fd(int fd)
+static bool queued(int fd)
 {
-	int queued, i;
+	int n;
 
-	for (i = 0; i < 200; i++) {
-		if (ioctl(fd, TIOCOUTQ, &queued) || queued <= 0)
-			return;
-		usleep(10000);
-	}
+	return !ioctl(fd, TIOCOUTQ, &n) && n > 0;
 }
 
 void kj_drain_output(void)
 {
+	int i;
+
 	fflush(stdout);
 	fflush(stderr);
-	drain_fd(STDOUT_FILENO);
-	drain_fd(STDERR_FILENO);
+	for (i = 0; i < 200; i++) {
+		if (!queued(STDOUT_FILENO) && !queued(STDERR_FILENO))
+			return;
+		usleep(10000);
+	}
 }
 
 double kj_monotonic(void)
