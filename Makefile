@@ -11,6 +11,7 @@
 #   make kernel-deb the test kernel as a Debian package (bindeb-pkg)
 #   make demo-debian  systemctl hibernate and resume on a Debian 13 system
 #   make test-distro-kernel  the Debian tests on the real-machine kernel
+#   make test-classic  the classic memory model's tests on their own kernel
 #   make install    the tools and their system integration (DESTDIR, PREFIX)
 #   make bench      benchmarks (by hand; results in build/bench)
 #   make soak       200 jumps and 30 hibernations in one system (~30 min)
@@ -48,7 +49,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean xen
-.PHONY: kernel-main kernel-classic kernel-7.2
+.PHONY: kernel-main kernel-classic kernel-7.2 test-classic
 .PHONY: install deb kernel-deb debian-disk demo-debian test-distro-kernel
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -89,15 +90,17 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 	@mkdir -p $(dir $@)
 	iasl -oa -p $(basename $@) $< >/dev/null
 
-# The test kernel, a variant without kexec jump for the error tests, one
-# with the classic SPARSEMEM layout (no VMEMMAP) in a tree of its own, and
-# the series on Linux 7.2 (kernel-patches/7.2/) in another.
+# The test kernel, a variant without kexec jump for the error tests, and
+# the series on Linux 7.2 (kernel-patches/7.2/) in a tree of its own.
+# The classic SPARSEMEM layout (no VMEMMAP) has a third tree, built only
+# by make kernel-classic and make test-classic: a cold kernel build costs
+# CI about 20 minutes.
 # Their builds run make -jN themselves, not as jobs of this make; under
 # make test the trees build side by side, each filling the CPU the others
 # leave idle while they link, encode BTF or pack.  On CI, which
 # builds each once, the build trees (12 GB) go once all are cached.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
-kernel: kernel-main kernel-classic kernel-7.2
+kernel: kernel-main kernel-7.2
 	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
 
 kernel-main: deps
@@ -140,6 +143,11 @@ test: deps
 	@$(MAKE) --no-print-directory -j3 chroots xen kernel
 	@$(MAKE) --no-print-directory -j2 all unit-test initramfs debian-disk
 	@test/run.sh
+
+# The tests of the classic memory model (test/classic/), on their own
+# kernel (by hand: make test leaves that build out).
+test-classic: all kernel kernel-classic initramfs
+	@test/run.sh --vm-only $(patsubst test/%.sh,%,$(wildcard test/classic/*.sh))
 
 # Hibernate and resume the test system in QEMU, then read a snapshot of it.
 demo: all kernel initramfs

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run the unit tests (build/test/unit/*), the host script tests
-# (test/host/*.sh) and the VM tests (test/vm/*.sh).
+# (test/host/*.sh) and the VM tests (test/vm/*.sh); the VM tests of
+# test/classic/*.sh (on build/kernel-classic) only when named.
 # One PASS/FAIL line per test, the log's path on failure, then a summary
 # line "N passed, N failed"; the exit status is non-zero if anything failed.
 #
@@ -157,6 +158,8 @@ run_script_tests() {
 
 [ $run_unit = 1 ] && run_script_tests host 1
 [ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
+[ $run_vm = 1 ] && [ ${#only[@]} -gt 0 ] &&
+	run_script_tests classic "${VM_JOBS:-2}"
 
 echo "$passed passed, $failed failed"
 # make test: where its time went (CI shows the end of the output)

@@ -742,12 +742,13 @@ debian_configure() {
 }
 
 # The Xen tests' machine: Xen 4.17 built from Debian's source with debug
-# information (scripts/xen.sh) and the classic test kernel as its PV dom0.  Under TCG Xen needs SMAP off
+# information (scripts/xen.sh) and the test kernel as its PV dom0, as
+# Debian's kernel can be.  Under TCG Xen needs SMAP off
 # (dom0 dies at once with it), as in Xen's own CI.
 xen_machine() {
 	XEN_DIR=$("$TOP/scripts/xen.sh") || fail "no Xen hypervisor (scripts/xen.sh)"
-	DOM0=$TOP/build/kernel-classic/bzImage
-	grep -q '^CONFIG_XEN_PV=y' "$TOP/build/kernel-classic/config" ||
+	DOM0=$TOP/build/kernel/bzImage
+	grep -q '^CONFIG_XEN_PV=y' "$TOP/build/kernel/config" ||
 		fail "$DOM0: built without CONFIG_XEN_PV"
 	VM_CPU=max,-smap
 	VM_SMP=2

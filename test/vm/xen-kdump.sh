@@ -138,7 +138,7 @@ crash_dom0() {
 	printf '%s\n' sys bt 'log' exit >"$WORK/crash-dom0.cmds"
 	(cd "$(dirname "$1")" &&
 		timeout 600 "$TOP/scripts/readers.sh" run trixie crash -s \
-			"$(readlink -f "$TOP/build/kernel-classic/vmlinux")" \
+			"$(readlink -f "$TOP/build/kernel/vmlinux")" \
 			"$(basename "$1")" -i "$WORK/crash-dom0.cmds") >"$out" 2>&1 ||
 		fail "crash on $1 with dom0's vmlinux: exit status $? (see $out)"
 	LAST_LOG=$out
@@ -146,7 +146,7 @@ crash_dom0() {
 
 capture_dump "$WORK/dom0-panic.img" "$WORK/dom0-panic.vmcore" elf
 crash_dom0 "$WORK/dom0-panic.vmcore" dom0-panic
-expect "^ +RELEASE: $(cat "$TOP/build/kernel-classic/release")\$"
+expect "^ +RELEASE: $(cat "$TOP/build/kernel/release")\$"
 expect '^ +PANIC: "Kernel panic - not syncing: sysrq triggered crash"'
 # (dom0's registers are in no note, the CPUs' are the hypervisor's: crash
 # finds the stack by searching it, so frame numbers may reach two digits)
