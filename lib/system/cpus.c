@@ -96,8 +96,9 @@ static int online_state(void)
 
 static int cpu_file(unsigned int cpu, const char *name, char *path, size_t len)
 {
-	return snprintf(path, len, CPU_SYSFS "/cpu%u/hotplug/%s", cpu, name) <
-			       (int)len ? 0 : -ENAMETOOLONG;
+	int n = snprintf(path, len, CPU_SYSFS "/cpu%u/hotplug/%s", cpu, name);
+
+	return n < (int)len ? 0 : -ENAMETOOLONG;
 }
 
 /* CPU's hotplug state now, or -errno */
@@ -155,7 +156,6 @@ static int cpu_back(unsigned int cpu, void *arg)
 void system_cpus_bring_back(const char *before)
 {
 	char now[4096] = "?";
-
 	int online;
 
 	if (!*before || (!system_cpus_online(now, sizeof(now)) &&
