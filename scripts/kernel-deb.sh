@@ -15,6 +15,7 @@ release=$(make -s -C "$tree" ARCH=x86_64 kernelrelease)
 
 rm -f "$parent"/linux-*.deb "$parent"/linux-upstream_*
 start=$SECONDS
+# Revision 1: the build version build-kernel.sh built the tree with
 make -s -C "$tree" ARCH=x86_64 -j"$(nproc)" bindeb-pkg \
 	KDEB_PKGVERSION="$release-1" \
 	DPKG_FLAGS="-Ppkg.linux-upstream.nokernelheaders,pkg.linux-upstream.nokerneldbg" \
