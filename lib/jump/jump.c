@@ -199,14 +199,6 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 	return 0;
 }
 
-static double boottime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* After a return: did the helper come back because it panicked? */
 static int check_panic(uint64_t mailbox)
 {
@@ -234,26 +226,27 @@ static int check_panic(uint64_t mailbox)
 int jump_exec(uint64_t mailbox, double *secs)
 {
 	char cpus[4096] = "";
-	double start;
+	struct jump_clock clock;
 	int err = kexec_loaded();
 
 	if (err == 0) {
 		kj_seterr("no image loaded; load one with --load-jump-back first");
 		return -ENOENT;
 	}
+	jump_clock_begin(&clock);
 	/* a list cut short could name CPUs the user took offline */
 	if (system_cpus_online(cpus, sizeof(cpus)))
 		cpus[0] = '\0';
 	/* what the console still sends is not part of the round trip */
 	kj_drain_output();
 	sync();
-	start = boottime();
+	jump_clock_start(&clock);
 	err = kexec_exec();
 	/* a jump that failed late took the CPUs down and up as well */
 	system_cpus_bring_back(cpus);
 	if (err)
 		return err;
-	*secs = boottime() - start;
+	*secs = jump_clock_secs(&clock);
 	return check_panic(mailbox);
 }
 

@@ -72,6 +72,25 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 		     struct load_layout *layout);
 
 /*
+ * The time a jump takes, as a wall clock counts it (this kernel's own
+ * clocks stand still while another runs: clock.c).  begin() early, so
+ * that the TSC's rate is calibrated over what runs before start(), just
+ * before the jump; secs() after it.
+ */
+struct jump_clock {
+	bool tsc_ok;		/* the TSC runs at a constant rate */
+	uint64_t cal_tsc, tsc;
+	double cal_raw, boot, hz;
+};
+
+void jump_clock_begin(struct jump_clock *c);
+void jump_clock_start(struct jump_clock *c);
+double jump_clock_secs(const struct jump_clock *c);
+/* The trip's seconds: the TSC's, unless it cannot have counted it. */
+double jump_clock_pick(bool tsc_ok, uint64_t tsc0, uint64_t tsc1, double hz,
+		       double boot_secs);
+
+/*
  * Jump to the loaded image and come back; *secs is the round trip.  A
  * helper that panicked (its message in the mailbox) is unloaded and
  * reported as -ECHILD.

@@ -66,3 +66,65 @@ expect_order '\] Error taking CPU2 up' \
 expect "^\[ *0\.0+\] Command line: $VM_APPEND_BASE kjump.job=jumpback kjump.status elfcorehdr="
 expect '^started by kexec jump: back to 0x[0-9a-f]+$'
 expect '^mode: jump back$' 
+
+# How long a trip took, as kjump says, against the host's clock.  A's
+# own clocks stand still while B runs; on return the kernel adds the
+# time away in whole seconds of the RTC, if at all, so a count taken
+# from them is off by a few tenths of a second, one way or the other.
+# The host stamps each console line as it arrives: A's kernel says when
+# it starts freezing its tasks and when it has restarted them, and kjump
+# counts that trip with a little of its own around it.
+stamps=$WORK/timed.stamps
+rm -f "$LOGDIR/$TEST_NAME.timed.log"
+python3 - "$LOGDIR/$TEST_NAME.timed.log" "$stamps" <<'PY' &
+import os, sys, time
+log, out = sys.argv[1:3]
+pos, buf = 0, b""
+with open(out, "w") as o:
+    while True:
+        try:
+            with open(log, "rb") as f:
+                f.seek(pos)
+                data = f.read()
+        except FileNotFoundError:
+            data = b""
+        pos += len(data)
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            o.write("%.3f %s\n" % (time.monotonic(),
+                                   line.rstrip(b"\r").decode(errors="replace")))
+            o.flush()
+        time.sleep(0.02)
+PY
+stamper=$!
+VM_TIMEOUT=300 vm_run timed '
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 quiet kjump.job=jumpback i8042.noaux" ||
+	exit 1
+kjump -e >/dev/null || exit 1
+for i in 1 2 3 4 5 6 7 8; do
+	sleep 0.5
+	echo "A: trip $i"
+	t=$(kjump -e) || exit 1
+	echo "A: $t"
+done
+'
+sleep 0.5
+kill $stamper
+wait $stamper 2>/dev/null || true
+expect_success
+LAST_LOG=$stamps
+expect_count 8 '^[0-9.]+ A: trip [0-9]$'
+# per trip, kjump's count less the host's from A's freezing to its tasks
+# restarted (7.2 says "Restarting tasks: Done"): each within 0.2 s (the RTC's count misses by more whenever
+# a trip's end and start fall in different seconds, or in the same)
+diffs=$(awk '/ A: trip / { f = r = "" }
+	/\] Freezing user space processes$/ && f == "" { f = $1 }
+	/\] Restarting tasks( \.\.\. done\.|: Done)$/ { r = $1 }
+	/ A: kjump: back after / && f != "" && r != "" {
+		printf "%.3f\n", $(NF - 1) - (r - f) }' "$stamps")
+echo "timed: kjump's count less the host's, per trip:" $diffs
+[ "$(echo "$diffs" | grep -c .)" = 8 ] || fail "not eight timed trips"
+echo "$diffs" | awk '$1 < -0.2 || $1 > 0.2 { bad = 1 } END { exit bad }' ||
+	fail "kjump's count of a round trip is off the host's clock:" $diffs

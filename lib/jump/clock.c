@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How long a jump took, as a clock on the wall would say.
+ *
+ * While another kernel runs, this kernel's clocks stand still.  When the
+ * jump returns, the kernel adds the time it was away only as far as it
+ * can tell: exactly if its clocksource never stops (a nonstop TSC), else
+ * from its persistent clock, the RTC, which counts whole seconds.  So
+ * CLOCK_BOOTTIME around a jump of 0.4 s may count 0.1 s or 0.9 s.  The
+ * TSC itself runs on through a jump (no power state, no reset); at a
+ * constant rate (the CPU says so, or the kernel keeps time by it),
+ * calibrated against CLOCK_MONOTONIC_RAW before the jump, it counts the
+ * whole trip.  Where it cannot (no constant rate, or reset by a sleep
+ * state the other kernel entered, which the RTC then shows as seconds
+ * the TSC did not count), the boot-time clock's count stands.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "jump/jump.h"
+
+#define CLOCKSOURCE \
+	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
+/* long enough to calibrate the TSC's rate to a few parts in 100,000 */
+#define CALIBRATE_SECS 0.005
+
+static double clock_secs(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Does /proc/cpuinfo's first CPU list the flag? */
+static bool cpu_has(const char *flag)
+{
+	char line[8192], word[64];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s ", flag);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		line[strcspn(line, "\n")] = ' ';
+		found = strstr(line, word);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The kernel keeps its own time by the TSC: it trusts its rate. */
+static bool tsc_is_clocksource(void)
+{
+	char name[32] = "";
+	FILE *f = fopen(CLOCKSOURCE, "r");
+
+	if (!f)
+		return false;
+	if (!fgets(name, sizeof(name), f))
+		name[0] = '\0';
+	fclose(f);
+	return !strcmp(name, "tsc\n");
+}
+
+void jump_clock_begin(struct jump_clock *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tsc_ok = cpu_has("constant_tsc") || tsc_is_clocksource();
+	c->cal_tsc = __rdtsc();
+	c->cal_raw = clock_secs(CLOCK_MONOTONIC_RAW);
+}
+
+void jump_clock_start(struct jump_clock *c)
+{
+	double raw;
+
+	/* what ran since jump_clock_begin() counts toward the calibration */
+	while ((raw = clock_secs(CLOCK_MONOTONIC_RAW)) - c->cal_raw <
+	       CALIBRATE_SECS)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	c->tsc = __rdtsc();
+	c->boot = clock_secs(CLOCK_BOOTTIME);
+	c->hz = (c->tsc - c->cal_tsc) / (raw - c->cal_raw);
+}
+
+/* the RTC's count may exceed the time away by up to a second */
+#define RTC_SLACK_SECS 2.0
+
+double jump_clock_pick(bool tsc_ok, uint64_t tsc0, uint64_t tsc1, double hz,
+		       double boot_secs)
+{
+	double tsc_secs;
+
+	if (!tsc_ok || hz <= 0 || tsc1 < tsc0)
+		return boot_secs;
+	tsc_secs = (tsc1 - tsc0) / hz;
+	/* a TSC reset by a sleep state, then counting past tsc0 again */
+	if (boot_secs > tsc_secs + RTC_SLACK_SECS)
+		return boot_secs;
+	return tsc_secs;
+}
+
+double jump_clock_secs(const struct jump_clock *c)
+{
+	uint64_t tsc = __rdtsc();
+
+	return jump_clock_pick(c->tsc_ok, c->tsc, tsc, c->hz,
+			       clock_secs(CLOCK_BOOTTIME) - c->boot);
+}
