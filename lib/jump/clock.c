@@ -4,15 +4,17 @@
  *
  * While another kernel runs, this kernel's clocks stand still.  When the
  * jump returns, the kernel adds the time it was away only as far as it
- * can tell: exactly if its clocksource never stops (a nonstop TSC), else
- * from its persistent clock, the RTC, which counts whole seconds.  So
- * CLOCK_BOOTTIME around a jump of 0.4 s may count 0.1 s or 0.9 s.  The
- * TSC itself runs on through a jump (no power state, no reset); at a
- * constant rate (the CPU says so, or the kernel keeps time by it),
- * calibrated against CLOCK_MONOTONIC_RAW before the jump, it counts the
- * whole trip.  Where it cannot (no constant rate, or reset by a sleep
- * state the other kernel entered, which the RTC then shows as seconds
- * the TSC did not count), the boot-time clock's count stands.
+ * can tell: exactly if its TSC keeps counting through sleep states
+ * (X86_FEATURE_NONSTOP_TSC_S3, few machines), else from its persistent
+ * clock, the RTC, which counts whole seconds.  So CLOCK_BOOTTIME around
+ * a jump of 0.4 s may count 0.1 s or 0.9 s.  The TSC itself runs on
+ * through a jump (no power state, no reset).  Where the kernel keeps its
+ * own time by it (so its rate is constant and the CPUs' agree), or the
+ * CPU says its rate is constant and it never stops, it is calibrated
+ * against CLOCK_MONOTONIC_RAW before the jump and counts the whole trip.
+ * Where it cannot (another clock, or a TSC reset by a sleep state or a
+ * power cycle, which the RTC then shows as seconds more than the TSC's),
+ * the boot-time clock's count stands.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,11 +29,12 @@
 /* long enough to calibrate the TSC's rate to a few parts in 100,000 */
 #define CALIBRATE_SECS 0.005
 
-static double clock_secs(clockid_t id)
+static double secs_of(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(id, &ts);
+	if (clock_gettime(id, &ts))
+		return 0;
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -49,7 +52,7 @@ static bool cpu_has(const char *flag)
 		if (strncmp(line, "flags", 5))
 			continue;
 		line[strcspn(line, "\n")] = ' ';
-		found = strstr(line, word);
+		found = strstr(line, word) != NULL;
 		break;
 	}
 	fclose(f);
@@ -73,9 +76,10 @@ static bool tsc_is_clocksource(void)
 void jump_clock_begin(struct jump_clock *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->tsc_ok = cpu_has("constant_tsc") || tsc_is_clocksource();
+	c->tsc_ok = tsc_is_clocksource() ||
+		    (cpu_has("constant_tsc") && cpu_has("nonstop_tsc"));
 	c->cal_tsc = __rdtsc();
-	c->cal_raw = clock_secs(CLOCK_MONOTONIC_RAW);
+	c->cal_raw = secs_of(CLOCK_MONOTONIC_RAW);
 }
 
 void jump_clock_start(struct jump_clock *c)
@@ -83,12 +87,15 @@ void jump_clock_start(struct jump_clock *c)
 	double raw;
 
 	/* what ran since jump_clock_begin() counts toward the calibration */
-	while ((raw = clock_secs(CLOCK_MONOTONIC_RAW)) - c->cal_raw <
-	       CALIBRATE_SECS)
+	while (secs_of(CLOCK_MONOTONIC_RAW) - c->cal_raw < CALIBRATE_SECS)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	/* in the order of jump_clock_begin(), so that the reads' lag cancels */
 	c->tsc = __rdtsc();
-	c->boot = clock_secs(CLOCK_BOOTTIME);
-	c->hz = (c->tsc - c->cal_tsc) / (raw - c->cal_raw);
+	raw = secs_of(CLOCK_MONOTONIC_RAW);
+	c->boot = secs_of(CLOCK_BOOTTIME);
+	c->hz = 0;
+	if (c->tsc > c->cal_tsc && raw > c->cal_raw)
+		c->hz = (c->tsc - c->cal_tsc) / (raw - c->cal_raw);
 }
 
 /* the RTC's count may exceed the time away by up to a second */
@@ -99,7 +106,7 @@ double jump_clock_pick(bool tsc_ok, uint64_t tsc0, uint64_t tsc1, double hz,
 {
 	double tsc_secs;
 
-	if (!tsc_ok || hz <= 0 || tsc1 < tsc0)
+	if (!tsc_ok || !(hz > 0) || tsc1 < tsc0)
 		return boot_secs;
 	tsc_secs = (tsc1 - tsc0) / hz;
 	/* a TSC reset by a sleep state, then counting past tsc0 again */
@@ -113,5 +120,5 @@ double jump_clock_secs(const struct jump_clock *c)
 	uint64_t tsc = __rdtsc();
 
 	return jump_clock_pick(c->tsc_ok, c->tsc, tsc, c->hz,
-			       clock_secs(CLOCK_BOOTTIME) - c->boot);
+			       secs_of(CLOCK_BOOTTIME) - c->boot);
 }
