@@ -265,12 +265,18 @@ void kj_drain_output(void)
 	}
 }
 
-double kj_monotonic(void)
+double kj_clock_secs(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(id, &ts))
+		return 0;
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double kj_monotonic(void)
+{
+	return kj_clock_secs(CLOCK_MONOTONIC);
 }
 
 #define GCRYPT_NEEDED "1.8.0"

@@ -28,7 +28,8 @@ typedef unsigned long long ull;
 #define CHECKS_ENFORCED true
 #endif
 
-/* Seconds on CLOCK_MONOTONIC, for durations. */
+/* Seconds on a clock (0 if it cannot be read); on CLOCK_MONOTONIC. */
+double kj_clock_secs(clockid_t id);
 double kj_monotonic(void);
 
 /*

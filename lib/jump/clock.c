@@ -16,70 +16,62 @@
  * power cycle, which the RTC then shows as seconds more than the TSC's),
  * the boot-time clock's count stands.
  */
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <x86intrin.h>
 
 #include "jump/jump.h"
+#include "util.h"
 
 #define CLOCKSOURCE \
 	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
 
-/* long enough to calibrate the TSC's rate to a few parts in 100,000 */
+/* long enough to calibrate the TSC's rate to a few parts in 10,000 */
 #define CALIBRATE_SECS 0.005
 
-static double secs_of(clockid_t id)
+/*
+ * The CPU says its TSC runs at a constant rate and never stops: both
+ * flags on the first CPU's line in /proc/cpuinfo.
+ */
+static bool tsc_constant_nonstop(void)
 {
-	struct timespec ts;
+	char *text, *flags, *eol;
+	bool ok = false;
 
-	if (clock_gettime(id, &ts))
-		return 0;
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Does /proc/cpuinfo's first CPU list the flag? */
-static bool cpu_has(const char *flag)
-{
-	char line[8192], word[64];
-	bool found = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (!f)
+	if (kj_read_text("/proc/cpuinfo", &text))
 		return false;
-	snprintf(word, sizeof(word), " %s ", flag);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "flags", 5))
-			continue;
-		line[strcspn(line, "\n")] = ' ';
-		found = strstr(line, word) != NULL;
-		break;
+	flags = strstr(text, "\nflags");
+	if (flags) {
+		eol = strchr(flags + 1, '\n');
+		if (eol)
+			*eol = '\0';
+		ok = kj_cmdline_flag(flags, "constant_tsc") &&
+		     kj_cmdline_flag(flags, "nonstop_tsc");
 	}
-	fclose(f);
-	return found;
+	free(text);
+	return ok;
 }
 
 /* The kernel keeps its own time by the TSC: it trusts its rate. */
 static bool tsc_is_clocksource(void)
 {
-	char name[32] = "";
-	FILE *f = fopen(CLOCKSOURCE, "r");
+	char *name;
+	bool tsc;
 
-	if (!f)
+	if (kj_read_text(CLOCKSOURCE, &name))
 		return false;
-	if (!fgets(name, sizeof(name), f))
-		name[0] = '\0';
-	fclose(f);
-	return !strcmp(name, "tsc\n");
+	tsc = !strcmp(name, "tsc\n");
+	free(name);
+	return tsc;
 }
 
 void jump_clock_begin(struct jump_clock *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->tsc_ok = tsc_is_clocksource() ||
-		    (cpu_has("constant_tsc") && cpu_has("nonstop_tsc"));
+	c->tsc_ok = tsc_is_clocksource() || tsc_constant_nonstop();
 	c->cal_tsc = __rdtsc();
-	c->cal_raw = secs_of(CLOCK_MONOTONIC_RAW);
+	c->cal_raw = kj_clock_secs(CLOCK_MONOTONIC_RAW);
 }
 
 void jump_clock_start(struct jump_clock *c)
@@ -87,12 +79,12 @@ void jump_clock_start(struct jump_clock *c)
 	double raw;
 
 	/* what ran since jump_clock_begin() counts toward the calibration */
-	while (secs_of(CLOCK_MONOTONIC_RAW) - c->cal_raw < CALIBRATE_SECS)
+	while (kj_clock_secs(CLOCK_MONOTONIC_RAW) - c->cal_raw < CALIBRATE_SECS)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	/* in the order of jump_clock_begin(), so that the reads' lag cancels */
 	c->tsc = __rdtsc();
-	raw = secs_of(CLOCK_MONOTONIC_RAW);
-	c->boot = secs_of(CLOCK_BOOTTIME);
+	raw = kj_clock_secs(CLOCK_MONOTONIC_RAW);
+	c->boot = kj_clock_secs(CLOCK_BOOTTIME);
 	c->hz = 0;
 	if (c->tsc > c->cal_tsc && raw > c->cal_raw)
 		c->hz = (c->tsc - c->cal_tsc) / (raw - c->cal_raw);
@@ -120,5 +112,5 @@ double jump_clock_secs(const struct jump_clock *c)
 	uint64_t tsc = __rdtsc();
 
 	return jump_clock_pick(c->tsc_ok, c->tsc, tsc, c->hz,
-			       secs_of(CLOCK_BOOTTIME) - c->boot);
+			       kj_clock_secs(CLOCK_BOOTTIME) - c->boot);
 }
