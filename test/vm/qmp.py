@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Watch a QEMU through its QMP socket: log every event, one JSON line
-each, to a file; with --wakeup, answer a SUSPEND (S3) by checking that
-query-status says "suspended" and sending system_wakeup after a pause.
+each, to a file; with --wakeup, answer a SUSPEND (S3) by asking
+query-status at once (QEMU sends the event once the machine is
+suspended, so nothing can have woken it yet) and sending system_wakeup
+after a pause.
 
 usage: qmp.py SOCKET LOG [--wakeup SECONDS]
 """
@@ -88,8 +90,8 @@ def main():
             while True:
                 ev = qmp.next_event()
                 if ev["event"] == "SUSPEND" and wakeup is not None:
-                    time.sleep(wakeup)
                     qmp.command("query-status")
+                    time.sleep(wakeup)
                     qmp.command("system_wakeup")
         except (EOFError, OSError, ValueError):
             pass
