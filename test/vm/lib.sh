@@ -54,10 +54,30 @@ last_words() {
 	tr -d '\r' <"$1" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-160
 }
 
+# A cpio archive of a directory's files, gzipped, for an initramfs.
+# usage: cpio_gz DIR >OUT
+cpio_gz() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -n
+}
+
+# The modules of the kernel in KERNEL_DIR, in DIR/lib/modules and appended
+# to the helper's initramfs as DIR/boot/helper.cpio.gz: the initramfs
+# images may have been made before that kernel was built (make test).
+# usage: overlay_modules DIR
+overlay_modules() {
+	local dir=$1 mods=$KERNEL_DIR/modules
+	[ -d "$mods/lib/modules" ] || return 0
+	mkdir -p "$dir/lib" "$dir/boot"
+	cp -a "$mods/lib/modules" "$dir/lib/"
+	{ cat "$INITRAMFS_DIR/helper.cpio.gz"; cpio_gz "$mods"; } \
+		>"$dir/boot/helper.cpio.gz"
+}
+
 # Make a cpio archive holding /test/run.sh, to be appended to an initramfs;
 # for a test run again on another kernel (test/run.sh, KERNEL_VARIANT),
-# that kernel as /boot/bzImage too, so that its helpers are of its build;
-# and each HOST=GUEST path of VM_FILES.
+# that kernel as /boot/bzImage too, so that its helpers are of its build,
+# and its modules; and each HOST=GUEST path of VM_FILES.
 # usage: make_overlay OUT SCRIPT_TEXT
 make_overlay() {
 	local out=$1 text=$2 dir
@@ -68,13 +88,13 @@ make_overlay() {
 	if [ -n "${KERNEL_VARIANT:-}" ]; then
 		mkdir -p "$dir/boot"
 		cp "$TOP/build/kernel-$KERNEL_VARIANT/bzImage" "$dir/boot/bzImage"
+		overlay_modules "$dir"
 	fi
 	for f in ${VM_FILES:-}; do
 		mkdir -p "$dir$(dirname "${f#*=}")"
 		cp "${f%%=*}" "$dir${f#*=}"
 	done
-	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) | gzip -n >"$out"
+	cpio_gz "$dir" >"$out"
 	rm -rf "$dir"
 }
 
