@@ -6,12 +6,20 @@
 # line "N passed, N failed"; the exit status is non-zero if anything failed.
 #
 # usage: test/run.sh [--vm-only | --unit-only] [NAME...]
+#
+# KJUMP_KERNELS, a command, is run before the first test that needs every
+# kernel: the VM tests on another kernel, and the host tests, which read
+# each release's checkpatch.  make test sets it to wait for the kernel it
+# builds in the background; the host tests then run last.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOGDIR=$TOP/build/test-logs
 tests_start=$(date +%s)
 export TOP LOGDIR
+kernels_cmd=${KJUMP_KERNELS:-}
+unset KJUMP_KERNELS
+kernels_wait=0
 run_unit=1 run_vm=1
 case "${1:-}" in
 --vm-only) run_unit=0; shift ;;
@@ -124,7 +132,7 @@ queue_test() {
 # Host tests one by one; VM tests $VM_JOBS at a time (default 2: TCG runs
 # a guest on one host thread), results as they end.  Then, for each
 # test/vm/kernel-VARIANT.list, the tests it names again on
-# build/kernel-VARIANT (as vm/NAME@VARIANT).
+# build/kernel-VARIANT (as vm/NAME@VARIANT), once the kernels are there.
 run_script_tests() {
 	local group=$1 jobs=$2 t list name
 	declare -A pids=()
@@ -135,6 +143,7 @@ run_script_tests() {
 	done
 	for list in "$TOP/test/$group"/kernel-*.list; do
 		[ -e "$list" ] || continue
+		wait_kernels
 		KERNEL_VARIANT=$(basename "$list" .list)
 		KERNEL_VARIANT=${KERNEL_VARIANT#kernel-}
 		for name in $(sed 's/#.*//' "$list"); do
@@ -156,8 +165,29 @@ run_script_tests() {
 	done
 }
 
-[ $run_unit = 1 ] && run_script_tests host 1
-[ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
+# Run the kernels' command once, before the first test that needs it;
+# a failure is one, with the command's output as its log.
+wait_kernels() {
+	local log=$LOGDIR/kernels.log start=$SECONDS
+	[ -n "$kernels_cmd" ] || return 0
+	echo "waiting for the kernels: $kernels_cmd"
+	(cd "$TOP" && $kernels_cmd) >"$log" 2>&1 ||
+		result build/kernels 1 "$log" $((SECONDS - start))
+	kernels_wait=$((SECONDS - start))
+	kernels_cmd=
+}
+
+# With the kernels' command, the host tests come last: they need it
+if [ -z "$kernels_cmd" ]; then
+	[ $run_unit = 1 ] && run_script_tests host 1
+	[ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
+else
+	[ $run_vm = 1 ] && run_script_tests vm "${VM_JOBS:-2}"
+	if [ $run_unit = 1 ]; then
+		wait_kernels
+		run_script_tests host 1
+	fi
+fi
 [ $run_vm = 1 ] && [ ${#only[@]} -gt 0 ] &&
 	run_script_tests classic "${VM_JOBS:-2}"
 
@@ -165,6 +195,7 @@ echo "$passed passed, $failed failed"
 # make test: where its time went (CI shows the end of the output)
 if [ -n "${KJUMP_TEST_START:-}" ]; then
 	echo "time: $((tests_start - KJUMP_TEST_START)) s building," \
-		"$(($(date +%s) - tests_start)) s testing"
+		"$(($(date +%s) - tests_start)) s testing" \
+		"($kernels_wait s of it waiting for the kernels)"
 fi
 [ $failed = 0 ]

@@ -19,3 +19,19 @@ expect '^PASS unit/test_built '
 expect '^FAIL unit/test_missing '
 expect 'test_missing: not built \(make unit-test\)'
 expect '^1 passed, 1 failed$'
+
+# make test's kernels command (KJUMP_KERNELS): one that fails is a failure,
+# and the host tests, which need it, still run, after it
+mkdir -p "$x/test/host" "$x/test/vm" "$x/test/debian/root/etc/kernel"
+cp "$TOP/test/vm/lib.sh" "$x/test/vm/"
+cp "$TOP/test/debian/root/etc/kernel/cmdline" "$x/test/debian/root/etc/kernel/"
+printf 'echo host ran\n' >"$x/test/host/after.sh"
+rc=0
+KJUMP_KERNELS=false "$x/test/run.sh" --unit-only host/after \
+	>"$x/out" 2>&1 || rc=$?
+cat "$x/out"
+[ $rc != 0 ] || fail "run.sh exited 0 with its kernels' command failing"
+expect '^waiting for the kernels: false$'
+expect '^FAIL build/kernels '
+expect '^PASS host/after '
+expect '^1 passed, 1 failed$'
