@@ -29,7 +29,7 @@ LDLIBS := -lelf -lz -llz4 -llzma -lzstd -ldeflate -llzo2 -lsnappy -lgcrypt \
 # Each program: its sources.  All programs link lib/ and are static, so the
 # same binaries run on the host and inside the helper initramfs.
 PROGS := kjump ksnapshot ksave khibernate krestore kimgcore kacpi kbios kpattern \
-	kdropcap
+	kdropcap kautowait
 kjump_SRCS := kjump/kjump.c kjump/boot.c
 kimgcore_SRCS := kimgcore/kimgcore.c
 ksnapshot_SRCS := snapshot/ksnapshot.c
@@ -40,6 +40,7 @@ kacpi_SRCS := acpi/kacpi.c
 kbios_SRCS := bios/kbios.c
 kpattern_SRCS := test/workload/kpattern.c
 kdropcap_SRCS := test/workload/kdropcap.c
+kautowait_SRCS := test/workload/kautowait.c
 
 LIB_SRCS := $(wildcard lib/*.c lib/*/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)

@@ -223,11 +223,37 @@ static int check_panic(uint64_t mailbox)
 	return err;
 }
 
+/*
+ * The kernel stops every task and device before it jumps, and when a task
+ * does not stop within /sys/power/pm_freeze_timeout (20 s), or a device
+ * refuses, it wakes them all again and the jump fails with EBUSY.  Such a
+ * task is often waiting on one stopped before it: systemd's helper that
+ * expires an automount waits on systemd.  Once all run again that wait
+ * ends, so the jump is tried again, after a pause.
+ */
+#define JUMP_TRIES 3
+#define JUMP_RETRY_PAUSE_US 1000000
+
+static int jump_once(const char *cpus, struct jump_clock *clock)
+{
+	int err;
+
+	/* what the console still sends is not part of the round trip */
+	kj_drain_output();
+	sync();
+	jump_clock_start(clock);
+	err = kexec_exec();
+	/* a jump that failed late took the CPUs down and up as well */
+	system_cpus_bring_back(cpus);
+	return err;
+}
+
 int jump_exec(uint64_t mailbox, double *secs)
 {
 	char cpus[4096] = "";
 	struct jump_clock clock;
 	int err = kexec_loaded();
+	int try;
 
 	if (err == 0) {
 		kj_seterr("no image loaded; load one with --load-jump-back first");
@@ -237,13 +263,20 @@ int jump_exec(uint64_t mailbox, double *secs)
 	/* a list cut short could name CPUs the user took offline */
 	if (system_cpus_online(cpus, sizeof(cpus)))
 		cpus[0] = '\0';
-	/* what the console still sends is not part of the round trip */
-	kj_drain_output();
-	sync();
-	jump_clock_start(&clock);
-	err = kexec_exec();
-	/* a jump that failed late took the CPUs down and up as well */
-	system_cpus_bring_back(cpus);
+	for (try = 1;; try++) {
+		err = jump_once(cpus, &clock);
+		if (err != -EBUSY || try == JUMP_TRIES)
+			break;
+		kj_error("the system could not be stopped for the jump (a task "
+			 "did not freeze or a device refused; the kernel's log "
+			 "says which): trying again (%d of %d)",
+			 try + 1, JUMP_TRIES);
+		usleep(JUMP_RETRY_PAUSE_US);
+	}
+	if (err == -EBUSY)
+		kj_seterr("the system could not be stopped for the jump, %d "
+			  "times: a task did not freeze or a device refused "
+			  "(the kernel's log says which)", JUMP_TRIES);
 	if (err)
 		return err;
 	*secs = jump_clock_secs(&clock);

@@ -92,8 +92,9 @@ double jump_clock_pick(bool tsc_ok, uint64_t tsc0, uint64_t tsc1, double hz,
 
 /*
  * Jump to the loaded image and come back; *secs is the round trip.  A
- * helper that panicked (its message in the mailbox) is unloaded and
- * reported as -ECHILD.
+ * jump the kernel could not stop the system for (-EBUSY) is tried again,
+ * three times in all.  A helper that panicked (its message in the
+ * mailbox) is unloaded and reported as -ECHILD.
  */
 int jump_exec(uint64_t mailbox, double *secs);
 

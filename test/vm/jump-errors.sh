@@ -1,6 +1,7 @@
 # kjump refuses bad input with a clear message on stderr and a non-zero
 # status, and the original system carries on: its pattern verifies after
-# every refusal and a real round trip works at the end.
+# every refusal and a real round trip works at the end.  A jump the
+# kernel could not stop the system for is tried again.
 VM_APPEND='memmap=256M$0x10000000'
 VM_TIMEOUT=300 vm_run errors '
 kpattern start /tmp/kp 0x77 16 || exit 1
@@ -87,6 +88,40 @@ expect_not 'accepted|wrong message|image left loaded'
 expect '^forced: loaded$'
 expect '^kjump-helper: visit 1$'
 expect '^ok [0-9]+ 16 MiB intact'
+
+# A task the freezer cannot stop, as systemd leaves one when it expires
+# an automount: a lookup waiting on the mount's daemon, which the freezer
+# stopped first.  The kernel gives up after pm_freeze_timeout and wakes
+# everything, the daemon answers, and kjump tries the jump again.
+VM_APPEND='memmap=256M$0x10000000' vm_run freeze '
+kpattern start /tmp/kp 0x78 16 || exit 1
+kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append="console=ttyS0,115200 kjump.job=jumpback" || exit 1
+echo 2000 >/sys/power/pm_freeze_timeout
+mkdir -p /tmp/auto
+kautowait /tmp/auto >/tmp/aw 2>&1 &
+aw=$!
+i=0
+while ! grep -q "lookup waits" /tmp/aw && [ $i -lt 60 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+kjump -e 2>/tmp/err
+echo "jump with a task that would not freeze: $?"
+wait $aw
+echo "kautowait: $?"
+sed "s/^/freeze: /" /tmp/err /tmp/aw
+kpattern check /tmp/kp
+'
+expect_success
+expect 'Freezing user space processes failed after'
+expect '^jump with a task that would not freeze: 0$'
+expect '^kautowait: 0$'
+expect '^freeze: kjump: the system could not be stopped for the jump \(a task did not freeze.*trying again \(2 of 3\)$'
+expect '^freeze: kautowait: stopped for [0-9.]+ s, answering$'
+expect '^freeze: kautowait: lookup of /tmp/auto/x ended: No such file or directory$'
+expect '^kjump-helper: visit 1$'
+expect '^ok 1 16 MiB intact'
 
 # A kernel locked down (as under Secure Boot) refuses a kexec jump: kjump
 # says so, and why (vm/secure-boot has the rest).
