@@ -16,6 +16,7 @@
  * power cycle, which the RTC then shows as seconds more than the TSC's),
  * the boot-time clock's count stands.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,12 +67,37 @@ static bool tsc_is_clocksource(void)
 	return tsc;
 }
 
+/*
+ * The TSC and CLOCK_MONOTONIC_RAW read together: of a few tries, the one
+ * whose TSC reads on either side of the clock's were nearest.  A task
+ * stopped between two reads (an interrupt, a guest's CPU descheduled by
+ * its host for milliseconds) would otherwise skew the rate by as much.
+ */
+#define PAIR_TRIES 8
+
+static void clock_pair(uint64_t *tsc, double *raw)
+{
+	uint64_t a, b, best = UINT64_MAX;
+	double r;
+	int i;
+
+	for (i = 0; i < PAIR_TRIES; i++) {
+		a = __rdtsc();
+		r = kj_clock_secs(CLOCK_MONOTONIC_RAW);
+		b = __rdtsc();
+		if (i == 0 || (b >= a && b - a < best)) {
+			best = b >= a ? b - a : UINT64_MAX;
+			*tsc = a + (b - a) / 2;
+			*raw = r;
+		}
+	}
+}
+
 void jump_clock_begin(struct jump_clock *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->tsc_ok = tsc_is_clocksource() || tsc_constant_nonstop();
-	c->cal_tsc = __rdtsc();
-	c->cal_raw = kj_clock_secs(CLOCK_MONOTONIC_RAW);
+	clock_pair(&c->cal_tsc, &c->cal_raw);
 }
 
 void jump_clock_start(struct jump_clock *c)
@@ -81,9 +107,7 @@ void jump_clock_start(struct jump_clock *c)
 	/* what ran since jump_clock_begin() counts toward the calibration */
 	while (kj_clock_secs(CLOCK_MONOTONIC_RAW) - c->cal_raw < CALIBRATE_SECS)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-	/* in the order of jump_clock_begin(), so that the reads' lag cancels */
-	c->tsc = __rdtsc();
-	raw = kj_clock_secs(CLOCK_MONOTONIC_RAW);
+	clock_pair(&c->tsc, &raw);
 	c->boot = kj_clock_secs(CLOCK_BOOTTIME);
 	c->hz = 0;
 	if (c->tsc > c->cal_tsc && raw > c->cal_raw)
