@@ -240,7 +240,7 @@ install: tools
 deb: deps
 	@env -u MAKEFLAGS -u MFLAGS scripts/build-deb.sh $(B)/deb
 
-kernel-deb: kernel
+kernel-deb: kernel-main
 	@mkdir -p $(B)/deb
 	@cp -f $(B)/kernel/deb/linux-image-*.deb $(B)/deb/
 	@ls $(B)/deb/linux-image-*.deb
