@@ -722,8 +722,14 @@ debian_workload_after() {
 		s() { systemctl show -P "$1" "$2"; }
 		[ "$(s ActiveState kjump-prepare.service)" = inactive ] &&
 		[ "$(s ExecMainStartTimestampMonotonic kjump-prepare.service)" -gt \
-		  "$(s ExecMainExitTimestampMonotonic systemd-hibernate.service)" ]' ||
+		  "$(s ExecMainExitTimestampMonotonic systemd-hibernate.service)" ]' || {
+		# what the condition saw, if the shell still answers
+		guest 'systemctl show -p ActiveState -p ExecMainStartTimestampMonotonic \
+			kjump-prepare.service; systemctl show -p \
+			ExecMainExitTimestampMonotonic systemd-hibernate.service' 60 ||
+			echo "debian: the shell does not answer"
 		fail "kjump-prepare did not run after the resume"
+	}
 	debian_workload_went_on
 	guest 'kjump-workload check' || fail "the appended file is not consistent"
 	guest "journalctl -b --no-pager -u systemd-hibernate.service | grep 'khibernate: resumed from $1'" ||
