@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "image/image.h"
@@ -23,14 +22,6 @@
 
 #define RUNS 3
 #define BASE_PFN 0x100
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t next(uint64_t *x)
 {
@@ -164,13 +155,13 @@ static int run(struct bench *b, uint32_t flags, const char *what)
 			err = img_kdf_init(&info);
 		if (!err && b->fd >= 0 && !b->path[0])
 			err = ftruncate(b->fd, 0) ? -errno : 0;
-		t0 = now();
+		t0 = kj_monotonic();
 		err = err ?: write_image(b, &info);
-		t1 = now();
+		t1 = kj_monotonic();
 		err = err ?: read_image(b, true);
-		t2 = now();
+		t2 = kj_monotonic();
 		err = err ?: read_image(b, false);
-		t3 = now();
+		t3 = kj_monotonic();
 		wbest = t1 - t0 < wbest ? t1 - t0 : wbest;
 		vbest = t2 - t1 < vbest ? t2 - t1 : vbest;
 		rbest = t3 - t2 < rbest ? t3 - t2 : rbest;
@@ -209,12 +200,12 @@ static int setup(struct bench *b, uint64_t mib, const char *path)
 	       (unsigned long long)d, (unsigned long long)(b->pages - d),
 	       path ? path : "a memfd", sysconf(_SC_NPROCESSORS_ONLN));
 	err = img_kdf_init(&info);
-	t = now();
+	t = kj_monotonic();
 	err = err ?: img_derive_key("bench", 5, &info, &b->key);
 	if (!err)
 		printf("key derivation (scrypt N=2^%u r=%u p=%u): %.0f ms\n",
 		       info.kdf_log2n, info.kdf_r, info.kdf_p,
-		       (now() - t) * 1000);
+		       (kj_monotonic() - t) * 1000);
 	return err;
 }
 

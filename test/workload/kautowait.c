@@ -24,19 +24,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "util.h"
 
 #define STOPPED_SECS 1.0
 #define GIVE_UP_SECS 300.0
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const char *path)
 {
@@ -67,13 +60,13 @@ static pid_t start_lookup(const char *dir)
 /* Sleep in short steps until a step took a second or more. */
 static double wait_stopped(void)
 {
-	double start = now(), t0, gap;
+	double start = kj_monotonic(), t0, gap;
 
 	do {
-		t0 = now();
+		t0 = kj_monotonic();
 		usleep(50000);
-		gap = now() - t0;
-	} while (gap < STOPPED_SECS && now() - start < GIVE_UP_SECS);
+		gap = kj_monotonic() - t0;
+	} while (gap < STOPPED_SECS && kj_monotonic() - start < GIVE_UP_SECS);
 	return gap;
 }
 
