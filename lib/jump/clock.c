@@ -87,7 +87,8 @@ static void clock_pair(uint64_t *tsc, double *raw)
 		b = __rdtsc();
 		if (i == 0 || (b >= a && b - a < best)) {
 			best = b >= a ? b - a : UINT64_MAX;
-			*tsc = a + (b - a) / 2;
+			/* a TSC read on another CPU may be behind */
+			*tsc = b >= a ? a + (b - a) / 2 : a;
 			*raw = r;
 		}
 	}
