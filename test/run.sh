@@ -8,9 +8,11 @@
 # usage: test/run.sh [--vm-only | --unit-only] [NAME...]
 #
 # KJUMP_KERNELS, a command, is run before the first test that needs every
-# kernel: the VM tests on another kernel, and the host tests, which read
-# each release's checkpatch.  make test sets it to wait for the kernel it
-# builds in the background; the host tests then run last.
+# kernel: the VM tests on another kernel, a test with the line
+# "# run.sh: needs every kernel" (it reads another kernel's tree), and
+# the host tests, which read each release's checkpatch.  make test sets it
+# to wait for the kernel it builds in the background; the tests that need
+# it then run after the others.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,15 +132,24 @@ queue_test() {
 }
 
 # Host tests one by one; VM tests $VM_JOBS at a time (default 2: TCG runs
-# a guest on one host thread), results as they end.  Then, for each
+# a guest on one host thread), results as they end.  The tests that need
+# every kernel wait for them, after the others.  Then, for each
 # test/vm/kernel-VARIANT.list, the tests it names again on
-# build/kernel-VARIANT (as vm/NAME@VARIANT), once the kernels are there.
+# build/kernel-VARIANT (as vm/NAME@VARIANT).
 run_script_tests() {
-	local group=$1 jobs=$2 t list name
+	local group=$1 jobs=$2 t list name later=()
 	declare -A pids=()
 	for t in "$TOP/test/$group"/*.sh; do
 		[ "$(basename "$t")" = lib.sh ] && continue
 		selected "$group/$(basename "$t" .sh)" || continue
+		if grep -qx '# run.sh: needs every kernel' "$t"; then
+			later+=("$t")
+			continue
+		fi
+		queue_test "$t" "$jobs" "$group"
+	done
+	[ ${#later[@]} = 0 ] || wait_kernels
+	for t in "${later[@]}"; do
 		queue_test "$t" "$jobs" "$group"
 	done
 	for list in "$TOP/test/$group"/kernel-*.list; do

@@ -35,3 +35,18 @@ expect '^waiting for the kernels: false$'
 expect '^FAIL build/kernels '
 expect '^PASS host/after '
 expect '^1 passed, 1 failed$'
+
+# A test that reads another kernel's tree says so, and runs only once the
+# kernels' command has (CI: vm/kexec-selftests ran while Linux 7.2 was
+# still building and found no test_kexec_jump.c)
+printf 'echo ran\n' >"$x/test/vm/early.sh"
+printf '# run.sh: needs every kernel\n[ -e "%s/built" ] || fail "ran first"\n' \
+	"$x" >"$x/test/vm/needs.sh"
+rc=0
+KJUMP_KERNELS="touch $x/built" "$x/test/run.sh" --vm-only vm/early vm/needs \
+	>"$x/out" 2>&1 || rc=$?
+cat "$x/out"
+[ $rc = 0 ] || fail "a test that needs every kernel ran before them"
+expect '^PASS vm/early '
+expect '^PASS vm/needs '
+expect '^2 passed, 0 failed$'

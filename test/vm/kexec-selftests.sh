@@ -29,6 +29,8 @@
 # chroot unmounted: virtio-9p has no freeze and restore, so the device
 # resumes from the jump reset, with no queues, and a 9p request (an exit
 # that drops the shell's mapped binary) would wait for ever.
+
+# run.sh: needs every kernel
 readers=$("$TOP/scripts/readers.sh" path trixie) ||
 	fail "no Debian 13 chroot for kexec-tools"
 own=$KERNEL_DIR/selftests/kexec
