@@ -38,6 +38,9 @@ struct vmcore {
 	size_t notes_size;
 	/* windows of the file mapped, for vmcore_read(); NULL: none */
 	struct vmcore_views *views;
+	/* before a window goes: whoever holds what vmcore_peek() gave lets go */
+	void (*unmapping)(void *arg);
+	void *unmapping_arg;
 };
 
 int vmcore_open(struct vmcore *vc, const char *path);
@@ -58,10 +61,15 @@ int vmcore_read_phys(const struct vmcore *vc, uint64_t paddr, void *buf,
 int vmcore_read(const struct vmcore *vc, void *buf, size_t len, uint64_t off);
 /*
  * The same bytes where a mapped window can show them without a copy:
- * valid until a read of two other windows (64 MiB each); NULL where they
- * must be read.
+ * valid until a read of two other windows (64 MiB each), which calls
+ * vc->unmapping first; NULL where they must be read.
  */
 const void *vmcore_peek(const struct vmcore *vc, size_t len, uint64_t off);
+/*
+ * Windows of view_size bytes (a multiple of the page size) for
+ * vmcore_peek(), whatever the file: /proc/vmcore's are 64 MiB (tests).
+ */
+int vmcore_map_views(struct vmcore *vc, uint64_t view_size);
 void vmcore_close(struct vmcore *vc);
 
 /*

@@ -99,26 +99,42 @@ struct vmcore_views {
 		uint64_t off, len, used;
 	} v[2];
 	uint64_t size, clock;
+	uint64_t view_size;		/* VIEW_SIZE; smaller in tests */
 	bool failed;			/* read() it is, from now on */
 };
 
 static void view_init(struct vmcore *vc)
 {
 	struct statfs fs;
-	struct stat st;
 
 	if (fstatfs(vc->fd, &fs) || fs.f_type != PROC_SUPER_MAGIC ||
-	    fstat(vc->fd, &st) || st.st_size <= 0 || !strstr(vc->path, "vmcore"))
+	    !strstr(vc->path, "vmcore"))
 		return;
-	vc->views = calloc(1, sizeof(*vc->views));
-	if (vc->views)
-		vc->views->size = st.st_size;
+	vmcore_map_views(vc, VIEW_SIZE);
 }
 
-static void view_unmap(struct vmcore_view *v)
+int vmcore_map_views(struct vmcore *vc, uint64_t view_size)
 {
-	if (v->p)
-		munmap(v->p, v->len);
+	struct stat st;
+
+	if (fstat(vc->fd, &st) || st.st_size <= 0)
+		return -EINVAL;
+	if (!vc->views)
+		vc->views = calloc(1, sizeof(*vc->views));
+	if (!vc->views)
+		return -ENOMEM;
+	vc->views->size = st.st_size;
+	vc->views->view_size = view_size;
+	return 0;
+}
+
+static void view_unmap(const struct vmcore *vc, struct vmcore_view *v)
+{
+	if (!v->p)
+		return;
+	if (vc->unmapping)
+		vc->unmapping(vc->unmapping_arg);
+	munmap(v->p, v->len);
 	v->p = NULL;
 }
 
@@ -135,8 +151,9 @@ static struct vmcore_view *view_at(const struct vmcore *vc, uint64_t start)
 		if (vs->v[i].used < v->used)
 			v = &vs->v[i];
 	}
-	view_unmap(v);
-	v->len = vs->size - start < VIEW_SIZE ? vs->size - start : VIEW_SIZE;
+	view_unmap(vc, v);
+	v->len = vs->size - start < vs->view_size ? vs->size - start
+						    : vs->view_size;
 	p = mmap(NULL, v->len, PROT_READ, MAP_PRIVATE, vc->fd, start);
 	if (p == MAP_FAILED) {
 		vs->failed = true;
@@ -150,11 +167,13 @@ static struct vmcore_view *view_at(const struct vmcore *vc, uint64_t start)
 const void *vmcore_peek(const struct vmcore *vc, size_t len, uint64_t off)
 {
 	struct vmcore_views *vs = vc->views;
-	uint64_t start = ALIGN_DOWN(off, VIEW_SIZE);
 	struct vmcore_view *v;
+	uint64_t start;
 
-	if (!vs || vs->failed || off >= vs->size || len > vs->size - off ||
-	    off + len > start + VIEW_SIZE)
+	if (!vs || vs->failed || off >= vs->size || len > vs->size - off)
+		return NULL;
+	start = ALIGN_DOWN(off, vs->view_size);
+	if (off + len > start + vs->view_size)
 		return NULL;
 	v = view_at(vc, start);
 	if (!v)
@@ -201,7 +220,7 @@ void vmcore_close(struct vmcore *vc)
 {
 	if (vc->views) {
 		for (unsigned int i = 0; i < ARRAY_SIZE(vc->views->v); i++)
-			view_unmap(&vc->views->v[i]);
+			view_unmap(vc, &vc->views->v[i]);
 		free(vc->views);
 	}
 	if (vc->fd >= 0)
