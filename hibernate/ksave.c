@@ -521,8 +521,8 @@ static void window_copies(const struct vmcore *vc, const struct img_info *i,
 
 /*
  * Commit, and say where the time went: the next thing to make faster.
- * "Pages" is the rest: zero checks, the copies into the lanes and into
- * the output.
+ * "Pages" is the rest: handing the pages to the lanes (copies only where
+ * the core is read, not mapped), and the chunks into the output.
  */
 static int commit_image(struct img_writer *w, struct img_info *info,
 			const struct hib_stats *st)
@@ -696,8 +696,8 @@ static int hibernate(const char *req, char *result, size_t len,
 	       "copies of the window), %.1f s\n",
 	       h.dev, (unsigned long long)h.info.image_bytes >> 20,
 	       (unsigned long long)st.pages_total,
-	       (unsigned long long)st.pages_data,
-	       (unsigned long long)st.pages_zero,
+	       (unsigned long long)h.info.pages_data,
+	       (unsigned long long)h.info.pages_zero,
 	       (unsigned long long)st.pages_free,
 	       (unsigned long long)st.pages_spare, kj_monotonic() - start);
 	snprintf(result, len, "%s\njob=hibernate\nstatus=ok\n", MAILBOX_RESULT);

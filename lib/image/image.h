@@ -174,6 +174,17 @@ int img_writer_open_map(struct img_writer **w, int fd,
  */
 int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data);
 int img_writer_add_zero(struct img_writer *w, uint64_t pfn);
+/*
+ * A page of memory, zero or not: the writer tells, in its lanes, and
+ * counts it as either.  add_memory copies it now; add_mapped reads it
+ * later, in a lane, and the page must stay mapped until
+ * img_writer_settle() (or the commit, or the abort) returns.
+ */
+int img_writer_add_memory(struct img_writer *w, uint64_t pfn,
+			  const void *page);
+int img_writer_add_mapped(struct img_writer *w, uint64_t pfn,
+			  const void *page);
+void img_writer_settle(struct img_writer *w);
 /* Bytes of the image so far, written or buffered (not those in lanes). */
 uint64_t img_writer_bytes(const struct img_writer *w);
 /* Where the writer's time went so far, for the phases a tool reports. */

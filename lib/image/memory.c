@@ -150,17 +150,19 @@ static int save_batch(struct vmcore *vc, const struct vmcore_load *l,
 			st->pages_free++;
 			continue;
 		}
-		if (kj_is_zero(page, KJ_PAGE_SIZE)) {
-			st->pages_zero++;
-			err = img_writer_add_zero(w, pfn0 + i);
-		} else {
-			st->pages_data++;
-			err = img_writer_add_page(w, pfn0 + i, page);
-		}
+		/* zero or not, the lanes tell, on every CPU */
+		err = pages == buf ? img_writer_add_memory(w, pfn0 + i, page)
+				   : img_writer_add_mapped(w, pfn0 + i, page);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* A window of the core goes: the writer lets go of the pages in it. */
+static void settle_writer(void *arg)
+{
+	img_writer_settle(arg);
 }
 
 int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
@@ -177,6 +179,8 @@ int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
 	st->secs_start = kj_monotonic();
 	if (!buf)
 		return -ENOMEM;
+	vc->unmapping = settle_writer;
+	vc->unmapping_arg = w;
 	/* sorted by address, the pages go out in pfn order */
 	vmcore_sort_loads(vc->loads, vc->nr_loads);
 	for (int i = 0; !err && i < vc->nr_loads; i++) {
@@ -195,6 +199,8 @@ int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
 				progress(st, arg);
 		}
 	}
+	img_writer_settle(w);
+	vc->unmapping = NULL;
 	free(buf);
 	return err;
 }

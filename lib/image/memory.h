@@ -18,7 +18,7 @@
 
 struct hib_stats {
 	uint64_t pages_total;	/* pages of RAM gone through */
-	uint64_t pages_data, pages_zero;
+	uint64_t pages_data, pages_zero;	/* saving: in the image's info */
 	uint64_t pages_free;	/* left out; on restore: cleared, or not */
 	uint64_t pages_spare;	/* of those, the window's copies */
 	double secs_start;	/* saving: kj_monotonic() at the start */
@@ -37,7 +37,9 @@ int hibernate_ranges(struct vmcore *vc, struct img_info *info);
 /*
  * Every page of those ranges into w, in one pass: all-zero pages as zero
  * pages, free pages (if pc classifies) and the nr_spare pages of spare
- * (sorted pfns) left out, the rest as data.
+ * (sorted pfns) left out, the rest as data.  The pages of vc's mapped
+ * windows go to the writer's lanes uncopied; w holds none of them when
+ * this returns.
  */
 int hibernate_write_memory(struct vmcore *vc, struct pageclass *pc,
 			   const uint64_t *spare, size_t nr_spare,

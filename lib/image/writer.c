@@ -33,7 +33,18 @@
 struct lane {
 	struct img_writer *w;
 	struct img_disk_chunk ch;	/* the bitmaps, then the whole header */
-	unsigned int nr_data;
+	/*
+	 * The span's pages not known to be zero, in pfn order: the lane
+	 * tells zero pages from data and packs the data into raw.  Page i
+	 * is read from raw + i pages (copied there) or where it is mapped.
+	 */
+	struct lane_page {
+		const uint8_t *p;
+		uint16_t bit;		/* pfn - first_pfn */
+		bool check;		/* may be all zero */
+	} page[IMG_SPAN_PAGES];
+	unsigned int nr_pages;
+	unsigned int nr_data, nr_zero;	/* found by the lane */
 	uint8_t *raw;			/* the span's data pages */
 	uint8_t *comp;			/* compressed */
 	const uint8_t *payload;		/* raw or comp, once sealed */
@@ -187,21 +198,72 @@ static int out_pad(struct img_writer *w, size_t align)
 	return out_put(w, zeros, ALIGN_UP(pos, align) - pos);
 }
 
+/*
+ * The span's pages into the bitmaps; the data, in pfn order: where it
+ * lies already when its pages follow one another there (no copy), else
+ * packed into raw.  Page i goes to raw + d pages, d <= i, so a page
+ * copied to raw + i is never overwritten before it is moved.
+ */
+static const uint8_t *pack_pages(struct lane *l)
+{
+	struct img_disk_chunk *ch = &l->ch;
+	const uint8_t *run = NULL;
+	bool in_place = true;
+	unsigned int d = 0;
+
+	for (unsigned int i = 0; i < l->nr_pages; i++) {
+		struct lane_page *pg = &l->page[i];
+
+		if (pg->check && kj_is_zero(pg->p, KJ_PAGE_SIZE)) {
+			ch->zero_map[pg->bit / 8] |= 1 << (pg->bit % 8);
+			l->nr_zero++;
+			pg->p = NULL;
+			continue;
+		}
+		ch->data_map[pg->bit / 8] |= 1 << (pg->bit % 8);
+		if (!d)
+			run = pg->p;
+		else if (pg->p != run + (size_t)d * KJ_PAGE_SIZE)
+			in_place = false;
+		d++;
+	}
+	l->nr_data = d;
+	if (in_place && d)
+		return run;
+	d = 0;
+	for (unsigned int i = 0; i < l->nr_pages; i++) {
+		const struct lane_page *pg = &l->page[i];
+		uint8_t *to = l->raw + (size_t)d * KJ_PAGE_SIZE;
+
+		if (!pg->p)
+			continue;
+		if (pg->p != to)
+			memcpy(to, pg->p, KJ_PAGE_SIZE);
+		d++;
+	}
+	return l->raw;
+}
+
 /* The lane's span into a chunk (index and first_pfn are set already). */
 static void seal_chunk(struct lane *l)
 {
 	const uint8_t *image_id = l->w->info.image_id;
 	struct img_disk_chunk *ch = &l->ch;
+	const uint8_t *data = pack_pages(l);
 	size_t raw_len = (size_t)l->nr_data * KJ_PAGE_SIZE, len = raw_len;
 	uint8_t *payload = l->raw;
 	uint32_t flags = 0;
-	size_t packed = l->comp ? img_codec_compress(&l->codec, l->raw,
-						      raw_len, l->comp) : 0;
+	size_t packed = l->comp ? img_codec_compress(&l->codec, data, raw_len,
+						      l->comp) : 0;
 
+	l->nr_pages = 0;
 	if (packed) {
 		payload = l->comp;
 		len = packed;
 		flags = img_codec_chunk_flag(l->w->info.flags);
+	} else if (data != l->raw) {
+		/* stored as it is: sealed in place, and appended later */
+		memmove(l->raw, data, raw_len);
 	}
 	memcpy(ch->magic, IMG_CHUNK_MAGIC, sizeof(ch->magic));
 	ch->stored_len = htole32(len);
@@ -255,8 +317,10 @@ static int lane_collect(struct img_writer *w, struct lane *l)
 		err = out_put(w, &l->ch, sizeof(l->ch)) ?:
 		      out_put(w, l->payload, l->len) ?:
 		      out_pad(w, IMG_CHUNK_ALIGN);
+	w->pages_data += l->nr_data;
+	w->pages_zero += l->nr_zero;
 	memset(&l->ch, 0, sizeof(l->ch));
-	l->nr_data = 0;
+	l->nr_data = l->nr_zero = 0;
 	return err;
 }
 
@@ -277,10 +341,33 @@ static int writer_fail(struct img_writer *w, int err)
 	return err;
 }
 
-static int add(struct img_writer *w, uint64_t pfn, const void *data)
+/* How add() takes a page's data. */
+enum add_how { ADD_ZERO, ADD_DATA, ADD_ANY, ADD_MAPPED };
+
+static void add_to_lane(struct lane *l, unsigned int bit, const void *data,
+			enum add_how how)
 {
-	struct lane *l;
-	unsigned int bit;
+	struct lane_page *pg = &l->page[l->nr_pages];
+	uint8_t *slot = l->raw + (size_t)l->nr_pages * KJ_PAGE_SIZE;
+
+	if (how == ADD_ZERO) {
+		l->ch.zero_map[bit / 8] |= 1 << (bit % 8);
+		l->w->pages_zero++;
+		return;
+	}
+	pg->bit = bit;
+	pg->check = how != ADD_DATA;
+	pg->p = data;
+	if (how != ADD_MAPPED) {
+		memcpy(slot, data, KJ_PAGE_SIZE);
+		pg->p = slot;
+	}
+	l->nr_pages++;
+}
+
+static int add(struct img_writer *w, uint64_t pfn, const void *data,
+	       enum add_how how)
+{
 	int err;
 
 	if (w->err)
@@ -302,34 +389,65 @@ static int add(struct img_writer *w, uint64_t pfn, const void *data)
 			return writer_fail(w, err);
 		w->span = ALIGN_DOWN(pfn, IMG_SPAN_PAGES);
 	}
-	l = &w->lane[w->cur];
-	bit = pfn - w->span;
-	if (data) {
-		l->ch.data_map[bit / 8] |= 1 << (bit % 8);
-		memcpy(l->raw + (size_t)l->nr_data++ * KJ_PAGE_SIZE, data,
-		       KJ_PAGE_SIZE);
-		w->pages_data++;
-	} else {
-		l->ch.zero_map[bit / 8] |= 1 << (bit % 8);
-		w->pages_zero++;
-	}
+	add_to_lane(&w->lane[w->cur], pfn - w->span, data, how);
 	w->last_pfn = pfn;
 	w->any_page = true;
 	return 0;
 }
 
-int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data)
+static int add_data(struct img_writer *w, uint64_t pfn, const void *data,
+		    enum add_how how)
 {
 	if (!data) {
 		kj_seterr("%s: page 0x%llx without data", w->name, (ull)pfn);
 		return -EINVAL;
 	}
-	return add(w, pfn, data);
+	return add(w, pfn, data, how);
+}
+
+int img_writer_add_page(struct img_writer *w, uint64_t pfn, const void *data)
+{
+	return add_data(w, pfn, data, ADD_DATA);
 }
 
 int img_writer_add_zero(struct img_writer *w, uint64_t pfn)
 {
-	return add(w, pfn, NULL);
+	return add(w, pfn, NULL, ADD_ZERO);
+}
+
+int img_writer_add_memory(struct img_writer *w, uint64_t pfn,
+			  const void *page)
+{
+	return add_data(w, pfn, page, ADD_ANY);
+}
+
+int img_writer_add_mapped(struct img_writer *w, uint64_t pfn,
+			  const void *page)
+{
+	return add_data(w, pfn, page, ADD_MAPPED);
+}
+
+/*
+ * No page added mapped is read after this: the lanes at work are done,
+ * and the span being filled has its mapped pages copied.
+ */
+void img_writer_settle(struct img_writer *w)
+{
+	struct lane *cur = &w->lane[w->cur];
+
+	for (unsigned int i = 0; i < w->nr_lanes; i++) {
+		if (w->lane[i].busy)
+			img_worker_wait(&w->lane[i].worker);
+	}
+	for (unsigned int i = 0; i < cur->nr_pages; i++) {
+		struct lane_page *pg = &cur->page[i];
+		uint8_t *slot = cur->raw + (size_t)i * KJ_PAGE_SIZE;
+
+		if (pg->p == slot)
+			continue;
+		memcpy(slot, pg->p, KJ_PAGE_SIZE);
+		pg->p = slot;
+	}
 }
 
 void img_writer_times(const struct img_writer *w, struct img_writer_times *t)
