@@ -45,6 +45,12 @@ purgatory_start:
 	testl	%eax, %eax
 	jnz	enter_multiboot
 
+	/* the loader's identity map of the window, where it made one */
+	movq	ident_cr3(%rip), %rax
+	testq	%rax, %rax
+	jz	3f
+	movq	%rax, %cr3
+3:
 	movq	entry_regs + PURGATORY_REGS_RSP(%rip), %rax
 	testq	%rax, %rax
 	jz	2f

@@ -281,6 +281,8 @@ struct purgatory_params {
 	 */
 	uint32_t mb_magic;
 	uint32_t mb_info;
+	/* Linux: page tables to switch to before its entry; 0: none */
+	uint64_t ident_cr3;
 	/* Segments to verify, not the purgatory's own. */
 	const struct kexec_segment *segs;
 	int nr_segs;
@@ -296,6 +298,18 @@ size_t purgatory_memsz(void);
  * *size == purgatory_memsz() bytes and *entry, the physical address of
  * purgatory_start.
  */
+/*
+ * Page tables mapping the ranges to themselves (2 MiB pages, levels 4 or
+ * 5), to be loaded at base: *buf (malloc'd) of *size bytes, and the value
+ * for CR3.  identmap_bound: the most bytes they can take.
+ */
+struct ident_range {
+	uint64_t start, end;
+};
+int identmap_build(uint64_t base, int levels, const struct ident_range *r,
+		   int nr, void **buf, size_t *size, uint64_t *cr3);
+size_t identmap_bound(int levels, const struct ident_range *r, int nr);
+
 int purgatory_build(const struct purgatory_params *p, uint64_t load_addr,
 		    void **image, size_t *size, uint64_t *entry);
 

@@ -243,6 +243,8 @@ struct load_ctx {
 	size_t initrd_size;
 	struct memmap next_map;
 	struct load_placer pl;
+	/* jump: page tables mapping the window, for the purgatory */
+	uint64_t ident_addr, ident_cr3;
 };
 
 static int read_inputs(struct load_ctx *c)
@@ -500,11 +502,50 @@ static int add_kernel(struct load_ctx *c)
 	o->free_bytes = c->pl.hi - o->kernel_addr - o->kernel_init_size;
 	/*
 	 * The 64-bit boot protocol wants [load address, + init_size) identity
-	 * mapped: as one segment, it is in the page table the jump uses.
+	 * mapped: as one segment, it is in the page table the jump uses;
+	 * in a jump, the purgatory's tables map it, and only the file's
+	 * part is a segment, which the kernel swaps at every trip.
 	 */
 	return kexec_plan_add(&c->plan, (void *)c->bz.kernel,
 			      c->bz.kernel_size, o->kernel_addr,
-			      o->kernel_init_size, false);
+			      c->ident_addr ? ALIGN_UP(c->bz.kernel_size,
+						       KJ_PAGE_SIZE)
+					    : o->kernel_init_size, false);
+}
+
+/* A jump's window and the first 2 MiB (the low memory it borrows). */
+static int ident_ranges(const struct load_ctx *c, struct ident_range *r)
+{
+	r[0] = (struct ident_range){ 0, MiB(2) };
+	r[1] = (struct ident_range){ c->req->win_start, c->req->win_end };
+	return 2;
+}
+
+static int place_identmap(struct load_ctx *c)
+{
+	struct ident_range r[2];
+	int nr = ident_ranges(c, r);
+
+	return load_place_top(&c->pl, identmap_bound(c->own.levels, r, nr),
+			      &c->ident_addr, "page tables");
+}
+
+static int add_identmap(struct load_ctx *c)
+{
+	struct ident_range r[2];
+	int nr = ident_ranges(c, r);
+	size_t size;
+	void *buf;
+	int err;
+
+	err = identmap_build(c->ident_addr, c->own.levels, r, nr, &buf, &size,
+			     &c->ident_cr3);
+	if (err)
+		return err;
+	err = kexec_plan_add(&c->plan, buf, size, c->ident_addr, size, true);
+	if (err)
+		free(buf);
+	return err;
 }
 
 /* Built last, at an address reserved before the kernel: it hashes them all. */
@@ -517,6 +558,7 @@ static int add_purgatory(struct load_ctx *c, uint64_t addr,
 		.boot_params = o->params_addr,
 		.cmdline_end = c->req->jump ? cmdline_end : 0,
 		.serial_port = c->req->serial_port,
+		.ident_cr3 = c->ident_cr3,
 		.segs = c->plan.seg,
 		.nr_segs = c->plan.nr,
 	};
@@ -619,7 +661,11 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 	err = err ?: add_boot_params(&c, &cmdline_end);
 	err = err ?: load_place_top(&c.pl, purgatory_memsz(), &purgatory_addr,
 			       "purgatory");
+	if (!err && req->jump)
+		err = place_identmap(&c);
 	err = err ?: add_kernel(&c);
+	if (!err && req->jump)
+		err = add_identmap(&c);
 	err = err ?: add_purgatory(&c, purgatory_addr, cmdline_end);
 	if (!err) {
 		c.plan.entry = out->entry;

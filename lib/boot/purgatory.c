@@ -642,6 +642,9 @@ static int patch(const struct purgatory_image *img,
 	if (!ret)
 		ret = purgatory_set_symbol(img, "region_count", &count,
 					   sizeof(count));
+	if (!ret)
+		ret = purgatory_set_symbol(img, "ident_cr3", &p->ident_cr3,
+					   sizeof(p->ident_cr3));
 	return ret;
 }
 
