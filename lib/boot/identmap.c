@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "boot/boot.h"
 #include "util.h"
@@ -23,29 +22,26 @@
 #define PTE_LARGE	0x80ULL
 #define IDENT_MAX_PAGES	64
 
+/* The tables, one buffer of max pages, page 0 the top one, loaded at base. */
 struct identmap {
-	uint64_t *page[IDENT_MAX_PAGES];
-	unsigned int nr;
-	uint64_t base;		/* where page 0 is loaded */
+	uint8_t *mem;
+	unsigned int nr, max;
+	uint64_t base;
 };
 
 static int new_table(struct identmap *m, uint64_t *phys)
 {
-	if (m->nr == IDENT_MAX_PAGES) {
-		kj_seterr("identity map: more than %d page tables",
-			  IDENT_MAX_PAGES);
+	if (m->nr == m->max) {
+		kj_seterr("identity map: more than %u page tables", m->max);
 		return -E2BIG;
 	}
-	m->page[m->nr] = calloc(1, KJ_PAGE_SIZE);
-	if (!m->page[m->nr])
-		return -ENOMEM;
 	*phys = m->base + (uint64_t)m->nr++ * KJ_PAGE_SIZE;
 	return 0;
 }
 
 static uint64_t *table_at(const struct identmap *m, uint64_t phys)
 {
-	return m->page[(phys - m->base) / KJ_PAGE_SIZE];
+	return (uint64_t *)(m->mem + (phys - m->base));
 }
 
 /* The 2 MiB page at addr, from the top table at top (levels deep). */
@@ -70,33 +66,33 @@ static int map_2m(struct identmap *m, uint64_t top, int levels, uint64_t addr)
 	return 0;
 }
 
-static void identmap_free(struct identmap *m)
-{
-	for (unsigned int i = 0; i < m->nr; i++)
-		free(m->page[i]);
-}
-
 int identmap_build(uint64_t base, int levels, const struct ident_range *r,
 		   int nr, void **buf, size_t *size, uint64_t *cr3)
 {
-	struct identmap m = { .base = base };
-	int err = new_table(&m, cr3);
+	size_t bound = identmap_bound(levels, r, nr) / KJ_PAGE_SIZE;
+	struct identmap m = {
+		.max = bound < IDENT_MAX_PAGES ? bound : IDENT_MAX_PAGES,
+		.base = base,
+	};
+	int err;
 
+	m.mem = calloc(m.max, KJ_PAGE_SIZE);
+	if (!m.mem)
+		return -ENOMEM;
+	err = new_table(&m, cr3);
 	for (int i = 0; !err && i < nr; i++) {
 		uint64_t a = ALIGN_DOWN(r[i].start, MiB(2));
 
 		for (; !err && a < r[i].end; a += MiB(2))
 			err = map_2m(&m, *cr3, levels, a);
 	}
-	*buf = err ? NULL : malloc((size_t)m.nr * KJ_PAGE_SIZE);
-	if (!err && !*buf)
-		err = -ENOMEM;
-	for (unsigned int i = 0; !err && i < m.nr; i++)
-		memcpy((uint8_t *)*buf + (size_t)i * KJ_PAGE_SIZE, m.page[i],
-		       KJ_PAGE_SIZE);
+	if (err) {
+		free(m.mem);
+		return err;
+	}
+	*buf = m.mem;
 	*size = (size_t)m.nr * KJ_PAGE_SIZE;
-	identmap_free(&m);
-	return err;
+	return 0;
 }
 
 /*
