@@ -39,18 +39,22 @@ purgatory_start:
 	pushq	%rax
 	lretq
 1:
+	/*
+	 * The loader's identity map of the window, where it made one: the
+	 * kernel's table maps only what it loaded, and the rest of the
+	 * window, written there directly, is checked next.
+	 */
+	movq	ident_cr3(%rip), %rax
+	testq	%rax, %rax
+	jz	3f
+	movq	%rax, %cr3
+3:
 	call	purgatory_main
 
 	movl	entry_mb + PURGATORY_MB_MAGIC(%rip), %eax
 	testl	%eax, %eax
 	jnz	enter_multiboot
 
-	/* the loader's identity map of the window, where it made one */
-	movq	ident_cr3(%rip), %rax
-	testq	%rax, %rax
-	jz	3f
-	movq	%rax, %cr3
-3:
 	movq	entry_regs + PURGATORY_REGS_RSP(%rip), %rax
 	testq	%rax, %rax
 	jz	2f

@@ -86,7 +86,7 @@ uint16_t serial_port __patchable;
 struct sha256_region regions[PURGATORY_MAX_REGIONS] __patchable;
 uint8_t region_digest[PURGATORY_MAX_REGIONS][PURGATORY_DIGEST_SIZE] __patchable;
 uint32_t region_count __patchable;
-/* Page tables to enter the kernel with (its whole init_size mapped); 0: none */
+/* Page tables mapping the window, for the checks and the kernel; 0: none */
 uint64_t ident_cr3 __patchable;
 
 /* Set by entry.S: 0(%rsp) on entry, non-zero when entered by a kexec jump. */

@@ -19,7 +19,15 @@
 
 #define PTE_PRESENT	0x1ULL
 #define PTE_RW		0x2ULL
+#define PTE_ACCESSED	0x20ULL
+#define PTE_DIRTY	0x40ULL
 #define PTE_LARGE	0x80ULL
+/*
+ * Accessed and dirty set beforehand: the CPU then writes nothing into the
+ * tables, which the purgatory checks after it has switched to them.
+ */
+#define PTE_TABLE	(PTE_PRESENT | PTE_RW | PTE_ACCESSED)
+#define PTE_2M		(PTE_TABLE | PTE_DIRTY | PTE_LARGE)
 #define IDENT_MAX_PAGES	64
 
 /* The tables, one buffer of max pages, page 0 the top one, loaded at base. */
@@ -58,11 +66,11 @@ static int map_2m(struct identmap *m, uint64_t top, int levels, uint64_t addr)
 			err = new_table(m, &next);
 			if (err)
 				return err;
-			t[i] = next | PTE_PRESENT | PTE_RW;
+			t[i] = next | PTE_TABLE;
 		}
 		t = table_at(m, t[i] & ~0xfffULL);
 	}
-	t[(addr >> 21) & 511] = addr | PTE_PRESENT | PTE_RW | PTE_LARGE;
+	t[(addr >> 21) & 511] = addr | PTE_2M;
 	return 0;
 }
 

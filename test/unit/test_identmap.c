@@ -32,8 +32,11 @@ static int64_t walk(const uint8_t *buf, size_t size, uint64_t cr3, int levels,
 		e = ((const uint64_t *)(buf + (table - BASE)))[i];
 		if (!(e & 1))
 			return -1;
+		/* accessed (and dirty): the CPU writes nothing to them */
+		assert_true(e & 0x20);
 		if (level == 2) {
 			assert_true(e & 0x80);	/* a 2 MiB page */
+			assert_true(e & 0x40);
 			return (e & ~0x1fffffULL & ((1ULL << 52) - 1)) |
 			       (va & 0x1fffff);
 		}
