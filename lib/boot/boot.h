@@ -201,12 +201,19 @@ uint64_t boot_params_running_rsdp(void);
 
 #define KJ_SEGMENT_MAX 16	/* KEXEC_SEGMENT_MAX */
 
-/* The segments of one kexec_load(2) call, with the buffers they own. */
+/*
+ * The segments of one kexec_load(2) call, with the buffers they own.  A
+ * direct segment lies in memory the running kernel does not own (a jump's
+ * window): it is written there through /dev/mem when the plan is loaded,
+ * not handed to the kernel, which would swap it at every jump.
+ */
 struct kexec_plan {
 	struct kexec_segment seg[KJ_SEGMENT_MAX];
 	void *owned[KJ_SEGMENT_MAX];
+	bool direct[KJ_SEGMENT_MAX];
 	int nr;
 	uint64_t entry;
+	bool keep_direct;	/* what is there stays: don't write them */
 };
 
 /*
@@ -216,12 +223,15 @@ struct kexec_plan {
  */
 int kexec_plan_add(struct kexec_plan *plan, void *buf, size_t bufsz,
 		   uint64_t mem, uint64_t memsz, bool own);
+int kexec_plan_add_direct(struct kexec_plan *plan, void *buf, size_t bufsz,
+			  uint64_t mem, uint64_t memsz, bool own);
 void kexec_plan_sort(struct kexec_plan *plan);
 void kexec_plan_free(struct kexec_plan *plan);
 
 /*
  * kexec_load(2) the plan with flags KEXEC_PRESERVE_CONTEXT (a jump),
- * KEXEC_ON_CRASH (a capture kernel) or 0.
+ * KEXEC_ON_CRASH (a capture kernel) or 0, then write its direct segments;
+ * if they cannot be written, the image is unloaded again.
  */
 int kexec_plan_load(struct kexec_plan *plan, unsigned long flags);
 /* The jump-back image: entry only, one empty segment. */
@@ -281,7 +291,7 @@ struct purgatory_params {
 	 */
 	uint32_t mb_magic;
 	uint32_t mb_info;
-	/* Linux: page tables to switch to before its entry; 0: none */
+	/* Linux: page tables to switch to before the checks; 0: none */
 	uint64_t ident_cr3;
 	/* Segments to verify, not the purgatory's own. */
 	const struct kexec_segment *segs;
@@ -410,6 +420,12 @@ struct load_request {
 	 * with paging on, so both kernels must use the same number.
 	 */
 	int paging_levels;
+	/*
+	 * jump: the window holds a helper that ran and is resumed, its
+	 * segments written back after the load (kjump switch): what the
+	 * window holds stays, where a load writes the new kernel there.
+	 */
+	bool keep_window;
 };
 
 /* Where things went, for --status and for the user. */
@@ -423,6 +439,9 @@ struct load_layout {
 	uint64_t low_start, low_end;	/* memory borrowed from below 1 MiB */
 	uint64_t free_bytes;		/* window left to the new kernel */
 	int nr_segments;
+	/* jump: what the kernel swaps at every trip (the rest is direct) */
+	int nr_swapped;
+	uint64_t swapped_bytes;
 };
 
 /* A top-down allocator inside [lo, hi), for a loader's layout. */

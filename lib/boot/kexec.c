@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "oldmem/oldmem.h"
 #include "util.h"
 #include "xen/xen.h"
 
@@ -46,25 +47,39 @@ int kexec_plan_add(struct kexec_plan *plan, void *buf, size_t bufsz,
 		.memsz = memsz,
 	};
 	plan->owned[plan->nr] = own ? buf : NULL;
+	plan->direct[plan->nr] = false;
 	plan->nr++;
 	return 0;
 }
 
+int kexec_plan_add_direct(struct kexec_plan *plan, void *buf, size_t bufsz,
+			  uint64_t mem, uint64_t memsz, bool own)
+{
+	int err = kexec_plan_add(plan, buf, bufsz, mem, memsz, own);
+
+	if (!err)
+		plan->direct[plan->nr - 1] = true;
+	return err;
+}
+
 void kexec_plan_sort(struct kexec_plan *plan)
 {
-	/* insertion sort on mem, carrying ownership along */
+	/* insertion sort on mem, carrying ownership and kind along */
 	for (int i = 1; i < plan->nr; i++) {
 		struct kexec_segment s = plan->seg[i];
 		void *o = plan->owned[i];
+		bool d = plan->direct[i];
 		int j = i - 1;
 
 		while (j >= 0 && plan->seg[j].mem > s.mem) {
 			plan->seg[j + 1] = plan->seg[j];
 			plan->owned[j + 1] = plan->owned[j];
+			plan->direct[j + 1] = plan->direct[j];
 			j--;
 		}
 		plan->seg[j + 1] = s;
 		plan->owned[j + 1] = o;
+		plan->direct[j + 1] = d;
 	}
 }
 
@@ -298,19 +313,56 @@ static int xen_plan_load(struct kexec_plan *plan, unsigned long flags)
 			      plan->entry);
 }
 
+/* A direct segment: its buffer, then zeros up to its size. */
+static int write_direct(const struct kexec_segment *s)
+{
+	static const uint8_t zeros[65536];
+	uint64_t mem = (uintptr_t)s->mem, done = s->bufsz;
+	int err = s->bufsz ? phys_write(mem, s->buf, s->bufsz) : 0;
+
+	while (!err && done < s->memsz) {
+		size_t n = s->memsz - done < sizeof(zeros) ?
+				   s->memsz - done : sizeof(zeros);
+
+		err = phys_write(mem + done, zeros, n);
+		done += n;
+	}
+	return err;
+}
+
+static int write_directs(const struct kexec_plan *plan)
+{
+	int err = 0;
+
+	for (int i = 0; i < plan->nr && !err; i++)
+		if (plan->direct[i] && !plan->keep_direct)
+			err = write_direct(&plan->seg[i]);
+	if (err)
+		kj_preferr("writing the image into the memory it runs in");
+	return err;
+}
+
 int kexec_plan_load(struct kexec_plan *plan, unsigned long flags)
 {
+	struct kexec_segment segs[KJ_SEGMENT_MAX];
+	int nr = 0, err;
+
 	kexec_plan_sort(plan);
 	if (xen_pv())
 		return xen_plan_load(plan, flags);
-	if (sys_kexec_load(plan->entry, plan->nr, plan->seg,
-			   flags | KEXEC_ARCH_X86_64)) {
-		int err = -errno;
-
+	for (int i = 0; i < plan->nr; i++)
+		if (!plan->direct[i])
+			segs[nr++] = plan->seg[i];
+	if (sys_kexec_load(plan->entry, nr, segs, flags | KEXEC_ARCH_X86_64)) {
+		err = -errno;
 		kj_seterr("kexec_load: %s", kexec_explain(err, flags));
 		return err;
 	}
-	return 0;
+	/* after the load: a refused one leaves what ran there untouched */
+	err = write_directs(plan);
+	if (err)
+		kexec_unload();
+	return err;
 }
 
 int kexec_load_jump_back(uint64_t entry)

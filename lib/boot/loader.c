@@ -328,6 +328,20 @@ static int add_low_segment(struct load_ctx *c)
 				     o->low_end - o->low_start, false);
 }
 
+/*
+ * A segment of what the next kernel starts with.  A jump's window is not
+ * this kernel's memory: written there once, at load, where the kernel
+ * would swap it with the window at every trip.
+ */
+static int add_segment(struct load_ctx *c, void *buf, size_t bufsz,
+		       uint64_t mem, uint64_t memsz, bool own)
+{
+	if (c->req->jump)
+		return kexec_plan_add_direct(&c->plan, buf, bufsz, mem, memsz,
+					     own);
+	return kexec_plan_add(&c->plan, buf, bufsz, mem, memsz, own);
+}
+
 static int add_elfcorehdr(struct load_ctx *c)
 {
 	struct elfcore_note notes[ELFCORE_NOTES_MAX];
@@ -365,8 +379,8 @@ static int add_elfcorehdr(struct load_ctx *c)
 	err = load_place_top(&c->pl, size, &o->elfcorehdr_addr,
 			"ELF core header");
 	if (!err)
-		err = kexec_plan_add(&c->plan, hdr, size, o->elfcorehdr_addr,
-				     size, true);
+		err = add_segment(c, hdr, size, o->elfcorehdr_addr, size,
+				  true);
 	if (err)
 		free(hdr);
 	o->elfcorehdr_size = size;
@@ -384,9 +398,8 @@ static int add_initrd(struct load_ctx *c)
 	if (err)
 		return err;
 	o->initrd_size = c->initrd_size;
-	err = kexec_plan_add(&c->plan, c->initrd, c->initrd_size,
-			     o->initrd_addr,
-			     ALIGN_UP(c->initrd_size, KJ_PAGE_SIZE), true);
+	err = add_segment(c, c->initrd, c->initrd_size, o->initrd_addr,
+			  ALIGN_UP(c->initrd_size, KJ_PAGE_SIZE), true);
 	if (!err)
 		c->initrd = NULL;
 	return err;
@@ -465,8 +478,7 @@ static int add_boot_params(struct load_ctx *c, uint64_t *cmdline_end)
 	info.acpi_rsdp = boot_params_running_rsdp();
 	err = boot_params_build(buf, &c->bz, c->kernel_file, &info);
 	if (!err)
-		err = kexec_plan_add(&c->plan, buf, size, o->params_addr, size,
-				     true);
+		err = add_segment(c, buf, size, o->params_addr, size, true);
 	if (!err) {
 		buf = NULL;
 		*cmdline_end = info.cmdline_addr + len;
@@ -504,13 +516,13 @@ static int add_kernel(struct load_ctx *c)
 	 * The 64-bit boot protocol wants [load address, + init_size) identity
 	 * mapped: as one segment, it is in the page table the jump uses;
 	 * in a jump, the purgatory's tables map it, and only the file's
-	 * part is a segment, which the kernel swaps at every trip.
+	 * part is a segment.
 	 */
-	return kexec_plan_add(&c->plan, (void *)c->bz.kernel,
-			      c->bz.kernel_size, o->kernel_addr,
-			      c->ident_addr ? ALIGN_UP(c->bz.kernel_size,
-						       KJ_PAGE_SIZE)
-					    : o->kernel_init_size, false);
+	return add_segment(c, (void *)c->bz.kernel, c->bz.kernel_size,
+			   o->kernel_addr,
+			   c->ident_addr ? ALIGN_UP(c->bz.kernel_size,
+						    KJ_PAGE_SIZE)
+					 : o->kernel_init_size, false);
 }
 
 /* A jump's window and the first 2 MiB (the low memory it borrows). */
@@ -542,7 +554,7 @@ static int add_identmap(struct load_ctx *c)
 			     &c->ident_cr3);
 	if (err)
 		return err;
-	err = kexec_plan_add(&c->plan, buf, size, c->ident_addr, size, true);
+	err = add_segment(c, buf, size, c->ident_addr, size, true);
 	if (err)
 		free(buf);
 	return err;
@@ -642,6 +654,17 @@ static int plan_normal(struct load_ctx *c)
 	return add_initrd(c);
 }
 
+static void count_swapped(const struct kexec_plan *plan,
+			  struct load_layout *out)
+{
+	for (int i = 0; i < plan->nr; i++) {
+		if (plan->direct[i])
+			continue;
+		out->nr_swapped++;
+		out->swapped_bytes += plan->seg[i].memsz;
+	}
+}
+
 int loader_load(const struct load_request *req, const struct memmap *iomem,
 		struct load_layout *out)
 {
@@ -669,7 +692,9 @@ int loader_load(const struct load_request *req, const struct memmap *iomem,
 	err = err ?: add_purgatory(&c, purgatory_addr, cmdline_end);
 	if (!err) {
 		c.plan.entry = out->entry;
+		c.plan.keep_direct = req->jump && req->keep_window;
 		out->nr_segments = c.plan.nr;
+		count_swapped(&c.plan, out);
 		err = kexec_plan_load(&c.plan, flags);
 	}
 	kexec_plan_free(&c.plan);

@@ -69,6 +69,10 @@ int jump_state_write_load(const char *kernel, const char *initrd,
 			      "entry: 0x%" PRIx64 " (purgatory), kernel at 0x%"
 			      PRIx64 ", %d segments\n", l->entry,
 			      l->kernel_addr, l->nr_segments);
+	if (r->jump && n < sizeof(text))
+		n += snprintf(text + n, sizeof(text) - n,
+			      "swapped at every jump: %d segments, %" PRIu64
+			      " KiB\n", l->nr_swapped, l->swapped_bytes >> 10);
 	if (r->jump && n < sizeof(text) && !system_ram_digest(ram))
 		n += snprintf(text + n, sizeof(text) - n, "memory: %s\n", ram);
 	if (r->jump && n < sizeof(text))

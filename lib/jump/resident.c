@@ -219,8 +219,12 @@ int resident_switch(const char *name, double *secs, int *first, char *next,
 	req.win_end = r.win_end;
 	path_of(name, ".img", path, sizeof(path));
 	*first = access(path, F_OK) != 0;
-	/* saved: it jumped back before, no need to read its config again */
+	/*
+	 * saved: it jumped back before, no need to read its config again,
+	 * and its window is its memory as it left it
+	 */
 	req.force = !*first;
+	req.keep_window = !*first;
 	err = jump_load_helper(&req, NULL, &layout);
 	if (err)
 		return err;
