@@ -27,7 +27,7 @@
 
 #define KIMGCORE "/proc/kimgcore"
 #define MAGIC "KJIMGCOR"
-#define VERSION 2
+#define VERSION 3	/* 3: the window holds the kernel and initrd */
 #define CHUNK MiB(1)
 
 /* What a refusal to open /proc/kimgcore means. */
@@ -243,9 +243,14 @@ int kimg_save(const char *path, bool with_window)
 static int check_match(const struct kimg_header *f, const struct loaded *l,
 		       const char *path)
 {
-	if (memcmp(f->magic, MAGIC, 8) || f->version != VERSION) {
+	if (memcmp(f->magic, MAGIC, 8)) {
 		kj_seterr("%s: not a saved helper (or an interrupted save)",
 			  path);
+		return -EINVAL;
+	}
+	if (f->version != VERSION) {
+		kj_seterr("%s: a saved helper of format %u, this kimgcore "
+			  "reads %u", path, f->version, VERSION);
 		return -EINVAL;
 	}
 	if (memcmp(f->kernel_sha256, l->h.kernel_sha256, 32)) {
@@ -268,6 +273,22 @@ static int check_match(const struct kimg_header *f, const struct loaded *l,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * A load that failed half-way: the window, where the loaded helper's
+ * kernel and initrd lie, may hold part of the saved one, which its
+ * purgatory would refuse to start, halting this system.
+ */
+static void drop_loaded(void)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", kj_errmsg());
+	kexec_unload();
+	jump_state_clear();
+	kj_seterr("%s; the loaded helper is unloaded: its window may hold "
+		  "part of the saved one", msg);
 }
 
 int kimg_load(const char *path)
@@ -305,6 +326,8 @@ int kimg_load(const char *path)
 				f.kimgcore_size - KJ_PAGE_SIZE);
 	err = err ?: kj_pwrite_all(core, &f.entry, sizeof(f.entry),
 				   offsetof(Elf64_Ehdr, e_entry), KIMGCORE);
+	if (err)
+		drop_loaded();
 out:
 	if (in >= 0)
 		close(in);

@@ -2,10 +2,12 @@
 # load the saved helper into a freshly loaded image and jump: the helper
 # resumes (its visit counter goes on) without booting.  A file that is not
 # a saved helper, an image loaded with another window and one of another
-# kernel build are refused.  A file left open on an image that has since
-# been unloaded reads nothing of the new one loaded after it, wherever the
-# allocator put it (Stale file handle), and with kexec_load() disabled
-# nothing is loaded through /proc/kimgcore either (kernel-patches 0011).
+# kernel build are refused; a file cut short in the window leaves nothing
+# loaded (the window no longer holds the loaded helper).  A file left open
+# on an image that has since been unloaded reads nothing of the new one
+# loaded after it, wherever the allocator put it (Stale file handle), and
+# with kexec_load() disabled nothing is loaded through /proc/kimgcore
+# either (kernel-patches 0011).
 VM_APPEND='memmap=256M$0x10000000'
 truncate -s 400M "$WORK/saved.img"
 load='kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.job=jumpback"'
@@ -51,6 +53,11 @@ kjump --load-jump-back /boot/bzImage-other --initrd=/boot/helper.cpio.gz \
 	--append=\"console=ttyS0,115200 kjump.job=jumpback\" --force || exit 1
 kimgcore load /dev/vda; echo \"other kernel: \$?\"
 $load || exit 1
+dd if=/dev/vda of=/tmp/cut.img bs=1M count=8 2>/dev/null
+kimgcore load /tmp/cut.img; echo \"cut short: \$?\"
+kjump --status | grep '^loaded:'
+rm /tmp/cut.img
+$load || exit 1
 kimgcore load /dev/vda || exit 1
 kjump -e || exit 1
 kjump -e || exit 1
@@ -72,6 +79,10 @@ expect '^kimgcore: /tmp/junk: not a saved helper'
 expect '^junk: 1$'
 expect '^kimgcore: /dev/vda: saved from another helper kernel than /boot/bzImage-other$'
 expect '^other kernel: 1$'
+# cut short in the window: the load, whose kernel lies there, is dropped
+expect '^kimgcore: /tmp/cut\.img: .*; the loaded helper is unloaded: its window may hold part of the saved one$'
+expect '^cut short: 1$'
+expect_order '^cut short: 1$' '^loaded: no$'
 expect '^kjump-helper: visit 2$'
 expect '^kjump-helper: visit 3$'
 expect_not '^kjump-init: helper kernel'
