@@ -185,6 +185,8 @@ int jump_load_helper(struct load_request *req, const struct memmap *iomem,
 	} else {
 		err = window_check(iomem, req->win_start, req->win_end);
 	}
+	if (!err && !req->keep_window)
+		err = resident_window_check(req->win_start, req->win_end);
 	err = err ?: loader_load(req, iomem, layout);
 	if (err)
 		return err;

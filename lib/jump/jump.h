@@ -163,6 +163,11 @@ int resident_switch(const char *name, double *secs, int *first, char *next,
  */
 int resident_switch_on(const char *name, double *secs);
 
+/*
+ * Refuse a load into [start, end) where a resident kernel that has run
+ * keeps its memory: the load writes the new kernel into the window.
+ */
+int resident_window_check(uint64_t start, uint64_t end);
 /* One line per resident kernel: window, booted or not, where it stopped. */
 void resident_list(FILE *out);
 

@@ -151,6 +151,44 @@ static void current_name(char *out, size_t len)
 	free(text);
 }
 
+/* Whether resident kernel name has memory in its window: saved or loaded. */
+static bool resident_holds(const char *name, const char *cur)
+{
+	struct kimg_header h;
+	char path[512];
+
+	if (!strcmp(name, cur) && kexec_loaded() == 1)
+		return true;
+	path_of(name, ".img", path, sizeof(path));
+	return !kimg_peek(path, &h);
+}
+
+int resident_window_check(uint64_t start, uint64_t end)
+{
+	char cur[RESIDENT_NAME_MAX];
+	struct resident r;
+	struct dirent *d;
+	DIR *dir = opendir(RESIDENT_DIR);
+	int err = 0;
+
+	if (!dir)
+		return 0;
+	current_name(cur, sizeof(cur));
+	while (!err && (d = readdir(dir))) {
+		if (!valid_name(d->d_name) || resident_get(d->d_name, &r) ||
+		    start >= r.win_end || r.win_start >= end ||
+		    !resident_holds(d->d_name, cur))
+			continue;
+		kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " holds resident "
+			  "kernel %s, which a load there would overwrite: give "
+			  "another window, or define %s anew to drop it",
+			  start, end, r.name, r.name);
+		err = -EBUSY;
+	}
+	closedir(dir);
+	return err;
+}
+
 static int set_current(const char *name)
 {
 	char path[512];

@@ -4,8 +4,8 @@
 # window) goes on from where it was.  A's 64 MiB pattern verifies after
 # every switch.  On its third visit B switches on to C instead of
 # returning (through A, which relays), and C then returns to A.  An
-# unknown name and a window overlapping a resident's are refused, the
-# system running on.
+# unknown name, a window overlapping a resident's and a helper loaded
+# over a resident that ran are refused, the system running on.
 VM_APPEND='memmap=160M$0x10000000 memmap=160M$0x20000000'
 def='--initrd=/boot/helper.cpio.gz --append=console=ttyS0,115200'
 def_b='--initrd=/boot/helper.cpio.gz --append="console=ttyS0,115200 kjump.switch_on=C@3"'
@@ -19,6 +19,8 @@ kpattern check /tmp/kp || exit 1
 kjump switch C --kernel=/boot/bzImage $def --window=160M@0x20000000 || exit 1
 kpattern check /tmp/kp || exit 1
 kjump switch E --kernel=/boot/bzImage $def --window=64M@0x14000000; echo \"overlap: \$?\"
+kjump --load-jump-back /boot/bzImage $def --window=160M@0x10000000
+echo \"load over B: \$?\"
 kjump --status
 "
 for k in ${order#B C }; do
@@ -32,6 +34,8 @@ expect "^kjump: no resident kernel 'D'"
 expect '^unknown: 1$'
 expect "^kjump: window 0x14000000-0x18000000 overlaps resident kernel B's"
 expect '^overlap: 1$'
+expect "^kjump: window 0x10000000-0x1a000000 holds resident kernel B, which a load there would overwrite"
+expect '^load over B: 1$'
 expect '^  B: /boot/bzImage, window 0x10000000-0x1a000000, stopped at 0x'
 expect '^  C: /boot/bzImage, window 0x20000000-0x2a000000, loaded, enters at 0x'
 boots=$(grep -c '^kjump-init: helper kernel' "$LAST_LOG")
