@@ -360,8 +360,13 @@ int kexec_plan_load(struct kexec_plan *plan, unsigned long flags)
 	}
 	/* after the load: a refused one leaves what ran there untouched */
 	err = write_directs(plan);
-	if (err)
+	if (err) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", kj_errmsg());
 		kexec_unload();
+		kj_seterr("%s; unloaded again", msg);
+	}
 	return err;
 }
 

@@ -245,6 +245,7 @@ struct load_ctx {
 	struct load_placer pl;
 	/* jump: page tables mapping the window, for the purgatory */
 	uint64_t ident_addr, ident_cr3;
+	bool direct;			/* jump: pieces written into the window */
 };
 
 static int read_inputs(struct load_ctx *c)
@@ -336,7 +337,7 @@ static int add_low_segment(struct load_ctx *c)
 static int add_segment(struct load_ctx *c, void *buf, size_t bufsz,
 		       uint64_t mem, uint64_t memsz, bool own)
 {
-	if (c->req->jump)
+	if (c->direct)
 		return kexec_plan_add_direct(&c->plan, buf, bufsz, mem, memsz,
 					     own);
 	return kexec_plan_add(&c->plan, buf, bufsz, mem, memsz, own);
@@ -587,6 +588,22 @@ static int add_purgatory(struct load_ctx *c, uint64_t addr,
 	return err;
 }
 
+/*
+ * Whether /dev/mem reaches the window: x86 takes nothing above the end of
+ * the highest RAM there (valid_phys_addr_range()).  A window above it is
+ * loaded as kexec segments, swapped at every trip.
+ */
+static bool window_writable(const struct load_ctx *c)
+{
+	uint64_t top = 0;
+
+	for (int i = 0; i < c->iomem->nr; i++)
+		if (c->iomem->r[i].type == E820_RAM &&
+		    c->iomem->r[i].end > top)
+			top = c->iomem->r[i].end;
+	return c->req->win_end <= top;
+}
+
 static int plan_jump(struct load_ctx *c)
 {
 	struct load_layout *o = c->out;
@@ -597,6 +614,7 @@ static int plan_jump(struct load_ctx *c)
 	if (err)
 		return err;
 	c->pl = (struct load_placer){ c->req->win_start, c->req->win_end };
+	c->direct = window_writable(c);
 	/*
 	 * The status page first, in the window's first page: not a segment,
 	 * so what the helper writes there is what this kernel reads after the
