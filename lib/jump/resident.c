@@ -79,30 +79,81 @@ int resident_parse(const char *text, struct resident *r)
 	return 0;
 }
 
+static void current_name(char *out, size_t len)
+{
+	char path[512], *text;
+
+	out[0] = '\0';
+	path_of("current", "", path, sizeof(path));
+	if (kj_read_text(path, &text))
+		return;
+	snprintf(out, len, "%.*s", (int)strcspn(text, "\n"), text);
+	free(text);
+}
+
+/* Whether resident kernel name has memory in its window: saved or loaded. */
+static bool resident_holds(const char *name, const char *cur)
+{
+	struct kimg_header h;
+	char path[512];
+
+	if (!strcmp(name, cur) && kexec_loaded() == 1)
+		return true;
+	path_of(name, ".img", path, sizeof(path));
+	return !kimg_peek(path, &h);
+}
+
+/*
+ * The first resident kernel but skip whose window overlaps [start, end)
+ * and, with held, keeps memory there: true, in *r.
+ */
+static bool find_overlap(uint64_t start, uint64_t end, const char *skip,
+			 bool held, struct resident *r)
+{
+	char cur[RESIDENT_NAME_MAX] = "";
+	struct dirent *d;
+	DIR *dir = opendir(RESIDENT_DIR);
+	bool found = false;
+
+	if (!dir)
+		return false;
+	if (held)
+		current_name(cur, sizeof(cur));
+	while (!found && (d = readdir(dir))) {
+		if (!valid_name(d->d_name) || (skip && !strcmp(d->d_name, skip)) ||
+		    resident_get(d->d_name, r))
+			continue;
+		found = start < r->win_end && r->win_start < end &&
+			(!held || resident_holds(d->d_name, cur));
+	}
+	closedir(dir);
+	return found;
+}
+
 /* Refuse a window that overlaps another resident kernel's. */
 static int check_overlap(const struct resident *r)
 {
 	struct resident other;
-	struct dirent *d;
-	DIR *dir = opendir(RESIDENT_DIR);
-	int err = 0;
 
-	if (!dir)
+	if (!find_overlap(r->win_start, r->win_end, r->name, false, &other))
 		return 0;
-	while (!err && (d = readdir(dir))) {
-		if (!valid_name(d->d_name) || !strcmp(d->d_name, r->name) ||
-		    resident_get(d->d_name, &other))
-			continue;
-		if (r->win_start < other.win_end && other.win_start < r->win_end) {
-			kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " overlaps "
-				  "resident kernel %s's (0x%" PRIx64 "-0x%" PRIx64
-				  ")", r->win_start, r->win_end, other.name,
-				  other.win_start, other.win_end);
-			err = -EBUSY;
-		}
-	}
-	closedir(dir);
-	return err;
+	kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " overlaps resident "
+		  "kernel %s's (0x%" PRIx64 "-0x%" PRIx64 ")", r->win_start,
+		  r->win_end, other.name, other.win_start, other.win_end);
+	return -EBUSY;
+}
+
+int resident_window_check(uint64_t start, uint64_t end)
+{
+	struct resident r;
+
+	if (!find_overlap(start, end, NULL, true, &r))
+		return 0;
+	kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " holds resident kernel "
+		  "%s, which a load there would overwrite: give another "
+		  "window, or define %s anew to drop it", start, end, r.name,
+		  r.name);
+	return -EBUSY;
 }
 
 int resident_define(const struct resident *r)
@@ -137,56 +188,6 @@ int resident_define(const struct resident *r)
 		return -EIO;
 	}
 	return 0;
-}
-
-static void current_name(char *out, size_t len)
-{
-	char path[512], *text;
-
-	out[0] = '\0';
-	path_of("current", "", path, sizeof(path));
-	if (kj_read_text(path, &text))
-		return;
-	snprintf(out, len, "%.*s", (int)strcspn(text, "\n"), text);
-	free(text);
-}
-
-/* Whether resident kernel name has memory in its window: saved or loaded. */
-static bool resident_holds(const char *name, const char *cur)
-{
-	struct kimg_header h;
-	char path[512];
-
-	if (!strcmp(name, cur) && kexec_loaded() == 1)
-		return true;
-	path_of(name, ".img", path, sizeof(path));
-	return !kimg_peek(path, &h);
-}
-
-int resident_window_check(uint64_t start, uint64_t end)
-{
-	char cur[RESIDENT_NAME_MAX];
-	struct resident r;
-	struct dirent *d;
-	DIR *dir = opendir(RESIDENT_DIR);
-	int err = 0;
-
-	if (!dir)
-		return 0;
-	current_name(cur, sizeof(cur));
-	while (!err && (d = readdir(dir))) {
-		if (!valid_name(d->d_name) || resident_get(d->d_name, &r) ||
-		    start >= r.win_end || r.win_start >= end ||
-		    !resident_holds(d->d_name, cur))
-			continue;
-		kj_seterr("window 0x%" PRIx64 "-0x%" PRIx64 " holds resident "
-			  "kernel %s, which a load there would overwrite: give "
-			  "another window, or define %s anew to drop it",
-			  start, end, r.name, r.name);
-		err = -EBUSY;
-	}
-	closedir(dir);
-	return err;
 }
 
 static int set_current(const char *name)
