@@ -683,6 +683,29 @@ debian_kernel_check() {
 	echo "debian: running Linux $got"
 }
 
+# After systemctl suspend, each step of S3 in turn, up to TIMEOUT seconds
+# in all: QEMU's SUSPEND event (the guest asked for S3), its WAKEUP (the
+# watcher, test/vm/qmp.py --wakeup, woke it), the kernel's "PM: suspend
+# exit".  A failure names the step that did not come and the console's
+# last line; a machine that stopped is not waited for.
+# usage: debian_wait_s3 EVENTS TIMEOUT
+debian_wait_s3() {
+	local events=$1 n=0 file step
+	for step in "$events:\"event\": \"SUSPEND\"" "$events:\"event\": \"WAKEUP\"" \
+		    "$LAST_LOG:PM: suspend exit"; do
+		file=${step%%:*} step=${step#*:}
+		while ! grep -aqF "$step" "$file" 2>/dev/null; do
+			kill -0 "$DEBIAN_PID" 2>/dev/null ||
+				fail "S3: the machine stopped before $step, last: '$(last_words "$LAST_LOG")'"
+			[ $n -lt "$2" ] ||
+				fail "S3: no $step in $2 s, last: '$(last_words "$LAST_LOG")' (QMP: $(tr '\n' ' ' <"$events"))"
+			sleep 1
+			n=$((n + 1))
+		done
+		echo "debian: $(date +%T) S3: $step"
+	done
+}
+
 # The workload before a hibernation: its PID, counter and pattern, kept
 # in DEBIAN_PID_BEFORE and DEBIAN_COUNT_BEFORE.
 debian_workload_before() {

@@ -93,8 +93,12 @@ def main():
                     qmp.command("query-status")
                     time.sleep(wakeup)
                     qmp.command("system_wakeup")
-        except (EOFError, OSError, ValueError):
+        except EOFError:
             pass
+        except (OSError, ValueError) as e:
+            # a watcher that gave up says why, where its events go
+            log.write(json.dumps({"watcher": f"{type(e).__name__}: {e}"})
+                      + "\n")
 
 
 if __name__ == "__main__":
