@@ -31,11 +31,6 @@ mkdir -p "$OUT"
 KERNEL_CODECS=lzo
 grep -q '^CONFIG_CRYPTO_LZ4=y' "$KERNEL_DIR/config" && KERNEL_CODECS="lzo lz4"
 VM_TIMEOUT=600
-# The helper loaded as khibernate loads its own (lib/jump/jump.c,
-# helper_cmdline()): without the PS/2 mouse, whose shutdown at power-off
-# took 3.4 s in half of the helpers that had bound it (initcall_debug:
-# "psmouse serio1: shutdown").
-HIB_LOAD="${HIB_LOAD%\"} i8042.noaux\""
 # a thread per vCPU: the helper compresses on every CPU it has
 VM_TCG_THREAD=${VM_TCG_THREAD:-multi}
 
