@@ -17,6 +17,7 @@
 
 #include "image/blockmap.h"
 #include "image/image.h"
+#include "worker.h"
 
 #define SPAN_BYTES (IMG_SPAN_PAGES * KJ_PAGE_SIZE)
 #define OUT_BUF MiB(1)
@@ -62,25 +63,6 @@ uint32_t img_codec_of(uint32_t image_flags);
 uint32_t img_codec_chunk_flag(uint32_t image_flags);
 
 /*
- * A lane's thread (lib/image/worker.c): work(arg) once per job submitted,
- * one at a time; without a thread, in the submitter's.
- */
-struct img_worker {
-	void (*work)(void *arg);
-	void *arg;
-	bool threaded, queued, quit;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-void img_worker_init(struct img_worker *k, void (*work)(void *arg),
-		     void *arg, bool thread);
-void img_worker_submit(struct img_worker *k);
-void img_worker_wait(struct img_worker *k);	/* for the job submitted */
-/* Waits for the job, then ends the thread; nothing if never started. */
-void img_worker_stop(struct img_worker *k);
-
-/*
  * A reader lane checks and decompresses the payload of one chunk at a
  * time (lib/image/readlane.c): chunk k is in lane k % lanes, each in a
  * thread of its own where there is more than one, and the reader hands
@@ -102,7 +84,7 @@ struct read_lane {
 	const char *bad;		/* the chunk is damaged: how */
 	int err;			/* another failure */
 	bool held;			/* a chunk not yet handed out */
-	struct img_worker worker;
+	struct kj_worker worker;
 };
 int read_lane_setup(struct read_lane *l, const struct img_info *info,
 		    const struct img_key *key, bool thread);

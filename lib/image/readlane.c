@@ -66,24 +66,24 @@ int read_lane_setup(struct read_lane *l, const struct img_info *info,
 	if (!err && key)
 		err = img_open_cipher(&l->cipher, key, info->image_id);
 	if (!err)
-		img_worker_init(&l->worker, decode_work, l, thread);
+		kj_worker_init(&l->worker, decode_work, l, thread);
 	return err;
 }
 
 void read_lane_submit(struct read_lane *l)
 {
 	l->held = true;
-	img_worker_submit(&l->worker);
+	kj_worker_submit(&l->worker);
 }
 
 void read_lane_wait(struct read_lane *l)
 {
-	img_worker_wait(&l->worker);
+	kj_worker_wait(&l->worker);
 }
 
 void read_lane_free(struct read_lane *l, bool secret)
 {
-	img_worker_stop(&l->worker);
+	kj_worker_stop(&l->worker);
 	img_codec_free(&l->codec);
 	gcry_cipher_close(l->cipher);
 	img_free_buf(l->buf, l->buf_size, secret);

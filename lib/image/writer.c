@@ -53,7 +53,7 @@ struct lane {
 	gcry_cipher_hd_t cipher;
 	gcry_error_t gerr;		/* of the sealing */
 	bool busy;			/* holds a chunk not yet appended */
-	struct img_worker worker;
+	struct kj_worker worker;
 };
 
 struct img_writer {
@@ -75,7 +75,7 @@ struct img_writer {
 	size_t out_len;
 	uint64_t out_off;		/* file offset of out[0] */
 	struct flush {
-		struct img_worker worker;
+		struct kj_worker worker;
 		int dfd;		/* fd again, O_DIRECT; or -1 */
 		const uint8_t *buf;
 		size_t len;
@@ -137,7 +137,7 @@ static int out_wait(struct img_writer *w)
 	if (!f->busy)
 		return 0;
 	start = kj_monotonic();
-	img_worker_wait(&f->worker);
+	kj_worker_wait(&f->worker);
 	w->times.write += kj_monotonic() - start;
 	f->busy = false;
 	if (f->err)
@@ -160,7 +160,7 @@ static int out_flush(struct img_writer *w)
 	f->len = w->out_len;
 	f->off = w->out_off;
 	f->busy = true;
-	img_worker_submit(&f->worker);
+	kj_worker_submit(&f->worker);
 	w->out = w->out == w->out_buf[0] ? w->out_buf[1] : w->out_buf[0];
 	w->out_off += w->out_len;
 	w->out_len = 0;
@@ -296,7 +296,7 @@ static void lane_submit(struct img_writer *w, struct lane *l)
 	l->ch.index = htole64(w->nr_chunks++);
 	l->ch.first_pfn = htole64(w->span);
 	l->busy = true;
-	img_worker_submit(&l->worker);
+	kj_worker_submit(&l->worker);
 }
 
 /* Append the lane's chunk, once sealed, to the output: the lane is free. */
@@ -308,7 +308,7 @@ static int lane_collect(struct img_writer *w, struct lane *l)
 	if (!l->busy)
 		return 0;
 	start = kj_monotonic();
-	img_worker_wait(&l->worker);
+	kj_worker_wait(&l->worker);
 	w->times.wait += kj_monotonic() - start;
 	l->busy = false;
 	if (l->gerr)
@@ -437,7 +437,7 @@ void img_writer_settle(struct img_writer *w)
 
 	for (unsigned int i = 0; i < w->nr_lanes; i++) {
 		if (w->lane[i].busy)
-			img_worker_wait(&w->lane[i].worker);
+			kj_worker_wait(&w->lane[i].worker);
 	}
 	for (unsigned int i = 0; i < cur->nr_pages; i++) {
 		struct lane_page *pg = &cur->page[i];
@@ -463,7 +463,7 @@ uint64_t img_writer_bytes(const struct img_writer *w)
 
 static void lane_free(struct lane *l, bool secret)
 {
-	img_worker_stop(&l->worker);
+	kj_worker_stop(&l->worker);
 	img_codec_free(&l->codec);
 	gcry_cipher_close(l->cipher);
 	img_free_buf(l->raw, SPAN_BYTES, secret);
@@ -479,7 +479,7 @@ static void writer_free(struct img_writer *w)
 	secret = w->info.flags & IMG_F_ENCRYPTED;
 	for (unsigned int i = 0; i < w->nr_lanes; i++)
 		lane_free(&w->lane[i], secret);
-	img_worker_stop(&w->flush.worker);
+	kj_worker_stop(&w->flush.worker);
 	if (w->flush.dfd >= 0)
 		close(w->flush.dfd);
 	gcry_cipher_close(w->cipher);
@@ -545,7 +545,7 @@ static int lane_setup(struct img_writer *w, struct lane *l,
 		if (err)
 			return err;
 	}
-	img_worker_init(&l->worker, seal_work, l, thread);
+	kj_worker_init(&l->worker, seal_work, l, thread);
 	return 0;
 }
 
@@ -559,7 +559,7 @@ static int writer_setup(struct img_writer *w, const struct img_key *key)
 	if (!w->name || !w->out_buf[0] || !w->out_buf[1])
 		return -ENOMEM;
 	w->flush.dfd = direct_fd(w->fd);
-	img_worker_init(&w->flush.worker, flush_work, w, true);
+	kj_worker_init(&w->flush.worker, flush_work, w, true);
 	if (key) {
 		int err = img_open_cipher(&w->cipher, key, w->info.image_id);
 

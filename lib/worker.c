@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A lane's thread, for the image's writer and reader alike: one job at a
- * time, handed over and waited for under the lane's own lock.
+ * A lane's thread: one job at a time, handed over and waited for under
+ * the lane's own lock.
  */
-#include "image/internal.h"
+#include "worker.h"
 
 static void *worker_run(void *arg)
 {
-	struct img_worker *k = arg;
+	struct kj_worker *k = arg;
 
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
@@ -27,7 +27,7 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
-void img_worker_init(struct img_worker *k, void (*work)(void *arg),
+void kj_worker_init(struct kj_worker *k, void (*work)(void *arg),
 		     void *arg, bool thread)
 {
 	k->work = work;
@@ -40,7 +40,7 @@ void img_worker_init(struct img_worker *k, void (*work)(void *arg),
 						k);
 }
 
-void img_worker_submit(struct img_worker *k)
+void kj_worker_submit(struct kj_worker *k)
 {
 	if (!k->threaded) {
 		k->work(k->arg);
@@ -52,7 +52,7 @@ void img_worker_submit(struct img_worker *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
-void img_worker_wait(struct img_worker *k)
+void kj_worker_wait(struct kj_worker *k)
 {
 	if (!k->threaded)
 		return;
@@ -62,7 +62,7 @@ void img_worker_wait(struct img_worker *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
-void img_worker_stop(struct img_worker *k)
+void kj_worker_stop(struct kj_worker *k)
 {
 	if (!k->work)
 		return;		/* never started */
