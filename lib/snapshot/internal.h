@@ -46,7 +46,13 @@ struct writer {
 	 * data needs a new PT_LOAD.
 	 */
 	enum { RUN_NONE, RUN_DATA, RUN_ZEROS } run;
-	uint8_t *buf;
+	uint8_t *buf;		/* a chunk read, where it is not mapped */
+	/*
+	 * The data keep() is given lies in a mapped window of the input,
+	 * valid until the input's unmapping callback (oldmem.h); else in
+	 * buf, until the next chunk.
+	 */
+	bool mapped;
 };
 
 /*

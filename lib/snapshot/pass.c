@@ -89,10 +89,20 @@ int snap_parse_exclude(const char *list, struct snap_opts *o)
 	return 0;
 }
 
-static int read_input(struct writer *w, const struct vmcore_load *l,
-		      uint64_t pos, size_t off, size_t len)
+/*
+ * The bytes [off, off + len) of the chunk at pos: where a mapped window
+ * of the input shows them, without a copy (w->mapped), else read into
+ * buf at off.
+ */
+static int read_run(struct writer *w, const struct vmcore_load *l,
+		    uint64_t pos, size_t off, size_t len, const uint8_t **data)
 {
-	return vmcore_read(w->in, w->buf + off, len, l->offset + pos + off);
+	uint64_t at = l->offset + pos + off;
+	const uint8_t *p = vmcore_peek(w->in, len, at);
+
+	w->mapped = p;
+	*data = p ?: w->buf + off;
+	return p ? 0 : vmcore_read(w->in, w->buf + off, len, at);
 }
 
 static bool class_excluded(const struct writer *w, uint8_t cls)
@@ -109,13 +119,14 @@ static int zero_page(struct writer *w, const struct vmcore_load *l,
 }
 
 /*
- * Write the pages read into buf[off, end), one write per stretch between
- * zero pages (which are left out when asked).
+ * Write the pages [off, end) of the chunk at pos, whose bytes are at data,
+ * one write per stretch between zero pages (which are left out when
+ * asked).
  */
 static int write_run(struct writer *w, const struct vmcore_load *l,
-		     uint64_t pos, size_t off, size_t end)
+		     uint64_t pos, size_t off, size_t end, const uint8_t *data)
 {
-	size_t start = off;
+	size_t first = off, start = off;
 	int err = 0;
 
 	for (; off < end && !err; off += KJ_PAGE_SIZE) {
@@ -124,16 +135,16 @@ static int write_run(struct writer *w, const struct vmcore_load *l,
 
 		w->st->pages_total++;
 		if (!w->o->exclude_zero || !w->ops->may_skip(w) ||
-		    !kj_is_zero(w->buf + off, plen))
+		    !kj_is_zero(data + (off - first), plen))
 			continue;
 		if (off > start)
-			err = w->ops->keep(w, l, pos + start, w->buf + start,
-					   off - start);
+			err = w->ops->keep(w, l, pos + start,
+					   data + (start - first), off - start);
 		err = err ?: zero_page(w, l, pos + off, plen);
 		start = off + plen;
 	}
 	if (!err && end > start)
-		err = w->ops->keep(w, l, pos + start, w->buf + start,
+		err = w->ops->keep(w, l, pos + start, data + (start - first),
 				   end - start);
 	return err;
 }
@@ -148,6 +159,7 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 {
 	uint8_t cls[SNAP_CHUNK / KJ_PAGE_SIZE];
 	unsigned int npages = DIV_ROUND_UP(len, KJ_PAGE_SIZE), i = 0, j;
+	const uint8_t *data;
 	int err;
 
 	memset(cls, PAGE_KEEP, npages);
@@ -173,10 +185,10 @@ static int copy_chunk(struct writer *w, const struct vmcore_load *l,
 			;
 		end = (size_t)j * KJ_PAGE_SIZE < len ? (size_t)j * KJ_PAGE_SIZE
 						     : len;
-		err = read_input(w, l, pos, off, end - off);
+		err = read_run(w, l, pos, off, end - off, &data);
 		if (err)
 			return err;
-		err = write_run(w, l, pos, off, end);
+		err = write_run(w, l, pos, off, end, data);
 		if (err)
 			return err;
 		i = j;
