@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,53 @@ static void xen_classes(const struct vmcore *vc, const char *in_path,
 }
 
 /*
+ * A core in a file (ksave --convert) is mapped as /proc/vmcore is, so
+ * that the writer takes its pages without copies.  A mapped file cut
+ * short under us, or whose disk fails, arrives as SIGBUS rather than an
+ * error: say which file, remove a partial output file, and exit.  The
+ * output must not be the core itself, which opening it would truncate.
+ */
+static char sigbus_msg[512], sigbus_unlink[512];
+static size_t sigbus_len;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	if (write(STDERR_FILENO, sigbus_msg, sigbus_len) < 0)
+		sigbus_len = 0;
+	if (sigbus_unlink[0])
+		unlink(sigbus_unlink);
+	_exit(1);
+}
+
+static int map_core_file(struct vmcore *vc, const char *in_path,
+			 const char *output)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	struct stat in, out;
+	bool exists = !stat(output, &out);
+
+	if (fstat(vc->fd, &in) || !S_ISREG(in.st_mode))
+		return 0;
+	if (exists && out.st_dev == in.st_dev && out.st_ino == in.st_ino) {
+		kj_seterr("%s: is the core being read; write the snapshot "
+			  "elsewhere", output);
+		return -EINVAL;
+	}
+	sigbus_len = snprintf(sigbus_msg, sizeof(sigbus_msg),
+			      "ksave: %s: cannot read the core: the file was "
+			      "cut short or its disk failed\n", in_path);
+	sigbus_len = sigbus_len < sizeof(sigbus_msg) ? sigbus_len
+						     : sizeof(sigbus_msg) - 1;
+	if ((!exists || S_ISREG(out.st_mode)) &&
+	    strlen(output) < sizeof(sigbus_unlink))
+		strcpy(sigbus_unlink, output);
+	if (sigaction(SIGBUS, &sa, NULL))
+		return 0;	/* read, as any other file */
+	return vmcore_map_views(vc, 0);
+}
+
+/*
  * Write the memory of the core at in_path to output as an ELF snapshot;
  * borrowed adds the low memory this helper borrowed from the original.
  * *low is how many pages that added (negative: none).
@@ -191,7 +239,7 @@ static int write_snapshot(const char *in_path, const char *output,
 	err = err ?: vmcore_open(&vc, in_path);
 	if (err)
 		return err;
-	err = vtop_check_core(&vc);
+	err = map_core_file(&vc, in_path, output) ?: vtop_check_core(&vc);
 	if (err) {
 		vmcore_close(&vc);
 		return err;

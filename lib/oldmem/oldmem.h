@@ -66,8 +66,9 @@ int vmcore_read(const struct vmcore *vc, void *buf, size_t len, uint64_t off);
  */
 const void *vmcore_peek(const struct vmcore *vc, size_t len, uint64_t off);
 /*
- * Windows of view_size bytes (a multiple of the page size) for
- * vmcore_peek(), whatever the file: /proc/vmcore's are 64 MiB (tests).
+ * Windows of view_size bytes (a multiple of the page size; 0: 64 MiB, as
+ * /proc/vmcore's) for vmcore_peek(), whatever the file.  A mapped file
+ * cut short under its reader stops it with SIGBUS.
  */
 int vmcore_map_views(struct vmcore *vc, uint64_t view_size);
 void vmcore_close(struct vmcore *vc);

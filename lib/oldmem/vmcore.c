@@ -88,10 +88,12 @@ static int read_phdrs(struct vmcore *vc, const Elf64_Ehdr *eh)
 /*
  * read() of /proc/vmcore copies old memory a page at a time, mapping and
  * unmapping each (copy_oldmem_page: an ioremap, and a TLB flush at every
- * unmap); mmap() of it maps the memory once.  Other files are read: a
- * snapshot on disk gains nothing, and /proc/kcore cannot be mapped.
- * Two windows: the pages being saved and their struct pages, say, are
- * far apart and read in turns.
+ * unmap); mmap() of it maps the memory once.  Other files are read
+ * unless the caller maps them (vmcore_map_views()): a mapped file that
+ * is cut short, or whose disk fails, stops its reader with SIGBUS where
+ * read() returns an error.  /proc/kcore cannot be mapped.  Two windows:
+ * the pages being saved and their struct pages, say, are far apart and
+ * read in turns.
  */
 struct vmcore_views {
 	struct vmcore_view {
@@ -124,7 +126,7 @@ int vmcore_map_views(struct vmcore *vc, uint64_t view_size)
 	if (!vc->views)
 		return -ENOMEM;
 	vc->views->size = st.st_size;
-	vc->views->view_size = view_size;
+	vc->views->view_size = view_size ?: VIEW_SIZE;
 	return 0;
 }
 

@@ -72,6 +72,15 @@ for codec in zlib lzo snappy; do
 		"$WORK/snap-a.img" "$WORK/snap-$codec.kdump" ||
 		fail "ksave --convert --format=$format failed"
 done
+# the output cannot be the core being read: opening it would cut it short
+sum=$(md5sum <"$WORK/snap-a.img")
+rc=0
+err=$("$TOP/build/bin/ksave" --convert "$WORK/snap-a.img" "$WORK/snap-a.img" 2>&1) ||
+	rc=$?
+[ $rc != 0 ] && [ "$err" = "ksave: $WORK/snap-a.img: is the core being read; write the snapshot elsewhere" ] ||
+	fail "ksave --convert onto its input: status $rc, $err"
+[ "$(md5sum <"$WORK/snap-a.img")" = "$sum" ] ||
+	fail "ksave --convert onto its input changed it"
 # each page in the codec asked for, the header saying so
 kdump_codec() {
 	od -A n -t u4 -j 424 -N 4 "$1" | tr -d ' '
