@@ -3,7 +3,6 @@
  * The kdump-compressed snapshot writer (makedumpfile's format).
  */
 #include <elf.h>
-#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "snapshot/snapshot.h"
 #include "snapshot/internal.h"
 #include "util.h"
+#include "worker.h"
 
 /*
  * The kdump-compressed format.  Everything before the page data has a
@@ -35,6 +35,33 @@
 #define BITS_PER_BLOCK (KJ_PAGE_SIZE * 8)
 #define DESC_BUF 1024
 
+#define BATCH_PAGES (SNAP_CHUNK / KJ_PAGE_SIZE)
+
+/*
+ * Kept pages wait in a batch before they are compressed, so that pages of
+ * short runs (between left-out pages) are shared between the lanes too.
+ * A page stays where the pass found it, in a mapped window of the input,
+ * until that window goes (kdump_settle()); else it is copied into the
+ * batch.  While one batch is compressed, the pass fills the other.
+ */
+struct batch {
+	uint64_t pfn[BATCH_PAGES];
+	const uint8_t *page[BATCH_PAGES];	/* NULL: a page of zeros */
+	uint32_t size[BATCH_PAGES];	/* compressed; KJ_PAGE_SIZE: raw */
+	unsigned int n;
+	uint8_t *copy;			/* BATCH_PAGES pages */
+	uint8_t *out;			/* BATCH_PAGES slots of zbuf_size */
+};
+
+/* A lane compresses its share of a batch, in a thread of its own. */
+struct zlane {
+	struct kdump_state *kd;
+	struct page_codec *pc;
+	struct batch *b;
+	unsigned int first, end;	/* the pages of b it compresses */
+	struct kj_worker worker;
+};
+
 struct kdump_state {
 	uint64_t max_mapnr;
 	uint64_t sub_blocks, bitmap_blocks;	/* bitmap_blocks: both bitmaps */
@@ -48,29 +75,14 @@ struct kdump_state {
 	/* descriptors are one array: these follow the ndesc - nbuf first */
 	uint8_t desc[DESC_BUF * DESC_SIZE];
 	unsigned int nbuf;
-	uint8_t *zbuf;
-	size_t zbuf_size;
-	/* the two halves of a stretch compress in parallel, then go out */
-	struct zlane {
-		struct kdump_state *kd;
-		struct page_codec *pc;
-		const uint8_t *in;
-		const bool *zero;	/* pages of zeros: nothing to do */
-		unsigned int n;
-		uint8_t *out;		/* n slots of zbuf_size bytes */
-		uint32_t size[SNAP_CHUNK / KJ_PAGE_SIZE];
-	} lane[2];
-	uint8_t *stage;		/* a stretch's output, written at once */
-	/*
-	 * Kept pages wait in a batch before they are compressed, so that
-	 * pages of short runs (between left-out pages) are shared between
-	 * the lanes too.
-	 */
-	uint64_t pend_pfn[SNAP_CHUNK / KJ_PAGE_SIZE];
-	bool pend_zero[SNAP_CHUNK / KJ_PAGE_SIZE];
-	uint8_t *pend;
-	unsigned int npend;
+	size_t zbuf_size;		/* a compressed page at most */
+	struct batch batch[2];
+	unsigned int cur;		/* the batch being filled */
+	bool in_flight;			/* the other is being compressed */
+	struct zlane lane[2];
+	uint8_t *stage;		/* a batch's output, written at once */
 	uint64_t zero_off;	/* the shared page of zeros; 0: none yet */
+	int err;		/* of a batch written from kdump_settle() */
 };
 
 struct page_desc {
@@ -153,63 +165,32 @@ static int kdump_add_desc(struct writer *w, const struct page_desc *d)
 }
 
 /* Compress the lane's pages; a size of KJ_PAGE_SIZE means "keep raw". */
-static void *zlane_run(void *arg)
+static void zlane_work(void *arg)
 {
 	struct zlane *z = arg;
+	struct batch *b = z->b;
 	size_t slot = z->kd->zbuf_size;
 
-	for (unsigned int i = 0; i < z->n; i++) {
+	for (unsigned int i = z->first; i < z->end; i++) {
 		size_t n = 0;
 
-		if (!z->zero || !z->zero[i])
-			n = page_codec_compress(z->pc,
-						z->in + (size_t)i * KJ_PAGE_SIZE,
-						z->out + i * slot);
-		z->size[i] = n ? n : KJ_PAGE_SIZE;
+		if (b->page[i])
+			n = page_codec_compress(z->pc, b->page[i],
+						b->out + i * slot);
+		b->size[i] = n ? n : KJ_PAGE_SIZE;
 	}
-	return NULL;
 }
 
-/*
- * Whole pages: compressed in two lanes (a thread for the second half when
- * there is enough to share), then bitmaps, data and descriptors in order,
- * the data in one write.
- */
-static int kdump_pages(struct writer *w, const uint64_t *pfns,
-		       const bool *zero, const uint8_t *data, unsigned int n)
+/* A batch's pages, compressed or not: bitmaps, data, then descriptors. */
+static int kdump_emit(struct writer *w, struct batch *b)
 {
 	struct kdump_state *kd = w->kd;
-	unsigned int half = n >= 16 ? n / 2 : n;
-	pthread_t thread;
-	bool threaded = false;
-	size_t staged = 0;
 	uint64_t start = kd->data_off;
+	size_t staged = 0;
 	int err = 0;
 
-	if (w->o->codec) {
-		kd->lane[0].in = data;
-		kd->lane[0].zero = zero;
-		kd->lane[0].n = half;
-		kd->lane[1].in = data + (size_t)half * KJ_PAGE_SIZE;
-		kd->lane[1].zero = zero ? zero + half : NULL;
-		kd->lane[1].n = n - half;
-		if (n > half)
-			threaded = !pthread_create(&thread, NULL, zlane_run,
-						   &kd->lane[1]);
-		zlane_run(&kd->lane[0]);
-		if (threaded)
-			pthread_join(thread, NULL);
-		else if (n > half)
-			zlane_run(&kd->lane[1]);
-	}
-	for (unsigned int i = 0; !err && i < n; i++) {
-		uint64_t pfn = pfns[i];
-		struct zlane *z = &kd->lane[i >= half];
-		unsigned int j = i >= half ? i - half : i;
-		uint32_t size = w->o->codec ? z->size[j] : KJ_PAGE_SIZE;
-		const uint8_t *src = size < KJ_PAGE_SIZE ?
-			z->out + j * kd->zbuf_size :
-			data + (size_t)i * KJ_PAGE_SIZE;
+	for (unsigned int i = 0; !err && i < b->n; i++) {
+		uint32_t size = w->o->codec ? b->size[i] : KJ_PAGE_SIZE;
 		struct page_desc d = {
 			.offset = start + staged,
 			.size = size,
@@ -217,12 +198,12 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 				 page_codec_flag(w->o->codec) : 0,
 		};
 
-		err = kdump_bitmap_at(w, pfn);
+		err = kdump_bitmap_at(w, b->pfn[i]);
 		if (err)
 			break;
-		set_bit_in(kd->bm1, pfn);
-		set_bit_in(kd->bm2, pfn);
-		if (zero && zero[i]) {
+		set_bit_in(kd->bm1, b->pfn[i]);
+		set_bit_in(kd->bm2, b->pfn[i]);
+		if (!b->page[i]) {
 			if (!kd->zero_off) {	/* its own slot holds it */
 				kd->zero_off = start + staged;
 				memset(kd->stage + staged, 0, KJ_PAGE_SIZE);
@@ -231,122 +212,142 @@ static int kdump_pages(struct writer *w, const uint64_t *pfns,
 			d = (struct page_desc){ .offset = kd->zero_off,
 						.size = KJ_PAGE_SIZE };
 		} else {
-			memcpy(kd->stage + staged, src, size);
+			memcpy(kd->stage + staged, size < KJ_PAGE_SIZE ?
+			       b->out + i * kd->zbuf_size : b->page[i], size);
 			staged += size;
 			w->st->pages_written++;
 		}
 		err = kdump_add_desc(w, &d);
 	}
+	b->n = 0;
 	if (!err)
 		err = snap_write_at(w, kd->stage, staged, start);
 	kd->data_off = start + staged;
+	w->st->bytes = kd->data_off;
 	return err;
 }
 
-/* One page: compressed if that is smaller, raw otherwise. */
-static int kdump_page(struct writer *w, uint64_t pfn, const uint8_t *data,
-		      size_t len)
+/* The batch in flight, once compressed, into the file. */
+static int kdump_collect(struct writer *w)
 {
 	struct kdump_state *kd = w->kd;
-	uint8_t page[KJ_PAGE_SIZE];
-	struct page_desc d = { .offset = kd->data_off };
-	size_t zlen = 0;
-	int err;
 
-	if (len < KJ_PAGE_SIZE) {	/* a load's short tail */
-		memcpy(page, data, len);
-		memset(page + len, 0, KJ_PAGE_SIZE - len);
-		data = page;
-	}
-	err = kdump_bitmap_at(w, pfn);
-	if (err)
-		return err;
-	set_bit_in(kd->bm1, pfn);
-	set_bit_in(kd->bm2, pfn);
-	/* lane 0 is this thread's, and no batch is in flight here */
-	if (w->o->codec)
-		zlen = page_codec_compress(kd->lane[0].pc, data, kd->zbuf);
-	if (zlen) {
-		d.size = zlen;
-		d.flags = page_codec_flag(w->o->codec);
-		err = snap_write_at(w, kd->zbuf, zlen, kd->data_off);
-	} else {
-		d.size = KJ_PAGE_SIZE;
-		err = snap_write_at(w, data, KJ_PAGE_SIZE, kd->data_off);
-	}
-	if (err)
-		return err;
-	kd->data_off += d.size;
-	w->st->pages_written++;
-	return kdump_add_desc(w, &d);
-}
-
-static int kdump_flush_pending(struct writer *w)
-{
-	struct kdump_state *kd = w->kd;
-	unsigned int n = kd->npend;
-
-	kd->npend = 0;
-	return n ? kdump_pages(w, kd->pend_pfn, kd->pend_zero, kd->pend, n)
-		 : 0;
+	if (!kd->in_flight)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		kj_worker_wait(&kd->lane[i].worker);
+	kd->in_flight = false;
+	return kdump_emit(w, &kd->batch[!kd->cur]);
 }
 
 /*
- * Whole pages into the batch, which goes out when full; data NULL: pages
- * of zeros.
+ * The batch filled goes to the lanes (a thread for the second half when
+ * there is enough to share), and the pass fills the other; uncompressed,
+ * it goes out at once.
  */
-static int kdump_batch(struct writer *w, uint64_t pfn, const uint8_t *data,
-		       unsigned int n)
+static int kdump_submit(struct writer *w)
 {
 	struct kdump_state *kd = w->kd;
-	int err = 0;
+	struct batch *b = &kd->batch[kd->cur];
+	unsigned int half = b->n >= 16 ? b->n / 2 : b->n;
+	int err;
 
-	for (unsigned int i = 0; !err && i < n; i++) {
-		uint8_t *slot = kd->pend + (size_t)kd->npend * KJ_PAGE_SIZE;
-
-		kd->pend_pfn[kd->npend] = pfn + i;
-		kd->pend_zero[kd->npend] = !data;
-		if (data)
-			memcpy(slot, data + (size_t)i * KJ_PAGE_SIZE,
-			       KJ_PAGE_SIZE);
-		if (++kd->npend == ARRAY_SIZE(kd->pend_pfn))
-			err = kdump_flush_pending(w);
+	if (!b->n)
+		return 0;
+	err = kdump_collect(w);
+	if (err || !w->o->codec)
+		return err ?: kdump_emit(w, b);
+	for (int i = 0; i < 2; i++) {
+		kd->lane[i].b = b;
+		kd->lane[i].first = i ? half : 0;
+		kd->lane[i].end = i ? b->n : half;
+		kj_worker_submit(&kd->lane[i].worker);
 	}
-	return err;
+	kd->in_flight = true;
+	kd->cur = !kd->cur;
+	return 0;
 }
 
-/* Uncompressed, there is nothing to share: the pages go out as they come. */
-static int kdump_direct(struct writer *w, uint64_t pfn, const uint8_t *data,
-			unsigned int n)
+/* Every page given so far into the file. */
+static int kdump_drain(struct writer *w)
 {
-	static const uint8_t zeros[KJ_PAGE_SIZE];
-	static const bool is_zero = true;
-	uint64_t *pfns = w->kd->pend_pfn;	/* a run is at most a chunk */
+	return w->kd->err ?: kdump_submit(w) ?: kdump_collect(w);
+}
 
-	if (!data)
-		return kdump_pages(w, &pfn, &is_zero, zeros, 1);
-	for (unsigned int i = 0; i < n; i++)
-		pfns[i] = pfn + i;
-	return n ? kdump_pages(w, pfns, NULL, data, n) : 0;
+/*
+ * Before a window of the input goes: the batch in flight is written, and
+ * the pages of the one being filled that lie in a window are copied.
+ */
+static void kdump_settle(void *arg)
+{
+	struct writer *w = arg;
+	struct kdump_state *kd = w->kd;
+	struct batch *b = &kd->batch[kd->cur];
+	int err = kdump_collect(w);
+
+	if (err && !kd->err)
+		kd->err = err;
+	for (unsigned int i = 0; i < b->n; i++) {
+		uint8_t *slot = b->copy + (size_t)i * KJ_PAGE_SIZE;
+
+		if (!b->page[i] || b->page[i] == slot)
+			continue;
+		memcpy(slot, b->page[i], KJ_PAGE_SIZE);
+		b->page[i] = slot;
+	}
+}
+
+/* A page into the batch; NULL: a page of zeros. */
+static int kdump_add(struct writer *w, uint64_t pfn, const uint8_t *page)
+{
+	struct kdump_state *kd = w->kd;
+	struct batch *b = &kd->batch[kd->cur];
+
+	if (kd->err)
+		return kd->err;
+	b->pfn[b->n] = pfn;
+	b->page[b->n] = page;
+	if (page && !w->mapped) {
+		uint8_t *slot = b->copy + (size_t)b->n * KJ_PAGE_SIZE;
+
+		memcpy(slot, page, KJ_PAGE_SIZE);
+		b->page[b->n] = slot;
+	}
+	return ++b->n == BATCH_PAGES ? kdump_submit(w) : 0;
+}
+
+/* A load's short tail: after every page before it, alone, zero-filled. */
+static int kdump_tail(struct writer *w, uint64_t pfn, const uint8_t *data,
+		      size_t len)
+{
+	struct kdump_state *kd = w->kd;
+	struct batch *b;
+	int err = kdump_drain(w);
+
+	if (err)
+		return err;
+	b = &kd->batch[kd->cur];
+	memcpy(b->copy, data, len);
+	memset(b->copy + len, 0, KJ_PAGE_SIZE - len);
+	b->pfn[0] = pfn;
+	b->page[0] = b->copy;
+	b->n = 1;
+	return kdump_drain(w);
 }
 
 static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, const uint8_t *data, size_t len)
 {
-	struct kdump_state *kd = w->kd;
 	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
 	unsigned int whole = len / KJ_PAGE_SIZE;
-	int err;
+	int err = 0;
 
-	err = w->o->codec ? kdump_batch(w, pfn, data, whole)
-			     : kdump_direct(w, pfn, data, whole);
-	if (!err && len % KJ_PAGE_SIZE) {	/* a load's short tail */
-		err = kdump_flush_pending(w);
-		err = err ?: kdump_page(w, pfn + whole,
-					data + (size_t)whole * KJ_PAGE_SIZE,
-					len % KJ_PAGE_SIZE);
-	}
-	w->st->bytes = kd->data_off;
+	for (unsigned int i = 0; !err && i < whole; i++)
+		err = kdump_add(w, pfn + i, data + (size_t)i * KJ_PAGE_SIZE);
+	if (!err && len % KJ_PAGE_SIZE)
+		err = kdump_tail(w, pfn + whole,
+				 data + (size_t)whole * KJ_PAGE_SIZE,
+				 len % KJ_PAGE_SIZE);
 	return err;
 }
 
@@ -354,14 +355,8 @@ static int kdump_keep(struct writer *w, const struct vmcore_load *l,
 static int kdump_zero(struct writer *w, const struct vmcore_load *l,
 		      uint64_t off_in_load, size_t len)
 {
-	uint64_t pfn = (l->paddr + off_in_load) / KJ_PAGE_SIZE;
-	int err;
-
 	(void)len;
-	err = w->o->codec ? kdump_batch(w, pfn, NULL, 1)
-			     : kdump_direct(w, pfn, NULL, 1);
-	w->st->bytes = w->kd->data_off;
-	return err;
+	return kdump_add(w, (l->paddr + off_in_load) / KJ_PAGE_SIZE, NULL);
 }
 
 /* Left out: present in memory (first bitmap), not dumped (second). */
@@ -545,28 +540,30 @@ static int kdump_layout(struct writer *w, uint64_t npages)
 	kd->data_off = kd->desc_off +
 		       ALIGN_UP(npages * DESC_SIZE, KJ_PAGE_SIZE);
 	kd->zbuf_size = page_codec_bound();
-	kd->zbuf = malloc(kd->zbuf_size);
 	kd->stage = malloc(SNAP_CHUNK);
-	kd->pend = malloc(SNAP_CHUNK);
 	for (int i = 0; i < 2; i++) {
-		kd->lane[i].kd = kd;
-		kd->lane[i].out = malloc(SNAP_CHUNK / KJ_PAGE_SIZE *
-					 kd->zbuf_size);
-		if (!kd->lane[i].out)
+		struct batch *b = &kd->batch[i];
+
+		b->copy = malloc(SNAP_CHUNK);
+		b->out = malloc(BATCH_PAGES * kd->zbuf_size);
+		if (!b->copy || !b->out)
 			return -ENOMEM;
-		if (!w->o->codec)
-			continue;
+	}
+	for (int i = 0; w->o->codec && i < 2; i++) {
+		kd->lane[i].kd = kd;
 		kd->lane[i].pc = page_codec_new(w->o->codec);
 		if (!kd->lane[i].pc)
 			return -ENOMEM;
+		kj_worker_init(&kd->lane[i].worker, zlane_work, &kd->lane[i],
+			       true);
 	}
-	return kd->zbuf && kd->stage && kd->pend ? 0 : -ENOMEM;
+	return kd->stage ? 0 : -ENOMEM;
 }
 
 /* The last descriptors and the rest of the bitmaps. */
 static int kdump_finish(struct writer *w)
 {
-	return kdump_flush_pending(w) ?: kdump_flush_desc(w) ?:
+	return kdump_drain(w) ?: kdump_flush_desc(w) ?:
 	       kdump_flush_bitmaps(w, w->kd->bitmap_blocks / 2);
 }
 
@@ -576,6 +573,8 @@ int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 	struct kdump_state *kd = calloc(1, sizeof(*kd));
 	struct writer w = { .ops = &kdump_ops, .kd = kd, .in = in, .o = o,
 			    .st = st, .fd = outfd, .name = outname };
+	void (*unmapping)(void *arg) = in->unmapping;
+	void *unmapping_arg = in->unmapping_arg;
 	struct vmcore_load *loads = NULL;
 	uint64_t npages = 0;
 	int nr = 0, err;
@@ -597,6 +596,9 @@ int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 			      KJ_PAGE_SIZE - 1) / KJ_PAGE_SIZE : 0;
 	/* every page is described: the array's size is known now */
 	err = kdump_layout(&w, npages);
+	/* batches hold pages where the input's windows show them */
+	in->unmapping = kdump_settle;
+	in->unmapping_arg = &w;
 	/* as for ELF: no valid header until the end */
 	if (!err) {
 		memset(w.buf, 0, KJ_PAGE_SIZE);
@@ -609,14 +611,15 @@ int snap_write_kdump(struct vmcore *in, int outfd, const char *outname,
 	st->bytes = kd ? kd->data_off : 0;
 out:
 	for (int i = 0; kd && i < 2; i++) {
+		kj_worker_stop(&kd->lane[i].worker);
 		page_codec_free(kd->lane[i].pc);
-		free(kd->lane[i].out);
+		free(kd->batch[i].copy);
+		free(kd->batch[i].out);
 	}
-	if (kd) {
-		free(kd->zbuf);
+	if (kd)
 		free(kd->stage);
-		free(kd->pend);
-	}
+	in->unmapping = unmapping;
+	in->unmapping_arg = unmapping_arg;
 	free(kd);
 	free(loads);
 	free(w.buf);

@@ -382,6 +382,127 @@ static void decompress_page(uint32_t flag, const uint8_t *in, size_t len,
 }
 
 /*
+ * A core of BIG_PAGES pages in two PT_LOADs, 100 pages at 16 MiB and the
+ * rest at 32 MiB, whose data start 1 and 2 MiB into the file: when the
+ * file is mapped in windows of 1 MiB as /proc/vmcore is, each chunk of the
+ * pass is one window, and batches of the kdump writer end within chunks.
+ * The file's last MiB (from SPARE_WINDOW) is in no load.
+ */
+#define BIG_PAGES 1100
+#define SPARE_WINDOW MiB(8)
+
+static char *make_big_input(void)
+{
+	char *path = strdup("/tmp/kjump-test-vmcoreXXXXXX");
+	uint8_t notes[512], page[KJ_PAGE_SIZE];
+	size_t nsz = put_note(notes, "VMCOREINFO", 0, info, strlen(info));
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Phdr ph[3] = {
+		{ .p_type = PT_NOTE, .p_offset = 0x1000, .p_filesz = nsz },
+		{ .p_type = PT_LOAD, .p_offset = MiB(1), .p_paddr = MiB(16),
+		  .p_vaddr = 0xffff888001000000ULL,
+		  .p_filesz = 100 * KJ_PAGE_SIZE,
+		  .p_memsz = 100 * KJ_PAGE_SIZE },
+		{ .p_type = PT_LOAD, .p_offset = MiB(2), .p_paddr = MiB(32),
+		  .p_vaddr = 0xffff888002000000ULL,
+		  .p_filesz = (BIG_PAGES - 100) * KJ_PAGE_SIZE,
+		  .p_memsz = (BIG_PAGES - 100) * KJ_PAGE_SIZE },
+	};
+	int fd;
+
+	assert_non_null(path);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	elfcore_init_ehdr(&eh, 3);
+	assert_int_equal(pwrite(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	assert_int_equal(pwrite(fd, ph, sizeof(ph), sizeof(eh)), sizeof(ph));
+	assert_int_equal(pwrite(fd, notes, nsz, 0x1000), nsz);
+	for (int i = 0; i < BIG_PAGES; i++) {
+		uint64_t off = i < 100 ? MiB(1) + i * KJ_PAGE_SIZE :
+			       MiB(2) + (i - 100) * KJ_PAGE_SIZE;
+
+		fake_page(page, i);
+		assert_int_equal(pwrite(fd, page, KJ_PAGE_SIZE, off),
+				 KJ_PAGE_SIZE);
+	}
+	assert_int_equal(ftruncate(fd, SPARE_WINDOW + MiB(1)), 0);
+	close(fd);
+	return path;
+}
+
+/* Every page of make_big_input() reads back from the kdump file. */
+static void check_big_kdump(const char *path)
+{
+	uint8_t hdr[KJ_PAGE_SIZE], want[KJ_PAGE_SIZE], got[KJ_PAGE_SIZE];
+	uint8_t data[KJ_PAGE_SIZE], d[24];
+	uint64_t desc_off;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, hdr, sizeof(hdr), 0), sizeof(hdr));
+	desc_off = (1 + get32(hdr, 432) + get32(hdr, 436)) * KJ_PAGE_SIZE;
+	for (int i = 0; i < BIG_PAGES; i++) {
+		assert_int_equal(pread(fd, d, 24, desc_off + i * 24), 24);
+		assert_true(get32(d, 8) <= KJ_PAGE_SIZE);
+		assert_int_equal(pread(fd, data, get32(d, 8), get64(d, 0)),
+				 get32(d, 8));
+		if (get32(d, 12))
+			decompress_page(get32(d, 12), data, get32(d, 8), got);
+		else
+			memcpy(got, data, KJ_PAGE_SIZE);
+		fake_page(want, i);
+		assert_memory_equal(got, want, KJ_PAGE_SIZE);
+	}
+	close(fd);
+}
+
+/*
+ * After each chunk, another reader of the core (struct pages, for the
+ * page classes) takes both windows.
+ */
+static void take_windows(const struct snap_stats *st, void *arg)
+{
+	(void)st;
+	assert_non_null(vmcore_peek(arg, KJ_PAGE_SIZE, 0));
+	assert_non_null(vmcore_peek(arg, KJ_PAGE_SIZE, SPARE_WINDOW));
+}
+
+/*
+ * The pass hands the kdump writer pages where the input's mapped windows
+ * show them, and a batch keeps them there while the next is filled: when
+ * the windows go under a batch, every page must still be written as it
+ * was, in every codec.
+ */
+static void kdump_pages_outlive_their_windows(void **state)
+{
+	char *in_path = make_big_input(), out[] = "/tmp/kjump-test-kdumpXXXXXX";
+
+	(void)state;
+	close(mkstemp(out));
+	for (int codec = 0; codec < (int)ARRAY_SIZE(codec_flag); codec++) {
+		struct snap_opts o = { .exclude_zero = true, .codec = codec,
+				       .progress = take_windows };
+		struct snap_stats st;
+		struct vmcore in;
+		int fd = open(out, O_RDWR | O_TRUNC);
+
+		assert_true(fd >= 0);
+		assert_int_equal(vmcore_open(&in, in_path), 0);
+		assert_int_equal(vmcore_map_views(&in, MiB(1)), 0);
+		o.progress_arg = &in;
+		assert_int_equal(snap_write_kdump(&in, fd, out, &o, &st), 0);
+		vmcore_close(&in);
+		close(fd);
+		assert_int_equal(st.pages_written,
+				 BIG_PAGES - (BIG_PAGES + 1) / 3);
+		check_big_kdump(out);
+	}
+	unlink(in_path);
+	unlink(out);
+	free(in_path);
+}
+
+/*
  * Read the kdump file back the way crash and makedumpfile do: a page is
  * dumped if its bit is set in the second bitmap, and its descriptor is
  * the one at the count of dumped pages before it.
@@ -698,6 +819,7 @@ int main(void)
 		cmocka_unit_test(interrupted_write_leaves_no_header),
 		cmocka_unit_test(kdump_format_reads_back),
 		cmocka_unit_test(elf_zero_tails_become_kdump_zero_pages),
+		cmocka_unit_test(kdump_pages_outlive_their_windows),
 		cmocka_unit_test(elf_loads_merge_and_stay_page_aligned),
 		cmocka_unit_test(not_a_core_is_refused),
 		cmocka_unit_test(physical_reads_follow_the_loads),
