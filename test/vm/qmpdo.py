@@ -44,15 +44,25 @@ def read_text(path):
         return ""
 
 
-def wait_deleted(qmp, dev, timeout=60):
-    """Until QEMU reports dev gone, or timeout seconds."""
+def wait_deleted(qmp, dev, timeout=60, again=5):
+    """Until QEMU reports dev gone, or timeout seconds.  The request is
+    made again every few seconds: a guest under load was once seen to let
+    go of the device (its disk gone) without ejecting it, and QEMU, which
+    deletes the device at the eject, waited for good; asked again, the
+    guest ejects what it has let go of."""
     end = time.time() + timeout
+    asked = time.time()
     while time.time() < end:
         for i, ev in enumerate(qmp.pending):
             if (ev["event"] == "DEVICE_DELETED"
                     and ev.get("data", {}).get("device") == dev):
                 del qmp.pending[i]
                 return True
+        if time.time() - asked > again:
+            print(f"qmpdo: {dev} not deleted after {again} s, asked again",
+                  file=sys.stderr)
+            qmp.command("device_del", {"id": dev})
+            asked = time.time()
         qmp.command("query-status")
         time.sleep(0.1)
     return False
