@@ -117,9 +117,11 @@ static void usage(FILE *out)
 	      "                              on this kernel's command line)\n"
 	      "     --force                  load a kernel to jump to even if it\n"
 	      "                              may not jump back\n"
-	      " -s, --kexec-file-syscall     with -l, -p: load through kexec_file_load,\n"
-	      "                              which checks the kernel's signature (the\n"
-	      "                              default when the kernel is locked down)\n"
+	      " -s, --kexec-file-syscall     with -l, -p, --load-jump-back: load through\n"
+	      "                              kexec_file_load, which checks the kernel's\n"
+	      "                              signature (the default when the kernel is\n"
+	      "                              locked down); a helper so loaded runs in\n"
+	      "                              the crashkernel= reservation\n"
 	      " -e, --exec                   jump; returns when the other kernel jumps back\n"
 	      " -u, --unload                 unload the loaded image\n"
 	      "     --status                 show what is loaded, and the resident kernels\n"
@@ -224,14 +226,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		kj_error("--module goes with -l");
 		return -EINVAL;
 	}
-	if (o->file_syscall && o->action == ACT_LOAD_JUMP) {
-		kj_error("-s: kexec_file_load has no kexec jump in this kernel; "
-			 "--load-jump-back loads through kexec_load");
-		return -EINVAL;
-	}
 	if (o->file_syscall && o->action != ACT_LOAD &&
-	    o->action != ACT_LOAD_PANIC) {
-		kj_error("-s goes with -l or -p");
+	    o->action != ACT_LOAD_PANIC && o->action != ACT_LOAD_JUMP) {
+		kj_error("-s goes with -l, -p or --load-jump-back");
 		return -EINVAL;
 	}
 	return 0;
@@ -412,6 +409,27 @@ static int do_load_multiboot(const struct opts *o)
 	return 0;
 }
 
+/*
+ * A helper through kexec_file_load: the kernel verifies it, places it in
+ * the crashkernel= reservation, lends it low memory and records the way
+ * back itself (kernel-patches 0014).  There is no window and no mailbox.
+ */
+static int load_jump_by_file(const struct opts *o, const char *cmdline)
+{
+	int err;
+
+	err = kexec_file_load_kernel(o->kernel, o->initrd, cmdline,
+				     KEXEC_KIND_JUMP);
+	if (err)
+		return err;
+	err = jump_state_write_file(o->kernel, o->initrd, cmdline);
+	if (err) {
+		kj_preferr("unloading the image just loaded");
+		kexec_unload();
+	}
+	return err;
+}
+
 static int do_load(const struct opts *o, bool jump)
 {
 	struct load_request req = {
@@ -437,6 +455,11 @@ static int do_load(const struct opts *o, bool jump)
 		kj_error("--entry goes with --load-jump-back-helper");
 		return -EINVAL;
 	}
+	if (jump && o->window && by_file_syscall(o)) {
+		kj_error("-s: the kernel places the helper in the crashkernel= "
+			 "reservation; give no --window");
+		return -EINVAL;
+	}
 	own_cmdline = read_cmdline();
 	err = !own_cmdline ? -EIO : jump ? memmap_read_iomem(&iomem) :
 				       memmap_read_machine(&iomem);
@@ -449,11 +472,13 @@ static int do_load(const struct opts *o, bool jump)
 	}
 	if (!err) {
 		req.cmdline = cmdline;
-		if (jump) {
+		if (jump && by_file_syscall(o)) {
+			err = load_jump_by_file(o, cmdline);
+		} else if (jump) {
 			err = jump_load_helper(&req, &iomem, &layout);
 		} else if (by_file_syscall(o)) {
 			err = kexec_file_load_kernel(o->kernel, o->initrd,
-						     cmdline, false);
+						     cmdline, KEXEC_KIND_REBOOT);
 			if (!err)
 				jump_state_clear();
 		} else {
@@ -471,7 +496,7 @@ static int do_load(const struct opts *o, bool jump)
 		kj_error("%s; --force jumps anyway", kj_errmsg());
 	else if (err)
 		kj_error("%s", kj_errmsg());
-	else if (!jump && by_file_syscall(o))
+	else if (by_file_syscall(o))
 		say_file_loaded(o->kernel);
 	free(cmdline);
 	free(own_cmdline);
@@ -533,7 +558,8 @@ static int load_panic_by_file(const struct opts *o, char *cmdline,
 
 	if (full) {
 		sprintf(full, "%s%s" NO_MEMHP, cmdline, *cmdline ? " " : "");
-		err = kexec_file_load_kernel(o->kernel, o->initrd, full, true);
+		err = kexec_file_load_kernel(o->kernel, o->initrd, full,
+					     KEXEC_KIND_CRASH);
 	} else {
 		kj_seterr("out of memory");
 	}
@@ -597,11 +623,24 @@ static int do_load_panic(const struct opts *o)
 	return 0;
 }
 
+/* Started by kexec_file_load: its kernel loads the way back it was told. */
+static int helper_by_file(uint64_t entry)
+{
+	int err = kexec_file_load_jump_back();
+
+	err = err ?: jump_state_write_helper(entry, true);
+	if (err)
+		kj_error("%s", kj_errmsg());
+	return err;
+}
+
 static int do_helper(const struct opts *o)
 {
 	uint64_t entry;
 	int err;
 
+	if (!o->entry && !jump_back_entry_by_file(&entry))
+		return helper_by_file(entry);
 	if (o->entry) {
 		if (kj_parse_size(o->entry, &entry) || !entry) {
 			kj_error("bad jump-back entry '%s'", o->entry);
@@ -621,7 +660,7 @@ static int do_helper(const struct opts *o)
 		kj_error("%s", kj_errmsg());
 		return err;
 	}
-	err = jump_state_write_helper(entry);
+	err = jump_state_write_helper(entry, false);
 	if (err)
 		kj_error("%s", kj_errmsg());
 	return err;
@@ -783,8 +822,9 @@ static int do_status(void)
 	else
 		printf("kexec: this kernel's kexec_load\n");
 	if (kexec_lockdown())
-		printf("lockdown: %s (kexec_file_load of signed kernels only, "
-		       "no kexec jump)\n", kexec_lockdown());
+		printf("lockdown: %s (kexec_file_load of signed kernels only; "
+		       "a jump needs a signed helper carrying its own "
+		       "initramfs)\n", kexec_lockdown());
 	printf("loaded: %s\n", loaded ? "yes" : "no");
 	if (kexec_crash_loaded() >= 0)
 		printf("capture kernel loaded: %s\n",
@@ -793,7 +833,10 @@ static int do_status(void)
 		fwrite(buf, 1, size, stdout);
 		free(buf);
 	}
-	if (!jump_back_entry(&entry))
+	if (!jump_back_entry_by_file(&entry))
+		printf("started by kexec jump (kexec_file_load): back to 0x%"
+		       PRIx64 "\n", entry);
+	else if (!jump_back_entry(&entry))
 		printf("started by kexec jump: back to 0x%" PRIx64 "\n", entry);
 	resident_list(stdout);
 	return 0;

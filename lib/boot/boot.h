@@ -12,6 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* kexec_file_load's jump flags (kernel-patches 0014), newer than libc's */
+#ifndef KEXEC_FILE_PRESERVE_CONTEXT
+#define KEXEC_FILE_PRESERVE_CONTEXT	0x00000040
+#endif
+#ifndef KEXEC_FILE_JUMP_BACK
+#define KEXEC_FILE_JUMP_BACK		0x00000080
+#endif
+
 /* E820 types, as the boot protocol numbers them. */
 enum {
 	E820_RAM = 1,
@@ -262,14 +270,27 @@ const char *kexec_explain(int err, unsigned long flags);
  * refuses kexec_load and takes only kexec_file_load of a signed kernel.
  */
 const char *kexec_lockdown(void);
+/* What kexec_file_load loads: a kernel to reboot into, or ... */
+enum kexec_kind {
+	KEXEC_KIND_REBOOT,
+	KEXEC_KIND_CRASH,	/* a capture kernel, in crashkernel= */
+	KEXEC_KIND_JUMP,	/* a jump helper, in crashkernel= (0014) */
+};
+
 /*
  * kexec_file_load(2): the kernel reads KERNEL and INITRD (NULL: none)
  * itself, checks KERNEL's signature where its policy wants one, and lays
- * the image out with its own purgatory; crash: a capture kernel, in the
- * crashkernel= reservation.  The error message names KERNEL.
+ * the image out with its own purgatory.  A capture kernel or a helper
+ * goes in the crashkernel= reservation; a helper is told by the kernel
+ * where to jump back.  The error message names KERNEL.
  */
 int kexec_file_load_kernel(const char *kernel, const char *initrd,
-			   const char *cmdline, bool crash);
+			   const char *cmdline, enum kexec_kind kind);
+/*
+ * In a helper that kexec_file_load started: load the way back, which its
+ * kernel was told by the kernel that started it.  -ENOENT if none.
+ */
+int kexec_file_load_jump_back(void);
 
 /* The purgatory segment's alignment; its size is a multiple of it. */
 #define PURGATORY_ALIGN		4096UL

@@ -171,7 +171,8 @@ const char *kexec_explain(int err, unsigned long flags)
 			return "a segment lies outside the crashkernel= "
 			       "reservation";
 		if (err == -EBUSY)
-			return "a crash kernel is running";
+			return "a crash kernel is running, or a jump helper "
+			       "holds the crashkernel= reservation";
 	}
 	switch (err) {
 	case -EPERM:
@@ -203,11 +204,48 @@ static long sys_kexec_file_load(int kernel_fd, int initrd_fd,
 		       cmdline ? strlen(cmdline) + 1 : 0, cmdline, flags);
 }
 
-/* Why kexec_file_load refused a kernel: mostly, its signature. */
-static const char *file_explain(int err, bool crash)
+/*
+ * Why kexec_file_load refused a jump helper (kernel-patches 0014); NULL
+ * where the reason is any kernel's.  own: an initramfs or command line
+ * was given, which a locked-down kernel refuses for a helper.
+ */
+static const char *file_explain_jump(int err, bool own)
 {
 	static char why[256];
 
+	switch (err) {
+	case -EINVAL:
+		return "this kernel has no kexec jump through kexec_file_load "
+		       "(KEXEC_FILE_PRESERVE_CONTEXT, kernel-patches/)";
+	case -EOPNOTSUPP:
+		return "the kernel lacks kexec jump (CONFIG_KEXEC_JUMP)";
+	case -EADDRNOTAVAIL:
+	case -ENOMEM:
+		return "it does not fit in the crashkernel= reservation, "
+		       "where a helper loaded so runs (none made at boot?)";
+	case -EBUSY:
+		return "a capture kernel holds the crashkernel= reservation, "
+		       "where the helper would run (kjump --unload-panic)";
+	case -EPERM:
+		if (!own || !kexec_lockdown() || eperm_before_image())
+			return NULL;
+		snprintf(why, sizeof(why), "not permitted: the kernel is "
+			 "locked down (%s) and takes no initramfs or command "
+			 "line for a helper: a signed helper carries its own",
+			 kexec_lockdown());
+		return why;
+	}
+	return NULL;
+}
+
+/* Why kexec_file_load refused a kernel: mostly, its signature. */
+static const char *file_explain(int err, enum kexec_kind kind, bool own)
+{
+	static char why[256];
+	bool crash = kind == KEXEC_KIND_CRASH;
+
+	if (kind == KEXEC_KIND_JUMP && file_explain_jump(err, own))
+		return file_explain_jump(err, own);
 	switch (err) {
 	case -EPERM:
 		if (eperm_before_image() || !kexec_lockdown())
@@ -240,7 +278,8 @@ static const char *file_explain(int err, bool crash)
 			       "reservation";
 		break;
 	case -EBUSY:
-		return crash ? "a crash kernel is running" :
+		return crash ? "a crash kernel is running, or a jump helper "
+			       "holds the crashkernel= reservation" :
 			       "kexec is busy: another load or jump is in "
 			       "progress";
 	}
@@ -251,21 +290,34 @@ static int file_unload(bool crash)
 {
 	unsigned long flags = KEXEC_FILE_UNLOAD |
 			      (crash ? KEXEC_FILE_ON_CRASH : 0);
+	enum kexec_kind kind = crash ? KEXEC_KIND_CRASH : KEXEC_KIND_REBOOT;
 
 	if (sys_kexec_file_load(-1, -1, NULL, flags)) {
 		int err = -errno;
 
 		kj_seterr("kexec_file_load (unload): %s",
-			  file_explain(err, crash));
+			  file_explain(err, kind, false));
 		return err;
 	}
 	return 0;
 }
 
-int kexec_file_load_kernel(const char *kernel, const char *initrd,
-			   const char *cmdline, bool crash)
+static unsigned long file_flags(enum kexec_kind kind)
 {
-	unsigned long flags = crash ? KEXEC_FILE_ON_CRASH : 0;
+	switch (kind) {
+	case KEXEC_KIND_CRASH:
+		return KEXEC_FILE_ON_CRASH;
+	case KEXEC_KIND_JUMP:
+		return KEXEC_FILE_PRESERVE_CONTEXT;
+	default:
+		return 0;
+	}
+}
+
+int kexec_file_load_kernel(const char *kernel, const char *initrd,
+			   const char *cmdline, enum kexec_kind kind)
+{
+	unsigned long flags = file_flags(kind);
 	int kfd, ifd = -1, err = 0;
 
 	/* it would load into dom0's own kexec, which nothing ever starts */
@@ -291,9 +343,11 @@ int kexec_file_load_kernel(const char *kernel, const char *initrd,
 		flags |= KEXEC_FILE_NO_INITRAMFS;
 	}
 	if (!err && sys_kexec_file_load(kfd, ifd, cmdline, flags)) {
+		bool own = initrd || (cmdline && *cmdline);
+
 		err = -errno;
 		kj_seterr("kexec_file_load: %s: %s", kernel,
-			  file_explain(err, crash));
+			  file_explain(err, kind, own));
 	}
 	close(kfd);
 	if (ifd >= 0)
@@ -384,6 +438,26 @@ int kexec_load_jump_back(uint64_t entry)
 
 		kj_seterr("kexec_load of the jump-back image: %s",
 			  kexec_explain(err, flags));
+		return err;
+	}
+	return 0;
+}
+
+int kexec_file_load_jump_back(void)
+{
+	if (xen_pv()) {
+		kj_seterr("%s", KEXEC_XEN_NO_JUMP);
+		return -EOPNOTSUPP;
+	}
+	if (sys_kexec_file_load(-1, -1, NULL, KEXEC_FILE_JUMP_BACK)) {
+		int err = -errno;
+
+		kj_seterr("kexec_file_load of the jump back: %s",
+			  err == -ENOENT ? "this kernel was not started by a "
+			  "kexec jump through kexec_file_load" :
+			  err == -EINVAL ? "this kernel has no kexec jump "
+			  "through kexec_file_load (kernel-patches/)" :
+			  explain_eperm());
 		return err;
 	}
 	return 0;

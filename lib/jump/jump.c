@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -89,12 +90,29 @@ int jump_state_write_load(const char *kernel, const char *initrd,
 	return state_write(text);
 }
 
-int jump_state_write_helper(uint64_t entry)
+int jump_state_write_helper(uint64_t entry, bool by_file)
 {
-	char text[128];
+	char text[160];
 
-	snprintf(text, sizeof(text), "mode: jump back\nentry: 0x%" PRIx64
-		 "\n", entry);
+	snprintf(text, sizeof(text), "mode: jump back%s\nentry: 0x%" PRIx64
+		 "\n", by_file ? " (kexec_file_load)" : "", entry);
+	return state_write(text);
+}
+
+int jump_state_write_file(const char *kernel, const char *initrd,
+			  const char *cmdline)
+{
+	char text[8192];
+	int n;
+
+	n = snprintf(text, sizeof(text), "mode: jump\nloaded by: "
+		     "kexec_file_load, in the crashkernel= reservation\n"
+		     "kernel: %s\ninitrd: %s\ncommand line: %s\n", kernel,
+		     initrd ? initrd : "(none)", cmdline);
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		kj_seterr("%s: the state does not fit", JUMP_STATE_FILE);
+		return -E2BIG;
+	}
 	return state_write(text);
 }
 
@@ -115,10 +133,57 @@ int jump_state_get(const char *key, char *out, size_t len)
 	return err;
 }
 
+/* Does setup_data directory NAME hold SETUP_KEXEC_JUMP?  Its entry. */
+static int setup_data_jump(const char *name, uint64_t *entry)
+{
+	char path[512], *type;
+	unsigned long value;
+	size_t size;
+	void *data;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s/type", SETUP_DATA_DIR, name);
+	if (kj_read_text(path, &type))
+		return -ENOENT;
+	value = strtoul(type, NULL, 0);
+	free(type);
+	if (value != SETUP_KEXEC_JUMP)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s/data", SETUP_DATA_DIR, name);
+	err = kj_read_file(path, &data, &size);
+	if (err)
+		return err;
+	if (size >= sizeof(*entry))
+		memcpy(entry, data, sizeof(*entry));
+	free(data);
+	return size >= sizeof(*entry) && *entry ? 0 : -EINVAL;
+}
+
+int jump_back_entry_by_file(uint64_t *entry)
+{
+	DIR *dir = opendir(SETUP_DATA_DIR);
+	struct dirent *de;
+	int err = -ENOENT;
+
+	if (!dir)
+		return -ENOENT;
+	while (err && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			err = setup_data_jump(de->d_name, entry);
+	closedir(dir);
+	return err ? -ENOENT : 0;
+}
+
 int jump_back_entry(uint64_t *entry)
 {
-	int err = kj_cmdline_number("kexec_jump_back_entry", entry);
-	const char *lockdown = err ? NULL : kexec_lockdown();
+	const char *lockdown;
+	int err;
+
+	/* what the loading kernel recorded is trusted, locked down or not */
+	if (!jump_back_entry_by_file(entry))
+		return 0;
+	err = kj_cmdline_number("kexec_jump_back_entry", entry);
+	lockdown = err ? NULL : kexec_lockdown();
 
 	/* as the kernel: under lockdown, root may have written the line */
 	if (lockdown) {
@@ -153,8 +218,9 @@ int jump_allowed(void)
 		return 0;
 	kj_seterr("kexec jump: not permitted: the kernel is locked down (%s: "
 		  "Secure Boot, or lockdown=), which allows only "
-		  "kexec_file_load of a signed kernel, and this kernel has no "
-		  "kexec jump through it", kexec_lockdown());
+		  "kexec_file_load of a signed kernel; a jump through it "
+		  "takes a signed helper carrying its own user space, which "
+		  "this tool's requests cannot reach yet", kexec_lockdown());
 	return -EPERM;
 }
 

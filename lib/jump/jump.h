@@ -48,15 +48,30 @@ int mailbox_get(const char *text, const char *key, char *out, size_t outlen);
 int jump_state_write_load(const char *kernel, const char *initrd,
 			  const struct load_request *r,
 			  const struct load_layout *l);
-int jump_state_write_helper(uint64_t entry);
+/* In a helper: the way back is loaded (by_file: kexec_file_load's). */
+int jump_state_write_helper(uint64_t entry, bool by_file);
+/* A helper loaded by kexec_file_load: what and how, for --status. */
+int jump_state_write_file(const char *kernel, const char *initrd,
+			  const char *cmdline);
 void jump_state_clear(void);
 /* The value of "KEY: value" in the state, into out.  -ENOENT if none. */
 int jump_state_get(const char *key, char *out, size_t len);
 /*
- * In a kernel started by a jump: where the kernel that started it resumes
- * (kexec_jump_back_entry=, which the purgatory put on the command line).
- * -ENOENT with a message if this kernel was not started so, -EPERM if it
- * is locked down, which makes the kernel ignore the parameter too.
+ * A helper started by kexec_file_load is told where to jump back by the
+ * kernel that started it, in its boot parameters (SETUP_KEXEC_JUMP,
+ * kernel-patches 0014), which x86 shows under SETUP_DATA_DIR.  -ENOENT if
+ * this kernel was not started so.
+ */
+#define SETUP_DATA_DIR "/sys/kernel/boot_params/setup_data"
+#define SETUP_KEXEC_JUMP 11
+int jump_back_entry_by_file(uint64_t *entry);
+
+/*
+ * In a kernel started by a jump: where the kernel that started it resumes,
+ * as its loader recorded it (above), else kexec_jump_back_entry=, which
+ * the suite's purgatory put on the command line.  -ENOENT with a message
+ * if this kernel was not started so, -EPERM if it is locked down, which
+ * makes the kernel ignore the parameter too.
  */
 int jump_back_entry(uint64_t *entry);
 

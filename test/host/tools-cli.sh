@@ -77,17 +77,19 @@ err=$("$TOP/build/bin/ksave" --convert --format=kdump-lz4 /dev/null \
 	fail "ksave --format=kdump-lz4: status $rc, $err"
 echo "codecs refused: ok"
 
-# kjump -s (kexec_file_load) goes with -l and -p only: a jump has no
-# such mode, and it says so before anything is tried.
+# kjump -s (kexec_file_load) goes with -l, -p and --load-jump-back,
+# and says so before anything is tried; a helper it loads goes where the
+# kernel puts it, so a window is refused too.
 kj=$TOP/build/bin/kjump
-for args in "--load-jump-back /nonexistent:-s: kexec_file_load has no kexec jump" \
-	"-e:-s goes with -l or -p"; do
-	rc=0
-	# shellcheck disable=SC2086
-	err=$("$kj" -s ${args%%:*} 2>&1 >/dev/null) || rc=$?
-	[ $rc = 2 ] && [[ "$err" == "kjump: ${args#*:}"* ]] ||
-		fail "kjump -s ${args%%:*}: status $rc, $err"
-done
+rc=0
+err=$("$kj" -s -e 2>&1 >/dev/null) || rc=$?
+[ $rc = 2 ] && [[ "$err" == "kjump: -s goes with -l, -p or --load-jump-back"* ]] ||
+	fail "kjump -s -e: status $rc, $err"
+rc=0
+err=$("$kj" -s --load-jump-back /nonexistent --window=128M@0x20000000 2>&1 \
+	>/dev/null) || rc=$?
+[ $rc = 1 ] && [[ "$err" == "kjump: -s: the kernel places the helper in the crashkernel= reservation; give no --window" ]] ||
+	fail "kjump -s --load-jump-back --window: status $rc, $err"
 echo "kjump -s refused: ok"
 
 # kjump --module goes with -l of a multiboot kernel, eight at most, each

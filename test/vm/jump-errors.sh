@@ -123,14 +123,23 @@ expect '^freeze: kautowait: lookup of /tmp/auto/x ended: No such file or directo
 expect '^kjump-helper: visit 1$'
 expect '^ok 1 16 MiB intact'
 
-# A kernel locked down (as under Secure Boot) refuses a kexec jump: kjump
-# says so, and why (vm/secure-boot has the rest).
-VM_APPEND='memmap=256M$0x10000000 lockdown=integrity' vm_run lockdown '
+# A kernel locked down (as under Secure Boot) takes a helper only
+# through kexec_file_load, signed and with nothing of root's: kjump goes
+# that way by itself and says why the kernel refused (vm/secure-boot
+# has the rest); the tools that need the suite's own loader say so.
+VM_APPEND='memmap=256M$0x10000000 crashkernel=256M lockdown=integrity' \
+	vm_run lockdown '
 kjump --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz
 echo "status $?"
+kjump --load-jump-back /boot/bzImage
+echo "status $?"
+khibernate --no-config --to=/tmp/image
+echo "status $?"
 '
-expect '^kjump: kexec jump: not permitted: the kernel is locked down \(integrity: .*only kexec_file_load of a signed kernel'
-expect '^status 1$'
+expect '^kjump: kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down \(integrity\) and takes no initramfs or command line for a helper: a signed helper carries its own$'
+expect '^kjump: kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down \(integrity\) and could not verify'
+expect '^khibernate: kexec jump: not permitted: the kernel is locked down \(integrity: .*only kexec_file_load of a signed kernel'
+[ "$(grep -c '^status 1$' "$LAST_LOG")" = 3 ] || fail "a refusal did not fail"
 
 # A kernel booted without a window: kjump says how to reserve one.
 VM_APPEND= vm_run no-window '
