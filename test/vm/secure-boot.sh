@@ -7,9 +7,15 @@
 # 1. The same program unsigned: the firmware refuses it and no kernel
 #    runs, so the lab cannot pass by accident.
 # 2. Signed, the test kernel boots locked down ([integrity]), with the
-#    firmware's db in its .platform keyring.  A kexec jump is refused with
-#    the reason (kjump --load-jump-back, ksnapshot, khibernate, kimgcore:
-#    first, no image file made), a user without CAP_SYS_BOOT is told
+#    firmware's db in its .platform keyring.  kjump --load-jump-back goes
+#    through kexec_file_load (kernel-patches 0014): a helper given an
+#    initramfs is refused (a signed helper carries its own), so is an
+#    unsigned one; a signed helper with nothing of root's loads, boots
+#    locked down with no user space, panics and jumps back to where its
+#    loader told it, the workload's pattern intact.  The tools whose
+#    requests travel through the suite's own loader are refused with the
+#    reason (ksnapshot, khibernate, kimgcore: first, no image file
+#    made), a user without CAP_SYS_BOOT is told
 #    that; so is an unsigned capture kernel
 #    (kjump -p, through kexec_file_load: the kernel says it could not
 #    verify it), with nothing left loaded.  The signed one loads through
@@ -59,9 +65,11 @@ refused() {
 		kjump --status | grep -q '^capture kernel loaded: no' ||
 		echo \"case \$name: an image left loaded\"
 }
-refused jump 'kexec jump: not permitted: the kernel is locked down (integrity' \
+refused jump 'kexec_file_load: /boot/bzImage.signed: not permitted: the kernel is locked down (integrity) and takes no initramfs or command line for a helper' \
 	kjump --load-jump-back /boot/bzImage.signed \
 	--initrd=/boot/helper.cpio.gz --append=kjump.job=jumpback
+refused jump-unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down (integrity) and could not verify' \
+	kjump --load-jump-back /boot/bzImage
 refused snapshot 'kexec jump: not permitted: the kernel is locked down' \
 	ksnapshot -o /dev/vda
 refused hibernate 'kexec jump: not permitted: the kernel is locked down' \
@@ -80,6 +88,14 @@ refused unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is l
 	kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append=kjump.job=capture
 refused unsigned-reboot 'kexec_file_load: /boot/bzImage: not permitted' \
 	kjump -l /boot/bzImage --initrd=/boot/helper.cpio.gz
+# a signed helper with nothing of root's: it boots locked down with no
+# user space, panics, and jumps back to where its loader told it
+kjump --load-jump-back /boot/bzImage.signed || exit 1
+kjump --status | grep '^loaded by:'
+kjump -e
+echo \"helper jump status \$?\"
+kpattern check /tmp/kp || exit 1
+kjump -u || exit 1
 kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
 kjump --status | grep '^capture kernel loaded:'
 kjump --unload-panic || exit 1
@@ -93,13 +109,18 @@ echo 'kjump-test: still running after the panic'
 expect 'secureboot: Secure boot enabled'
 expect 'Kernel is locked down from EFI Secure Boot'
 expect '^lockdown: none \[integrity\] confidentiality$'
-expect '^lockdown: integrity \(kexec_file_load of signed kernels only, no kexec jump\)$'
+expect '^lockdown: integrity \(kexec_file_load of signed kernels only; a jump needs a signed helper carrying its own initramfs\)$'
 expect "integrity: Loaded X.509 cert 'SnakeOil: "
-for c in jump snapshot hibernate kimgcore no-sys-boot way-back unsigned \
-	unsigned-reboot; do
+for c in jump jump-unsigned snapshot hibernate kimgcore no-sys-boot way-back \
+	unsigned unsigned-reboot; do
 	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
 done
 expect_not '^case .*(accepted|wrong message|left loaded|made its|calls itself)'
+expect '^kjump: /boot/bzImage.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
+expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
+expect '^kjump: back after [0-9.]+ s$'
+expect '^helper jump status 0$'
+expect_order '^helper jump status 0$' '^ok 1 16 MiB intact'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
