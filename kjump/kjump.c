@@ -805,6 +805,7 @@ static int do_status(void)
 {
 	int loaded = kexec_loaded();
 	uint64_t entry;
+	bool by_file;
 	size_t size;
 	void *buf;
 
@@ -833,11 +834,10 @@ static int do_status(void)
 		fwrite(buf, 1, size, stdout);
 		free(buf);
 	}
-	if (!jump_back_entry_by_file(&entry))
-		printf("started by kexec jump (kexec_file_load): back to 0x%"
-		       PRIx64 "\n", entry);
-	else if (!jump_back_entry(&entry))
-		printf("started by kexec jump: back to 0x%" PRIx64 "\n", entry);
+	by_file = !jump_back_entry_by_file(&entry);
+	if (by_file || !jump_back_entry(&entry))
+		printf("started by kexec jump%s: back to 0x%" PRIx64 "\n",
+		       by_file ? " (kexec_file_load)" : "", entry);
 	resident_list(stdout);
 	return 0;
 }

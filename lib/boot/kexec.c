@@ -243,9 +243,11 @@ static const char *file_explain(int err, enum kexec_kind kind, bool own)
 {
 	static char why[256];
 	bool crash = kind == KEXEC_KIND_CRASH;
+	const char *jump = kind == KEXEC_KIND_JUMP ?
+			   file_explain_jump(err, own) : NULL;
 
-	if (kind == KEXEC_KIND_JUMP && file_explain_jump(err, own))
-		return file_explain_jump(err, own);
+	if (jump)
+		return jump;
 	switch (err) {
 	case -EPERM:
 		if (eperm_before_image() || !kexec_lockdown())
