@@ -100,7 +100,7 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # make test the trees build side by side, each filling the CPU the others
 # leave idle while they link, encode BTF or pack.  On CI, which
 # builds each once, the build trees (12 GB) go once all are cached.
-KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/build-kernel.sh
+KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh scripts/build-kernel.sh
 kernel: kernel-main kernel-7.2
 	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
 

@@ -9,8 +9,9 @@ pkgs=(
 	liblzma-dev libzstd-dev liblz4-dev liblzo2-dev libsnappy-dev
 	libgcrypt20-dev
 	libgpg-error-dev busybox-static cpio gzip xz-utils
-	# kernel: BTF needs pahole (dwarves), modules depmod (kmod)
-	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl
+	# kernel: BTF needs pahole (dwarves), modules depmod (kmod), ccache
+	# keeps its objects for a tree built again (scripts/with-ccache.sh)
+	linux-source-6.12 bc bison flex libssl-dev dwarves kmod openssl ccache
 	# tests and diagnostics
 	qemu-system-x86 ovmf libcmocka-dev makedumpfile gdb acpica-tools sbsigntool
 	e2fsprogs xfsprogs btrfs-progs dosfstools python3 perl man-db groff-base
