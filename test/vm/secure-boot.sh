@@ -12,7 +12,13 @@
 #    initramfs is refused (a signed helper carries its own), so is an
 #    unsigned one; a signed helper with nothing of root's loads, boots
 #    locked down with no user space, panics and jumps back to where its
-#    loader told it, the workload's pattern intact.  The tools whose
+#    loader told it, the workload's pattern intact.  The suite's helper
+#    with its initramfs and command line built in (build/kernel-helper),
+#    signed, loads with nothing of root's, and again after a byte of it
+#    changed is refused: it boots locked down, loads the way back the
+#    kernel recorded, finds the workload's pattern in the original
+#    system's memory and jumps back; the next jump re-enters it.  The
+#    tools whose
 #    requests travel through the suite's own loader are refused with the
 #    reason (ksnapshot, khibernate, kimgcore: first, no image file
 #    made), a user without CAP_SYS_BOOT is told
@@ -28,21 +34,29 @@
 #    purgatory would: locked down, each kernel ignores it, or a panic
 #    there would run whatever root left at that address; so does kjump
 #    (--status, --load-jump-back-helper).
+# run.sh: needs every kernel
 VM_FIRMWARE=secureboot
 VM_SMP=2
+HELPER_DIR=$TOP/build/kernel-helper
+[ -r "$HELPER_DIR/bzImage" ] || fail "$HELPER_DIR/bzImage: missing (make kernel-helper)"
 
 VM_SIGN=0 VM_STOP_AT='^BdsDxe: No bootable option' vm_run unsigned 'echo "kjump-test: an unsigned kernel ran"'
 expect '^BdsDxe: failed to load Boot[0-9A-F]+ "UEFI QEMU HARDDISK .*: Access Denied$'
 expect_not 'Linux version|kjump-test: an unsigned kernel ran'
 
 sb_sign "$KERNEL_DIR/bzImage" "$WORK/bzImage.signed"
+sb_sign "$HELPER_DIR/bzImage" "$WORK/helper.signed"
+# the signed helper, a byte of its code changed
+cp "$WORK/helper.signed" "$WORK/helper.changed"
+printf '\377' | dd of="$WORK/helper.changed" bs=1 seek=$((0x100000)) \
+	conv=notrunc status=none
 truncate -s 512M "$WORK/disk.img"
 mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
 capture="console=ttyS0,115200 nr_cpus=1 reset_devices kjump.job=capture"
 capture="$capture kjump.capture=/dev/vda:/crash kjump.capture_exclude=zero,free"
 way_back="kexec_jump_back_entry=0x7f000 kexec_jump_back_status=0x7e000"
 capture="$capture $way_back"
-VM_FILES="$WORK/bzImage.signed=/boot/bzImage.signed" \
+VM_FILES="$WORK/bzImage.signed=/boot/bzImage.signed $WORK/helper.signed=/boot/helper.signed $WORK/helper.changed=/boot/helper.changed" \
 VM_APPEND="crashkernel=192M memmap=160M\$0x10000000 $way_back" \
 	VM_TIMEOUT=900 vm_run panic "
 echo \"lockdown: \$(cat /sys/kernel/security/lockdown)\"
@@ -70,6 +84,8 @@ refused jump 'kexec_file_load: /boot/bzImage.signed: not permitted: the kernel i
 	--initrd=/boot/helper.cpio.gz --append=kjump.job=jumpback
 refused jump-unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is locked down (integrity) and could not verify' \
 	kjump --load-jump-back /boot/bzImage
+refused jump-changed 'kexec_file_load: /boot/helper.changed: not permitted: the kernel is locked down (integrity) and could not verify' \
+	kjump --load-jump-back /boot/helper.changed
 refused snapshot 'kexec jump: not permitted: the kernel is locked down' \
 	ksnapshot -o /dev/vda
 refused hibernate 'kexec jump: not permitted: the kernel is locked down' \
@@ -96,6 +112,14 @@ kjump -e
 echo \"helper jump status \$?\"
 kpattern check /tmp/kp || exit 1
 kjump -u || exit 1
+# the suite's helper, its user space inside its signature
+kjump --load-jump-back /boot/helper.signed || exit 1
+for i in 1 2; do
+	kjump -e
+	echo \"suite helper jump \$i status \$?\"
+	kpattern check /tmp/kp || exit 1
+done
+kjump -u || exit 1
 kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
 kjump --status | grep '^capture kernel loaded:'
 kjump --unload-panic || exit 1
@@ -111,7 +135,7 @@ expect 'Kernel is locked down from EFI Secure Boot'
 expect '^lockdown: none \[integrity\] confidentiality$'
 expect '^lockdown: integrity \(kexec_file_load of signed kernels only; a jump needs a signed helper carrying its own initramfs\)$'
 expect "integrity: Loaded X.509 cert 'SnakeOil: "
-for c in jump jump-unsigned snapshot hibernate kimgcore no-sys-boot way-back \
+for c in jump jump-unsigned jump-changed snapshot hibernate kimgcore no-sys-boot way-back \
 	unsigned unsigned-reboot; do
 	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
 done
@@ -121,13 +145,28 @@ expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
 expect '^kjump: back after [0-9.]+ s$'
 expect '^helper jump status 0$'
 expect_order '^helper jump status 0$' '^ok 1 16 MiB intact'
+# the suite's helper: given nothing but the kernel's core header, it
+# runs its own job, locked down, the way back from its boot parameters,
+# and finds the pattern
+expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
+expect '^kjump: /boot/helper.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
+expect '^kjump-init: helper kernel .* up, job jumpback$'
+expect '^started by kexec jump \(kexec_file_load\): back to 0x[0-9a-f]+$'
+expect '^mode: jump back \(kexec_file_load\)$'
+for i in 1 2; do
+	expect "^kjump-helper: visit $i\$"
+	expect "^suite helper jump $i status 0\$"
+done
+expect_count 2 '^kpattern: found 4096 of 4096 pattern pages in /proc/vmcore'
+expect_order '^kjump-helper: visit 1$' '^suite helper jump 1 status 0$' \
+	'^kjump-helper: visit 2$' '^suite helper jump 2 status 0$'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
 expect '\] kjump-test: panicking$'
 expect_not 'still running after the panic'
 expect 'Kernel panic - not syncing: sysrq triggered crash'
-expect_count 2 'Kernel is locked down from EFI Secure Boot'
+expect_count 3 'Kernel is locked down from EFI Secure Boot'
 # the capture kernel's line as the suite's loader makes it, less the
 # core header, which is the kernel's
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ console=.* kjump.job=capture .*acpi_no_memhotplug memhp_default_state=offline$'
@@ -135,7 +174,12 @@ expect_order 'Kernel is locked down from EFI Secure Boot' \
 	'Kernel is locked down from EFI Secure Boot' \
 	'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$' \
 	'^kjump-init: helper kernel .* up, job capture$'
-expect_not 'a panic will jump back to the kernel at'
+# only the suite's helper, whose way back its loader recorded, prepares
+# a jump back on panic
+expect_count 1 'a panic will jump back to the kernel at'
+expect_order '^kjump: /boot/helper.signed loaded by kexec_file_load' \
+	'kexec_jump: a panic will jump back to the kernel at 0x[0-9a-f]+, from CPU 0$' \
+	'^kjump-helper: visit 1$'
 expect_count 2 'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$'
 expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
 expect '^kjump-capture: rebooting$'
