@@ -503,6 +503,25 @@ static int find_elsewhere(struct opts *o, int err)
 	return -ENOENT;
 }
 
+/*
+ * Locked down (Secure Boot turned on since the system went off, or
+ * lockdown=), the kernel lets nothing write its memory: no resume can
+ * happen in this boot.  Say so before a passphrase is asked for or a
+ * byte is written; the image waits for a boot without lockdown.
+ */
+static int refuse_lockdown(const char *source)
+{
+	const char *mode = kexec_lockdown();
+
+	if (!mode)
+		return 0;
+	kj_seterr("%s: the kernel is locked down (%s: Secure Boot, or "
+		  "lockdown=) and lets nothing write its memory: the image "
+		  "cannot be resumed in this boot and is kept for one without "
+		  "lockdown", source, mode);
+	return -EPERM;
+}
+
 static int resume_or_check(struct opts *o, bool one_pass)
 {
 	struct img_reader *r = NULL;
@@ -530,7 +549,8 @@ static int resume_or_check(struct opts *o, bool one_pass)
 		goto out;
 	}
 	if (o->mode == RESUME) {
-		err = check_identity(o->source, &info);
+		err = refuse_lockdown(o->source);
+		err = err ?: check_identity(o->source, &info);
 		err = err ?: check_fs(o->source, o->offset, &info);
 		err = err ?: check_ledger(o->source, o->offset, &info);
 	}
