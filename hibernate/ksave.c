@@ -776,18 +776,26 @@ static int convert(const char *in, const char *out, const char *exclude,
 /* Answer the request in the mailbox, if there is one. */
 static int serve(void)
 {
-	uint64_t addr = mailbox_helper_addr();
-	char *req = malloc(MAILBOX_SIZE), *result = malloc(MAILBOX_SIZE);
+	uint64_t addr = mailbox_helper_addr(), entry;
+	char *req, *result;
 	char job[64] = "";
 	bool untouched = true;
 	int err;
 
-	if (!req || !result)
-		return -ENOMEM;
+	/* a helper the kernel loaded has no mailbox: nothing can be asked */
+	if (!addr && !jump_back_entry_by_file(&entry))
+		return 0;
 	if (!addr) {
 		kj_error("no kexec_jump_back_status= on /proc/cmdline: "
 			 "not a helper started by kjump");
 		return -ENOENT;
+	}
+	req = malloc(MAILBOX_SIZE);
+	result = malloc(MAILBOX_SIZE);
+	if (!req || !result) {
+		free(req);
+		free(result);
+		return -ENOMEM;
 	}
 	err = mailbox_read(addr, req);
 	if (err || strncmp(req, MAILBOX_REQUEST "\n", strlen(MAILBOX_REQUEST) + 1))
