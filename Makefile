@@ -51,7 +51,7 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all tools deps kernel chroots initramfs test unit-test vm-test demo bench soak clean xen
-.PHONY: kernel-main kernel-classic kernel-7.2 kernel-helper test-classic
+.PHONY: kernel-main kernel-classic kernel-7.2 kernel-helper test-kernels test-classic
 .PHONY: install deb kernel-deb debian-disk demo-debian test-distro-kernel
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -102,23 +102,25 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # leave idle while they link, encode BTF or pack.  On CI, which
 # builds each once, the build trees (12 GB) go once all are cached.
 KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh scripts/build-kernel.sh
-kernel: kernel-main kernel-7.2 kernel-helper
-	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
+kernel: kernel-main kernel-7.2
 
 kernel-main: deps
 	@$(KBUILD) $(B)/kernel
 	@$(KBUILD) $(B)/kernel-nojump kernel-patches kernel-patches/nojump.config
 
 # The test helper a locked-down kernel can jump to: the main tree again,
-# with the helper initramfs there is built in (make initramfs first: this
-# target leaves it as it is, since make test builds the kernel while
-# tests use the initramfs).
-kernel-helper: kernel-main
-	@[ -f $(B)/initramfs/helper.cpio.gz ] || \
-		$(MAKE) --no-print-directory initramfs
-	@env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh \
-		scripts/helper-kernel.sh $(B)/kernel-helper \
-		$(B)/initramfs/helper.cpio.gz
+# with the helper initramfs built in.
+HELPER_KERNEL := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh \
+	scripts/helper-kernel.sh $(B)/kernel-helper $(B)/initramfs/helper.cpio.gz
+kernel-helper: initramfs
+	@$(HELPER_KERNEL)
+
+# make test's kernels, once its initramfs is made (which it leaves as it
+# is: the tests use it), the helper's too; then, on CI, which builds each
+# once, the build trees go.
+test-kernels: kernel
+	@$(HELPER_KERNEL)
+	@[ "$${CI:-}" != true ] || scripts/build-kernel.sh --drop-trees
 
 kernel-classic: deps
 	@$(KBUILD) $(B)/kernel-classic kernel-patches \
@@ -167,9 +169,8 @@ test: deps
 		>$(B)/kernel-7.2.log 2>&1 </dev/null &
 	@$(MAKE) --no-print-directory -j3 chroots xen kernel-main
 	@$(MAKE) --no-print-directory -j2 all unit-test initramfs debian-disk
-	@nice -n 19 $(MAKE) --no-print-directory kernel-helper \
-		>$(B)/kernel-helper.log 2>&1 </dev/null &
-	@KJUMP_KERNELS='$(MAKE) --no-print-directory kernel' test/run.sh
+	@nice -n 19 $(HELPER_KERNEL) >$(B)/kernel-helper.log 2>&1 </dev/null &
+	@KJUMP_KERNELS='$(MAKE) --no-print-directory test-kernels' test/run.sh
 
 # The tests of the classic memory model (test/classic/), on their own
 # kernel (by hand: make test leaves that build out).
@@ -180,7 +181,7 @@ test-classic: all kernel kernel-classic initramfs
 demo: all kernel initramfs
 	@scripts/demo.sh
 
-vm-test: all initramfs kernel debian-disk xen
+vm-test: all kernel initramfs kernel-helper debian-disk xen
 	@test/run.sh --vm-only
 
 # The Debian tests again, the machine running the real-machine kernel

@@ -26,6 +26,11 @@ fragment=$dir/kernel-helper.config
 die() { echo "helper-kernel: $*" >&2; exit 1; }
 
 [ -r "$helper" ] || die "$helper: not found (make initramfs)"
+# one at a time: the archive and the fragment must stay what the build
+# that took their digest reads (the lock goes with the build, below)
+mkdir -p "$dir/initramfs"
+exec 8>"$dir/.kernel-helper.lock"
+flock 8
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/root"
@@ -34,17 +39,19 @@ gzip -dc "$helper" | (cd "$stage/root" && cpio -idm --quiet) ||
 rm -rf "$stage/root/lib/modules"
 : >"$stage/root/etc/kjump/modules"
 find "$stage/root" -exec touch -h -d @0 {} +
+# --reproducible: no inode or device numbers of the stage in the headers
 (cd "$stage/root" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc -R 0:0 --quiet) >"$stage/helper.cpio"
+	cpio -o -H newc -R 0:0 --reproducible --quiet) >"$stage/helper.cpio"
 # the archive keeps its time stamp while its bytes stay the same: the
 # kernel tree then has nothing to pack again
-mkdir -p "$(dirname "$cpio_out")"
 cmp -s "$stage/helper.cpio" "$cpio_out" || mv "$stage/helper.cpio" "$cpio_out"
 digest=$(sha256sum "$cpio_out" | cut -c1-16)
 {
 	echo "CONFIG_INITRAMFS_SOURCE=\"$cpio_out\""
 	echo "# CONFIG_KJUMP_HELPER_INITRAMFS_$digest is not set"
-} >"$fragment.new"
-mv "$fragment.new" "$fragment"
+} >"$stage/fragment"
+cmp -s "$stage/fragment" "$fragment" || mv "$stage/fragment" "$fragment"
+rm -rf "$stage"
+trap - EXIT
 exec "$top/scripts/build-kernel.sh" "$outlink" "$top/kernel-patches" \
 	"$top/kernel-patches/helper.config:$fragment"
