@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "boot/boot.h"
@@ -138,13 +140,35 @@ static const char *explain_eperm(void)
  * Read quietly: callers ask on their error paths (an unload after a
  * failed load), where the error already set must stay.
  */
+#define SECURITYFS_DIR "/sys/kernel/security"
+#define SECURITYFS_MAGIC 0x73636673
+
+/*
+ * An initramfs may not have mounted securityfs (initramfs-tools does
+ * not): mount it where systemd would, or a locked-down kernel would
+ * look unlocked.
+ */
+static int lockdown_open(void)
+{
+	const char *path = SECURITYFS_DIR "/lockdown";
+	struct statfs s;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (statfs(SECURITYFS_DIR, &s) || s.f_type == SECURITYFS_MAGIC ||
+	    mount("securityfs", SECURITYFS_DIR, "securityfs", 0, NULL))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 const char *kexec_lockdown(void)
 {
 	static char mode[32];
 	char text[128], *on;
 	ssize_t len;
 	size_t n;
-	int fd = open("/sys/kernel/security/lockdown", O_RDONLY | O_CLOEXEC);
+	int fd = lockdown_open();
 
 	if (fd < 0)
 		return NULL;
