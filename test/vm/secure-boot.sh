@@ -46,10 +46,13 @@ expect_not 'Linux version|kjump-test: an unsigned kernel ran'
 
 sb_sign "$KERNEL_DIR/bzImage" "$WORK/bzImage.signed"
 sb_sign "$HELPER_DIR/bzImage" "$WORK/helper.signed"
-# the signed helper, a byte of its code changed
+# the signed helper, a byte of its code changed (to its complement)
 cp "$WORK/helper.signed" "$WORK/helper.changed"
-printf '\377' | dd of="$WORK/helper.changed" bs=1 seek=$((0x100000)) \
-	conv=notrunc status=none
+byte=$(od -An -tu1 -j $((0x100000)) -N1 "$WORK/helper.signed" | tr -d ' ')
+printf "\\$(printf '%03o' $((255 - byte)))" |
+	dd of="$WORK/helper.changed" bs=1 seek=$((0x100000)) conv=notrunc status=none
+cmp -s "$WORK/helper.signed" "$WORK/helper.changed" &&
+	fail "the changed helper is the same"
 truncate -s 512M "$WORK/disk.img"
 mkfs.ext4 -q -F "$WORK/disk.img" || fail "mkfs.ext4 failed"
 capture="console=ttyS0,115200 nr_cpus=1 reset_devices kjump.job=capture"
