@@ -5,6 +5,7 @@
 #   make kernel     the patched test kernels (6.12, its variants, 7.2),
 #                   cached outside the tree
 #   make initramfs  helper and test initramfs images
+#   make kernel-helper  the test kernel with the helper initramfs built in
 #   make xen        the Xen tests' hypervisor, from Debian's source
 #   make test       unit tests, then VM tests under QEMU
 #   make demo       hibernate and resume the test system in QEMU, step by step
