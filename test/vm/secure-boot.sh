@@ -14,11 +14,11 @@
 #    locked down with no user space, panics and jumps back to where its
 #    loader told it, the workload's pattern intact.  The suite's helper
 #    with its initramfs and command line built in (build/kernel-helper),
-#    signed, loads with nothing of root's, and again after a byte of it
-#    changed is refused: it boots locked down, loads the way back the
-#    kernel recorded, finds the workload's pattern in the original
-#    system's memory and jumps back; the next jump re-enters it.  The
-#    tools whose
+#    signed, is refused once a byte of it changed; in a boot of its own
+#    (4.) it loads with nothing of root's, boots locked down, loads the
+#    way back the kernel recorded, finds the workload's pattern in the
+#    original system's memory and jumps back; the next jump re-enters
+#    it.  The tools whose
 #    requests travel through the suite's own loader are refused with the
 #    reason (ksnapshot, khibernate, kimgcore: first, no image file
 #    made), a user without CAP_SYS_BOOT is told
@@ -34,6 +34,8 @@
 #    purgatory would: locked down, each kernel ignores it, or a panic
 #    there would run whatever root left at that address; so does kjump
 #    (--status, --load-jump-back-helper).
+# 4. The suite's helper (build/kernel-helper: its initramfs and command
+#    line built in), signed, jumped to twice in a boot of its own.
 # run.sh: needs every kernel
 VM_FIRMWARE=secureboot
 VM_SMP=2
@@ -115,14 +117,6 @@ kjump -e
 echo \"helper jump status \$?\"
 kpattern check /tmp/kp || exit 1
 kjump -u || exit 1
-# the suite's helper, its user space inside its signature
-kjump --load-jump-back /boot/helper.signed || exit 1
-for i in 1 2; do
-	kjump -e
-	echo \"suite helper jump \$i status \$?\"
-	kpattern check /tmp/kp || exit 1
-done
-kjump -u || exit 1
 kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
 kjump --status | grep '^capture kernel loaded:'
 kjump --unload-panic || exit 1
@@ -148,28 +142,13 @@ expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
 expect '^kjump: back after [0-9.]+ s$'
 expect '^helper jump status 0$'
 expect_order '^helper jump status 0$' '^ok 1 16 MiB intact'
-# the suite's helper: given nothing but the kernel's core header, it
-# runs its own job, locked down, the way back from its boot parameters,
-# and finds the pattern
-expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
-expect '^kjump: /boot/helper.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
-expect '^kjump-init: helper kernel .* up, job jumpback$'
-expect '^started by kexec jump \(kexec_file_load\): back to 0x[0-9a-f]+$'
-expect '^mode: jump back \(kexec_file_load\)$'
-for i in 1 2; do
-	expect "^kjump-helper: visit $i\$"
-	expect "^suite helper jump $i status 0\$"
-done
-expect_count 2 '^kpattern: found 4096 of 4096 pattern pages in /proc/vmcore'
-expect_order '^kjump-helper: visit 1$' '^suite helper jump 1 status 0$' \
-	'^kjump-helper: visit 2$' '^suite helper jump 2 status 0$'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
 expect '\] kjump-test: panicking$'
 expect_not 'still running after the panic'
 expect 'Kernel panic - not syncing: sysrq triggered crash'
-expect_count 3 'Kernel is locked down from EFI Secure Boot'
+expect_count 2 'Kernel is locked down from EFI Secure Boot'
 # the capture kernel's line as the suite's loader makes it, less the
 # core header, which is the kernel's
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ console=.* kjump.job=capture .*acpi_no_memhotplug memhp_default_state=offline$'
@@ -177,12 +156,7 @@ expect_order 'Kernel is locked down from EFI Secure Boot' \
 	'Kernel is locked down from EFI Secure Boot' \
 	'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$' \
 	'^kjump-init: helper kernel .* up, job capture$'
-# only the suite's helper, whose way back its loader recorded, prepares
-# a jump back on panic
-expect_count 1 'a panic will jump back to the kernel at'
-expect_order '^kjump: /boot/helper.signed loaded by kexec_file_load' \
-	'kexec_jump: a panic will jump back to the kernel at 0x[0-9a-f]+, from CPU 0$' \
-	'^kjump-helper: visit 1$'
+expect_not 'a panic will jump back to the kernel at'
 expect_count 2 'locked down: kexec_jump_back_entry= ignored, a panic will not jump back$'
 expect '^kjump-capture: dump written to /mnt/capture/crash/vmcore-'
 expect '^kjump-capture: rebooting$'
@@ -196,3 +170,43 @@ fi
 drgn_check "$dump" secure-boot 0x5eed 16
 expect '^cpu [0-9]+: .*sysrq_handle_crash'
 expect '^pattern: 4096 of 4096 pages$'
+
+# The suite's helper, its user space inside its signature, in a boot of
+# its own: after it ran, a kexec_file_load in the same boot sometimes
+# reads a corrupted kernel or initramfs (docs/secure-boot.md, "Open
+# problems"), which the panic above would trip over.
+VM_FILES="$WORK/helper.signed=/boot/helper.signed" \
+VM_APPEND='crashkernel=192M' VM_TIMEOUT=600 vm_run helper "
+kpattern start /tmp/kp 0x5eed 16 || exit 1
+kjump --load-jump-back /boot/helper.signed || exit 1
+for i in 1 2; do
+	kjump -e
+	echo \"suite helper jump \$i status \$?\"
+	kpattern check /tmp/kp || exit 1
+done
+kjump -u || exit 1
+echo \"after the helper: \$(echo new process ok)\"
+"
+expect_success
+# given nothing but the kernel's core header, it runs its own job,
+# locked down, the way back from its boot parameters, finds the pattern
+expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
+expect '^kjump: /boot/helper.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
+expect_count 2 'Kernel is locked down from EFI Secure Boot'
+expect '^kjump-init: helper kernel .* up, job jumpback$'
+expect '^started by kexec jump \(kexec_file_load\): back to 0x[0-9a-f]+$'
+expect '^mode: jump back \(kexec_file_load\)$'
+for i in 1 2; do
+	expect "^kjump-helper: visit $i\$"
+	expect "^suite helper jump $i status 0\$"
+	expect "^ok $i 16 MiB intact\$"
+done
+expect_count 2 '^kpattern: found 4096 of 4096 pattern pages in /proc/vmcore'
+expect_order '^kjump-helper: visit 1$' '^suite helper jump 1 status 0$' \
+	'^kjump-helper: visit 2$' '^suite helper jump 2 status 0$'
+# its way back, which its loader recorded, is trusted for a panic too
+expect_count 1 'a panic will jump back to the kernel at'
+expect_order '^kjump: /boot/helper.signed loaded by kexec_file_load' \
+	'kexec_jump: a panic will jump back to the kernel at 0x[0-9a-f]+, from CPU 0$' \
+	'^kjump-helper: visit 1$'
+expect '^after the helper: new process ok$'
