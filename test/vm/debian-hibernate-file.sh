@@ -13,8 +13,10 @@
 # GRUB entry (boot-once, 42_kjump), GRUB boots the restore kernel confined
 # to the jump window and clears the choice, and krestore writes the image
 # straight into memory.  Then a confined boot that refuses (its kernel in
-# lockdown, which closes /dev/mem) reboots into a normal boot, which
-# resumes through the restore helper: nothing lost, one boot more.
+# lockdown, which lets nothing write its memory: krestore, which mounts
+# the securityfs initramfs-tools leaves out, says so before it writes)
+# reboots into a normal boot, which resumes through the restore helper:
+# nothing lost, one boot more.
 VM_FIRMWARE=uefi
 DEBIAN_GRUB=1
 debian_disk "$WORK/disk.img"
@@ -81,7 +83,8 @@ EOP
 debian_start refused "$WORK/disk.img"
 debian_wait_off 300
 expect 'Kernel is locked down from command line'
-expect 'krestore: .*/dev/mem'
+expect 'krestore: /dev/vda1: the kernel is locked down \(integrity: Secure Boot, or lockdown=\) and lets nothing write its memory'
+expect_not 'krestore: .*/dev/mem'
 expect 'krestore: the image is left as it was; rebooting into a normal boot'
 expect_not 'krestore: memory restored'
 
