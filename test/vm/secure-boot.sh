@@ -10,9 +10,9 @@
 #    firmware's db in its .platform keyring.  kjump --load-jump-back goes
 #    through kexec_file_load (kernel-patches 0014): a helper given an
 #    initramfs is refused (a signed helper carries its own), so is an
-#    unsigned one; a signed helper with nothing of root's loads, boots
-#    locked down with no user space, panics and jumps back to where its
-#    loader told it, the workload's pattern intact.  The suite's helper
+#    unsigned one.  (4.) A signed helper with nothing of root's loads,
+#    boots locked down with no user space, panics and jumps back to
+#    where its loader told it, the workload's pattern intact.  The suite's helper
 #    with its initramfs and command line built in (build/kernel-helper),
 #    signed, is refused once a byte of it changed; in a boot of its own
 #    (4.) it loads with nothing of root's, boots locked down, loads the
@@ -34,8 +34,9 @@
 #    purgatory would: locked down, each kernel ignores it, or a panic
 #    there would run whatever root left at that address; so does kjump
 #    (--status, --load-jump-back-helper).
-# 4. The suite's helper (build/kernel-helper: its initramfs and command
-#    line built in), signed, jumped to twice in a boot of its own.
+# 4. In a boot of their own, the suite's helper (build/kernel-helper:
+#    its initramfs and command line built in), signed, jumped to twice,
+#    then the signed helper with nothing in it.
 # run.sh: needs every kernel
 VM_FIRMWARE=secureboot
 VM_SMP=2
@@ -109,14 +110,6 @@ refused unsigned 'kexec_file_load: /boot/bzImage: not permitted: the kernel is l
 	kjump -p /boot/bzImage --initrd=/boot/helper.cpio.gz --append=kjump.job=capture
 refused unsigned-reboot 'kexec_file_load: /boot/bzImage: not permitted' \
 	kjump -l /boot/bzImage --initrd=/boot/helper.cpio.gz
-# a signed helper with nothing of root's: it boots locked down with no
-# user space, panics, and jumps back to where its loader told it
-kjump --load-jump-back /boot/bzImage.signed || exit 1
-kjump --status | grep '^loaded by:'
-kjump -e
-echo \"helper jump status \$?\"
-kpattern check /tmp/kp || exit 1
-kjump -u || exit 1
 kjump -p /boot/bzImage.signed --initrd=/boot/helper.cpio.gz --append='$capture' || exit 1
 kjump --status | grep '^capture kernel loaded:'
 kjump --unload-panic || exit 1
@@ -137,11 +130,6 @@ for c in jump jump-unsigned jump-changed snapshot hibernate kimgcore no-sys-boot
 	expect "^case $c: refused: k(jump|snapshot|hibernate|imgcore): "
 done
 expect_not '^case .*(accepted|wrong message|left loaded|made its|calls itself)'
-expect '^kjump: /boot/bzImage.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
-expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
-expect '^kjump: back after [0-9.]+ s$'
-expect '^helper jump status 0$'
-expect_order '^helper jump status 0$' '^ok 1 16 MiB intact'
 expect '^kjump: capture kernel loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^kjump: in the crashkernel= reservation 0x[0-9a-f]+-0x[0-9a-f]+ \(192 MiB\)$'
 expect_order '^capture kernel loaded: yes$' '^capture kernel loaded: no$'
@@ -171,11 +159,14 @@ drgn_check "$dump" secure-boot 0x5eed 16
 expect '^cpu [0-9]+: .*sysrq_handle_crash'
 expect '^pattern: 4096 of 4096 pages$'
 
-# The suite's helper, its user space inside its signature, in a boot of
-# its own: after it ran, a kexec_file_load in the same boot sometimes
-# reads a corrupted kernel or initramfs (docs/secure-boot.md, "Open
-# problems"), which the panic above would trip over.
-VM_FILES="$WORK/helper.signed=/boot/helper.signed" \
+# The helpers, in a boot of their own: after a helper that calls the
+# firmware's runtime services ran, a kexec_file_load in the same boot
+# sometimes reads a corrupted kernel or initramfs (docs/secure-boot.md,
+# "Open problems"), which the capture kernel above would trip over.  The
+# suite's helper (noefi) first, then a signed helper with nothing of
+# root's, the last load of the boot: it boots locked down with no user
+# space, panics, and jumps back to where its loader told it.
+VM_FILES="$WORK/helper.signed=/boot/helper.signed $WORK/bzImage.signed=/boot/bzImage.signed" \
 VM_APPEND='crashkernel=192M' VM_TIMEOUT=600 vm_run helper "
 kpattern start /tmp/kp 0x5eed 16 || exit 1
 kjump --load-jump-back /boot/helper.signed || exit 1
@@ -185,9 +176,20 @@ for i in 1 2; do
 	kpattern check /tmp/kp || exit 1
 done
 kjump -u || exit 1
-echo \"after the helper: \$(echo new process ok)\"
+kjump --load-jump-back /boot/bzImage.signed || exit 1
+kjump --status | grep '^loaded by:'
+kjump -e
+echo \"helper jump status \$?\"
+kpattern check /tmp/kp || exit 1
+kjump -u || exit 1
+echo \"after the helpers: \$(echo new process ok)\"
 "
 expect_success
+expect '^kjump: /boot/bzImage.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
+expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
+expect '^helper jump status 0$'
+expect_order '^suite helper jump 2 status 0$' '^helper jump status 0$' \
+	'^ok 3 16 MiB intact'
 # given nothing but the kernel's core header, it runs its own job,
 # locked down, the way back from its boot parameters, finds the pattern
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
@@ -209,4 +211,4 @@ expect_count 1 'a panic will jump back to the kernel at'
 expect_order '^kjump: /boot/helper.signed loaded by kexec_file_load' \
 	'kexec_jump: a panic will jump back to the kernel at 0x[0-9a-f]+, from CPU 0$' \
 	'^kjump-helper: visit 1$'
-expect '^after the helper: new process ok$'
+expect '^after the helpers: new process ok$'
