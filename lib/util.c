@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -168,6 +170,15 @@ int kj_read_text(const char *path, char **text)
 	s[size] = '\0';
 	*text = s;
 	return 0;
+}
+
+int kj_mount_pseudo(const char *type, const char *dir, long magic)
+{
+	struct statfs s;
+
+	if (!statfs(dir, &s) && s.f_type == magic)
+		return 0;
+	return mount(type, dir, type, 0, NULL) ? -errno : 0;
 }
 
 /*

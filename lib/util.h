@@ -62,6 +62,12 @@ int kj_read_file(const char *path, void **buf, size_t *size);
 int kj_read_text(const char *path, char **text);
 
 /*
+ * The pseudo file system TYPE mounted on DIR, by us if an initramfs left
+ * it out (magic: its statfs f_type, <linux/magic.h>).  0, or -errno.
+ */
+int kj_mount_pseudo(const char *type, const char *dir, long magic);
+
+/*
  * The value of the first "KEY=value" line of text[0, len), into out.
  * -ENOENT if there is none.
  */

@@ -2,13 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/reboot.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "boot/boot.h"
@@ -136,12 +135,7 @@ static const char *explain_eperm(void)
 	return "not permitted: the kernel wants CAP_SYS_BOOT (run as root)";
 }
 
-/*
- * Read quietly: callers ask on their error paths (an unload after a
- * failed load), where the error already set must stay.
- */
 #define SECURITYFS_DIR "/sys/kernel/security"
-#define SECURITYFS_MAGIC 0x73636673
 
 /*
  * An initramfs may not have mounted securityfs (initramfs-tools does
@@ -151,17 +145,18 @@ static const char *explain_eperm(void)
 static int lockdown_open(void)
 {
 	const char *path = SECURITYFS_DIR "/lockdown";
-	struct statfs s;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0 || errno != ENOENT)
+	if (fd >= 0 || errno != ENOENT ||
+	    kj_mount_pseudo("securityfs", SECURITYFS_DIR, SECURITYFS_MAGIC))
 		return fd;
-	if (statfs(SECURITYFS_DIR, &s) || s.f_type == SECURITYFS_MAGIC ||
-	    mount("securityfs", SECURITYFS_DIR, "securityfs", 0, NULL))
-		return -1;
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/*
+ * Read quietly: callers ask on their error paths (an unload after a
+ * failed load), where the error already set must stay.
+ */
 const char *kexec_lockdown(void)
 {
 	static char mode[32];

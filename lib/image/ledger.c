@@ -11,12 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "image/image.h"
@@ -25,7 +24,6 @@
 
 #define EFI_DIR "/sys/firmware/efi"
 #define EFIVARS_DIR EFI_DIR "/efivars"
-#define EFIVARFS_MAGIC 0xde5e81e4
 /* non-volatile, boot service and runtime access */
 #define LEDGER_ATTRS 7u
 #define LEDGER_MAGIC "KJLG"
@@ -53,7 +51,7 @@ void ledger_set_dir(const char *dir)
  */
 static int ledger_ready(void)
 {
-	struct statfs s;
+	int err;
 
 	if (test_dir)
 		return 0;
@@ -61,11 +59,10 @@ static int ledger_ready(void)
 		kj_seterr("no EFI firmware: no variable to keep the ledger in");
 		return -EOPNOTSUPP;
 	}
-	if (!statfs(EFIVARS_DIR, &s) && s.f_type == EFIVARFS_MAGIC)
-		return 0;
-	if (mount("efivarfs", EFIVARS_DIR, "efivarfs", 0, NULL)) {
+	err = kj_mount_pseudo("efivarfs", EFIVARS_DIR, EFIVARFS_MAGIC);
+	if (err) {
 		kj_seterr("%s: cannot mount efivarfs: %s", EFIVARS_DIR,
-			  strerror(errno));
+			  strerror(-err));
 		return -EOPNOTSUPP;
 	}
 	return 0;
