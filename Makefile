@@ -102,7 +102,8 @@ $(B)/test/unit/acpi/%.aml: test/unit/acpi/%.asl
 # make test the trees build side by side, each filling the CPU the others
 # leave idle while they link, encode BTF or pack.  On CI, which
 # builds each once, the build trees (12 GB) go once all are cached.
-KBUILD := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh scripts/build-kernel.sh
+KENV := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh
+KBUILD := $(KENV) scripts/build-kernel.sh
 kernel: kernel-main kernel-7.2
 
 kernel-main: deps
@@ -111,8 +112,8 @@ kernel-main: deps
 
 # The test helper a locked-down kernel can jump to: the main tree again,
 # with the helper initramfs built in.
-HELPER_KERNEL := env -u MAKEFLAGS -u MFLAGS scripts/with-ccache.sh \
-	scripts/helper-kernel.sh $(B)/kernel-helper $(B)/initramfs/helper.cpio.gz
+HELPER_KERNEL := $(KENV) scripts/helper-kernel.sh $(B)/kernel-helper \
+	$(B)/initramfs/helper.cpio.gz
 kernel-helper: initramfs
 	@$(HELPER_KERNEL)
 

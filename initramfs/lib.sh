@@ -16,11 +16,18 @@ initramfs_busybox() {
 	done
 }
 
-# STAGE as a gzip'd newc archive, the same bytes for the same files:
-# sorted, owned by root, no time stamp in the gzip header.
+# STAGE as a newc archive on standard output, the same bytes for the same
+# files: sorted, owned by root, and (--reproducible) no inode or device
+# numbers of the stage.
+# usage: initramfs_archive STAGE
+initramfs_archive() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet)
+}
+
+# The same, gzip'd into OUT, no time stamp in the gzip header.
 # usage: initramfs_pack STAGE OUT
 initramfs_pack() {
-	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$2.new"
+	initramfs_archive "$1" | gzip -9 -n >"$2.new"
 	mv "$2.new" "$2"
 }

@@ -25,6 +25,8 @@ fragment=$dir/kernel-helper.config
 
 die() { echo "helper-kernel: $*" >&2; exit 1; }
 
+. "$top/initramfs/lib.sh"
+
 [ -r "$helper" ] || die "$helper: not found (make initramfs)"
 # one at a time: the archive and the fragment must stay what the build
 # that took their digest reads (the lock goes with the build, below)
@@ -39,9 +41,7 @@ gzip -dc "$helper" | (cd "$stage/root" && cpio -idm --quiet) ||
 rm -rf "$stage/root/lib/modules"
 : >"$stage/root/etc/kjump/modules"
 find "$stage/root" -exec touch -h -d @0 {} +
-# --reproducible: no inode or device numbers of the stage in the headers
-(cd "$stage/root" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio -o -H newc -R 0:0 --reproducible --quiet) >"$stage/helper.cpio"
+initramfs_archive "$stage/root" >"$stage/helper.cpio"
 # the archive keeps its time stamp while its bytes stay the same: the
 # kernel tree then has nothing to pack again
 cmp -s "$stage/helper.cpio" "$cpio_out" || mv "$stage/helper.cpio" "$cpio_out"

@@ -10,15 +10,8 @@
 #    firmware's db in its .platform keyring.  kjump --load-jump-back goes
 #    through kexec_file_load (kernel-patches 0014): a helper given an
 #    initramfs is refused (a signed helper carries its own), so is an
-#    unsigned one.  (4.) A signed helper with nothing of root's loads,
-#    boots locked down with no user space, panics and jumps back to
-#    where its loader told it, the workload's pattern intact.  The suite's helper
-#    with its initramfs and command line built in (build/kernel-helper),
-#    signed, is refused once a byte of it changed; in a boot of its own
-#    (4.) it loads with nothing of root's, boots locked down, loads the
-#    way back the kernel recorded, finds the workload's pattern in the
-#    original system's memory and jumps back; the next jump re-enters
-#    it.  The tools whose
+#    unsigned one, and so is the suite's signed helper (4.) once a byte
+#    of it changed.  The tools whose
 #    requests travel through the suite's own loader are refused with the
 #    reason (ksnapshot, khibernate, kimgcore: first, no image file
 #    made), a user without CAP_SYS_BOOT is told
@@ -34,9 +27,14 @@
 #    purgatory would: locked down, each kernel ignores it, or a panic
 #    there would run whatever root left at that address; so does kjump
 #    (--status, --load-jump-back-helper).
-# 4. In a boot of their own, the suite's helper (build/kernel-helper:
-#    its initramfs and command line built in), signed, jumped to twice,
-#    then the signed helper with nothing in it.
+# 4. In a boot of their own, the helpers.  The suite's helper
+#    (build/kernel-helper: its initramfs and command line built in),
+#    signed, loads with nothing of root's, boots locked down, loads the
+#    way back the kernel recorded, finds the workload's pattern in the
+#    original system's memory and jumps back; the next jump re-enters
+#    it.  Then a signed helper with nothing of root's loads, boots locked
+#    down with no user space, panics and jumps back to where its loader
+#    told it, the workload's pattern intact.
 # run.sh: needs every kernel
 VM_FIRMWARE=secureboot
 VM_SMP=2
@@ -188,8 +186,8 @@ expect_success
 expect '^kjump: /boot/bzImage.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect '^loaded by: kexec_file_load, in the crashkernel= reservation$'
 expect '^helper jump status 0$'
-expect_order '^suite helper jump 2 status 0$' '^helper jump status 0$' \
-	'^ok 3 16 MiB intact'
+expect_order '^suite helper jump 2 status 0$' '^kjump: back after [0-9.]+ s$' \
+	'^helper jump status 0$' '^ok 3 16 MiB intact'
 # given nothing but the kernel's core header, it runs its own job,
 # locked down, the way back from its boot parameters, finds the pattern
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
