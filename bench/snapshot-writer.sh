@@ -14,6 +14,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/initramfs/lib.sh"
 OUT=$TOP/build/bench
 VMCORE=$OUT/vmcore.elf
 [ "${1:-}" = --fresh ] && { rm -f "$VMCORE"; shift; }
@@ -36,8 +37,7 @@ ksnapshot -o /dev/vda --exclude=none --kernel=/boot/bzImage \
 GUEST
 	chmod +x "$dir/test/run.sh"
 	overlay=$OUT/overlay.cpio.gz
-	(cd "$dir" && find . -mindepth 1 | cpio -o -H newc -R 0:0 --quiet) |
-		gzip -n >"$overlay"
+	initramfs_archive "$dir" | gzip -n >"$overlay"
 	cat "$TOP/build/initramfs/test.cpio.gz" "$overlay" >"$OUT/initrd"
 	rm -rf "$dir"
 	timeout 900 qemu-system-x86_64 -M pc -accel "${VM_ACCEL:-tcg}" \

@@ -22,8 +22,10 @@ expect '^1 passed, 1 failed$'
 
 # make test's kernels command (KJUMP_KERNELS): one that fails is a failure,
 # and the host tests, which need it, still run, after it
-mkdir -p "$x/test/host" "$x/test/vm" "$x/test/debian/root/etc/kernel"
+mkdir -p "$x/test/host" "$x/test/vm" "$x/test/debian/root/etc/kernel" \
+	"$x/initramfs"
 cp "$TOP/test/vm/lib.sh" "$x/test/vm/"
+cp "$TOP/initramfs/lib.sh" "$x/initramfs/"
 cp "$TOP/test/debian/root/etc/kernel/cmdline" "$x/test/debian/root/etc/kernel/"
 printf 'echo host ran\n' >"$x/test/host/after.sh"
 rc=0

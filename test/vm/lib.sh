@@ -54,11 +54,12 @@ last_words() {
 	tr -d '\r' <"$1" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | cut -c1-160
 }
 
+. "$TOP/initramfs/lib.sh"
+
 # A cpio archive of a directory's files, gzipped, for an initramfs.
 # usage: cpio_gz DIR >OUT
 cpio_gz() {
-	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --quiet) | gzip -n
+	initramfs_archive "$1" | gzip -n
 }
 
 # The modules of the kernel in KERNEL_DIR, in DIR/lib/modules and appended
