@@ -157,13 +157,15 @@ drgn_check "$dump" secure-boot 0x5eed 16
 expect '^cpu [0-9]+: .*sysrq_handle_crash'
 expect '^pattern: 4096 of 4096 pages$'
 
-# The helpers, in a boot of their own: after a helper that calls the
+# The helpers, in a boot of their own: after a helper that called the
 # firmware's runtime services ran, a kexec_file_load in the same boot
-# sometimes reads a corrupted kernel or initramfs (docs/secure-boot.md,
+# sometimes read a corrupted kernel or initramfs (docs/secure-boot.md,
 # "Open problems"), which the capture kernel above would trip over.  The
-# suite's helper (noefi) first, then a signed helper with nothing of
-# root's, the last load of the boot: it boots locked down with no user
-# space, panics, and jumps back to where its loader told it.
+# suite's helper first, then a signed helper with nothing of root's, the
+# last load of the boot: it boots locked down with no user space,
+# panics, and jumps back to where its loader told it.  A kernel with
+# kernel-patches 0016 sets up no EFI runtime services when a kernel
+# started it as a helper: the suite's helper no longer needs noefi.
 VM_FILES="$WORK/helper.signed=/boot/helper.signed $WORK/bzImage.signed=/boot/bzImage.signed" \
 VM_APPEND='crashkernel=192M' VM_TIMEOUT=600 vm_run helper "
 kpattern start /tmp/kp 0x5eed 16 || exit 1
@@ -193,6 +195,16 @@ expect_order '^suite helper jump 2 status 0$' '^kjump: back after [0-9.]+ s$' \
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
 expect '^kjump: /boot/helper.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect_count 2 'Kernel is locked down from EFI Secure Boot'
+# the firmware stays the original kernel's: the suite's helper, which
+# has no noefi, sets up no runtime services (0016, read from what was
+# built) and still locks down
+efi_msg='Started by a kexec jump: no runtime services'
+if grep -q "$efi_msg" "$HELPER_DIR/vmlinux"; then
+	expect_count 1 "efi: $efi_msg\$"
+	expect_order '^kjump: /boot/helper.signed loaded by kexec_file_load' \
+		"efi: $efi_msg\$" 'Kernel is locked down from EFI Secure Boot' \
+		'^kjump-helper: visit 1$'
+fi
 expect '^kjump-init: helper kernel .* up, job jumpback$'
 expect '^started by kexec jump \(kexec_file_load\): back to 0x[0-9a-f]+$'
 expect '^mode: jump back \(kexec_file_load\)$'
