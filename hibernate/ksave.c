@@ -782,7 +782,7 @@ static int serve(void)
 	bool untouched = true;
 	int err;
 
-	/* a helper the kernel loaded has no mailbox: nothing can be asked */
+	/* a kernel without a shared page: nothing can be asked */
 	if (!addr && !jump_back_entry_by_file(&entry))
 		return 0;
 	if (!addr) {
@@ -805,6 +805,12 @@ static int serve(void)
 		kj_seterr("request without job=");
 	} else if (!strcmp(job, "snapshot")) {
 		err = snapshot(req, result, MAILBOX_SIZE, &untouched);
+	} else if (!strcmp(job, "hibernate") && kexec_lockdown()) {
+		/* root of the original system may have written the request */
+		err = -EPERM;
+		kj_seterr("a locked-down helper takes no hibernation request "
+			  "(%s): no image it writes could be trusted yet "
+			  "(docs/secure-boot.md)", kexec_lockdown());
 	} else if (!strcmp(job, "hibernate")) {
 		err = hibernate(req, result, MAILBOX_SIZE, &untouched);
 	} else {

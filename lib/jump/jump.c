@@ -200,10 +200,21 @@ int jump_back_entry(uint64_t *entry)
 	return err;
 }
 
+/* Is the loaded helper one the kernel loaded (kexec_file_load)? */
+static bool state_by_file(void)
+{
+	char by[64];
+
+	return !jump_state_get("loaded by", by, sizeof(by)) &&
+	       !strncmp(by, "kexec_file_load", strlen("kexec_file_load"));
+}
+
 uint64_t jump_state_mailbox(void)
 {
 	char value[64];
 
+	if (state_by_file())
+		return mailbox_shared();
 	if (jump_state_get("status page", value, sizeof(value)))
 		return 0;
 	return strtoull(value, NULL, 16);
@@ -439,7 +450,22 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	struct load_layout layout;
 	int err;
 
+	/* a helper the kernel verified: the page the kernel shares with it */
+	if (kexec_loaded() == 1 && state_by_file()) {
+		*mailbox = mailbox_shared();
+		if (*mailbox)
+			return 0;
+		kj_seterr("the helper was loaded by kexec_file_load, and this "
+			  "kernel shares no page with it (%s, kernel-patches "
+			  "0017): no request can reach it", MAILBOX_SHARED_FILE);
+		return -EOPNOTSUPP;
+	}
 	err = jump_allowed();
+	if (err && kexec_lockdown())
+		kj_seterr("kexec jump: the kernel is locked down (%s): load a "
+			  "signed helper carrying its own user space first "
+			  "(kjump --load-jump-back FILE), and the request goes "
+			  "through it", kexec_lockdown());
 	if (err)
 		return err;
 	*mailbox = kexec_loaded() == 1 ? jump_state_mailbox() : 0;

@@ -30,8 +30,20 @@ int mailbox_read(uint64_t addr, char *buf);
 int mailbox_write(uint64_t addr, const char *text);
 
 /*
- * The mailbox's address: in a helper from /proc/cmdline, else 0 (and
- * under lockdown, where the kernel ignores the parameter too).
+ * A helper loaded by kexec_file_load has no status page: the kernel
+ * shares a page between it and its loader (kernel-patches 0017), which
+ * both show as MAILBOX_SHARED_FILE.  MAILBOX_SHARED names that page
+ * where an address would; mailbox_shared() is it if the kernel has one,
+ * else 0.
+ */
+#define MAILBOX_SHARED_FILE "/sys/kernel/kexec_jump_mailbox"
+#define MAILBOX_SHARED UINT64_MAX
+uint64_t mailbox_shared(void);
+
+/*
+ * The mailbox in a helper: the shared page in one started by
+ * kexec_file_load, else the address on /proc/cmdline, else 0 (and under
+ * lockdown, where the kernel ignores the parameter too).
  */
 uint64_t mailbox_helper_addr(void);
 
