@@ -412,21 +412,32 @@ static int do_load_multiboot(const struct opts *o)
 /*
  * A helper through kexec_file_load: the kernel verifies it, places it in
  * the crashkernel= reservation, lends it low memory and records the way
- * back itself (kernel-patches 0014).  There is no window and no mailbox.
+ * back itself (kernel-patches 0014), and shares a page with it as the
+ * mailbox (0017).  There is no window.  Where the kernel takes a command
+ * line for it (not locked down), the helper is told to leave memory
+ * devices alone, as the suite's loader tells its own; a signed helper
+ * for a locked-down kernel carries that in its own (kjump(8)).
  */
 static int load_jump_by_file(const struct opts *o, const char *cmdline)
 {
+	char *full = NULL;
 	int err;
 
+	if (!kexec_lockdown() &&
+	    asprintf(&full, "%s%s" NO_MEMHP, cmdline,
+		     *cmdline ? " " : "") < 0) {
+		kj_seterr("out of memory");
+		return -ENOMEM;
+	}
+	cmdline = full ?: cmdline;
 	err = kexec_file_load_kernel(o->kernel, o->initrd, cmdline,
 				     KEXEC_KIND_JUMP);
-	if (err)
-		return err;
-	err = jump_state_write_file(o->kernel, o->initrd, cmdline);
-	if (err) {
+	if (!err && jump_state_write_file(o->kernel, o->initrd, cmdline)) {
 		kj_preferr("unloading the image just loaded");
 		kexec_unload();
+		err = -EIO;
 	}
+	free(full);
 	return err;
 }
 

@@ -102,13 +102,16 @@ int jump_state_write_helper(uint64_t entry, bool by_file)
 int jump_state_write_file(const char *kernel, const char *initrd,
 			  const char *cmdline)
 {
-	char text[8192];
+	char text[8192], ram[SYSTEM_RAM_DIGEST_LEN];
 	int n;
 
+	/* the kernel built the helper's view of memory as it is now */
+	if (system_ram_digest(ram))
+		snprintf(ram, sizeof(ram), "unknown");
 	n = snprintf(text, sizeof(text), "mode: jump\nloaded by: "
 		     "kexec_file_load, in the crashkernel= reservation\n"
-		     "kernel: %s\ninitrd: %s\ncommand line: %s\n", kernel,
-		     initrd ? initrd : "(none)", cmdline);
+		     "kernel: %s\ninitrd: %s\ncommand line: %s\nmemory: %s\n",
+		     kernel, initrd ? initrd : "(none)", cmdline, ram);
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		kj_seterr("%s: the state does not fit", JUMP_STATE_FILE);
 		return -E2BIG;
@@ -437,6 +440,49 @@ static int reload_helper(uint64_t *mailbox)
 	return 0;
 }
 
+/*
+ * The helper the kernel loaded, again: the kernel builds its memory map
+ * and core header at load time, and does not update a helper's on
+ * memory hotplug.  It verifies the file again.
+ */
+static int reload_file_helper(void)
+{
+	char kernel[1024], initrd[1024], cmdline[4096] = "";
+	const char *ird;
+	int err;
+
+	if (jump_state_get("kernel", kernel, sizeof(kernel)) ||
+	    jump_state_get("initrd", initrd, sizeof(initrd))) {
+		kj_seterr("the memory changed since the helper was loaded, and "
+			  "%s does not say how to load it again: load it anew",
+			  JUMP_STATE_FILE);
+		return -ESTALE;
+	}
+	jump_state_get("command line", cmdline, sizeof(cmdline));
+	ird = strcmp(initrd, "(none)") ? initrd : NULL;
+	printf("kjump: the memory changed since the helper was loaded; "
+	       "loading it again\n");
+	fflush(stdout);
+	err = kexec_file_load_kernel(kernel, ird, cmdline, KEXEC_KIND_JUMP);
+	return err ?: jump_state_write_file(kernel, ird, cmdline);
+}
+
+/* The page the kernel shares with the helper it loaded. */
+static int file_helper_mailbox(uint64_t *mailbox)
+{
+	int err = memory_unchanged() ? 0 : reload_file_helper();
+
+	if (err)
+		return err;
+	*mailbox = mailbox_shared();
+	if (*mailbox)
+		return 0;
+	kj_seterr("the helper was loaded by kexec_file_load, and this kernel "
+		  "shares no page with it (%s, kernel-patches 0017): no "
+		  "request can reach it", MAILBOX_SHARED_FILE);
+	return -EOPNOTSUPP;
+}
+
 int jump_helper_mailbox(const char *kernel, const char *initrd,
 			const char *append, uint64_t *mailbox)
 {
@@ -451,15 +497,8 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	int err;
 
 	/* a helper the kernel verified: the page the kernel shares with it */
-	if (kexec_loaded() == 1 && state_by_file()) {
-		*mailbox = mailbox_shared();
-		if (*mailbox)
-			return 0;
-		kj_seterr("the helper was loaded by kexec_file_load, and this "
-			  "kernel shares no page with it (%s, kernel-patches "
-			  "0017): no request can reach it", MAILBOX_SHARED_FILE);
-		return -EOPNOTSUPP;
-	}
+	if (kexec_loaded() == 1 && state_by_file())
+		return file_helper_mailbox(mailbox);
 	err = jump_allowed();
 	if (err && kexec_lockdown())
 		kj_seterr("kexec jump: the kernel is locked down (%s): load a "

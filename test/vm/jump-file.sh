@@ -61,3 +61,46 @@ expect '^kjump: kexec_file_load: /boot/bzImage: a capture kernel holds the crash
 expect '^helper over capture status 1$'
 expect '^after jumps: new process ok$'
 expect_not 'Oops: |BUG: '
+
+# RAM added after the helper was loaded: the kernel does not update a
+# helper's memory map and core header, so a snapshot loads it again
+# (through kexec_file_load, verified anew) and holds all of a pattern
+# started in the new DIMM.  The helper is told to leave the DIMM alone
+# (acpi_no_memhotplug memhp_default_state=offline, which kjump adds) and
+# the pattern is intact after it ran.  The snapshot's request goes
+# through the page the kernel shares with the helper (kernel-patches
+# 0017, read from what was built; without it, vm/secure-boot checks the
+# refusal).
+grep -q 'kexec_jump_mailbox' "$KERNEL_DIR/vmlinux" || exit 0
+truncate -s 1200M "$WORK/snap.img"
+qmpdo_start dimm '^kjump-test: plug dimm$' "$(qmp_dimm_add dimm0 256)"
+VM_MEM='1024,slots=2,maxmem=2G' VM_APPEND='crashkernel=256M' VM_TIMEOUT=600 vm_run dimm "
+kpattern start /tmp/kp 0x5eed 16 || exit 1
+kjump -s --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
+	--append='console=ttyS0,115200 panic=-1 kjump.job=jumpback' || exit 1
+kjump -e || exit 1
+echo 'kjump-test: plug dimm'
+blocks() { grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null; }
+for i in \$(seq 100); do [ -n \"\$(blocks)\" ] && break; sleep 0.2; done
+for b in \$(blocks); do echo online_movable >\$b || exit 1; done
+grep 'System RAM' /proc/iomem
+kpattern start /tmp/dimm 0x77 64 || exit 1
+kpattern where /tmp/dimm 0x100000000
+ksnapshot -o /dev/vda --exclude=zero,free || exit 1
+kpattern check /tmp/dimm || exit 1
+kpattern check /tmp/kp || exit 1
+kjump -u" -drive "file=$WORK/snap.img,format=raw,if=virtio" "${QMP_ARGS[@]}"
+qmpdo_wait dimm
+expect_success
+expect '^100000000-10fffffff : System RAM$'
+in_dimm=$(sed -n 's/^kpattern: \([0-9]*\) of [0-9]* pages at 0x100000000 or above$/\1/p' "$LAST_LOG")
+[ "${in_dimm:-0}" -ge 8192 ] || fail "only '$in_dimm' pages of the pattern in the DIMM"
+expect_count 2 'Kernel command line: .*kjump.job=jumpback acpi_no_memhotplug memhp_default_state=offline'
+expect_order '^kjump: the memory changed since the helper was loaded; loading it again$' \
+	'^ksnapshot: /dev/vda: [0-9]+ MiB'
+expect_count 2 '^kjump-init: helper kernel .* up, job jumpback$'
+expect '^ok [0-9]+ 64 MiB intact$'
+expect '^ok [0-9]+ 16 MiB intact$'
+"$TOP/build/bin/kpattern" find "$WORK/snap.img" 0x77 64 >"$WORK/find.out" 2>&1 || true
+LAST_LOG=$WORK/find.out
+expect "^kpattern: found 16384 of 16384 pattern pages in .*snap.img\$"

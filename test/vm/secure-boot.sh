@@ -222,6 +222,8 @@ fi
 # given nothing but the kernel's core header, it runs its own job,
 # locked down, the way back from its boot parameters, finds the pattern
 expect '\] Command line: elfcorehdr=0x[0-9a-f]+ ?$'
+# told by its own command line to leave the original system's DIMMs alone
+expect 'Kernel command line: .*acpi_no_memhotplug memhp_default_state=offline kjump.job=jumpback'
 expect '^kjump: /boot/helper.signed loaded by kexec_file_load; the kernel, locked down \(integrity\), verified its signature$'
 expect_count 2 'Kernel is locked down from EFI Secure Boot'
 # the firmware stays the original kernel's: the suite's helper, which
