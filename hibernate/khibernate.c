@@ -565,6 +565,21 @@ out:
 }
 
 /*
+ * The image names the helper's window and status page, which a helper
+ * the kernel loaded (kexec_file_load) has not; nor could a locked-down
+ * kernel trust what such a helper wrote (docs/secure-boot.md).
+ */
+static int file_helper_refused(void)
+{
+	if (kexec_loaded() != 1 || !jump_state_by_file())
+		return 0;
+	kj_seterr("the loaded helper was loaded by kexec_file_load, which "
+		  "khibernate cannot hibernate through yet: unload it "
+		  "(kjump -u), or load the suite's own helper");
+	return -EOPNOTSUPP;
+}
+
+/*
  * The helper booted ahead of time: a jump with no request in the mailbox
  * boots it, it answers nothing and comes back, and stays resident, so
  * that khibernate later only jumps into it (docs/hibernate.md).
@@ -575,7 +590,9 @@ static int prepare(const struct opts *o)
 	double secs;
 	int err;
 
-	err = jump_helper_mailbox(o->kernel, o->initrd, o->append, &mailbox);
+	err = file_helper_refused();
+	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
+					 &mailbox);
 	err = err ?: mailbox_write(mailbox, "");
 	err = err ?: jump_exec(mailbox, &secs);
 	if (err)
@@ -771,6 +788,7 @@ static int hibernate(struct opts *o)
 	/* the next boot's loader reads /boot as it is on the disk */
 	if (!err)
 		settle_file_systems();
+	err = err ?: file_helper_refused();
 	err = err ?: jump_helper_mailbox(o->kernel, o->initrd, o->append,
 					 &mailbox);
 	err = err ?: collect_state(o);

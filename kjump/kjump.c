@@ -420,7 +420,7 @@ static int do_load_multiboot(const struct opts *o)
  */
 static int load_jump_by_file(const struct opts *o, const char *cmdline)
 {
-	char *full = NULL;
+	char *full = NULL, ram[SYSTEM_RAM_DIGEST_LEN];
 	int err;
 
 	if (!kexec_lockdown() &&
@@ -430,9 +430,12 @@ static int load_jump_by_file(const struct opts *o, const char *cmdline)
 		return -ENOMEM;
 	}
 	cmdline = full ?: cmdline;
+	/* before the load: RAM added meanwhile makes ksnapshot reload it */
+	jump_ram_digest(ram);
 	err = kexec_file_load_kernel(o->kernel, o->initrd, cmdline,
 				     KEXEC_KIND_JUMP);
-	if (!err && jump_state_write_file(o->kernel, o->initrd, cmdline)) {
+	if (!err &&
+	    jump_state_write_file(o->kernel, o->initrd, cmdline, ram)) {
 		kj_preferr("unloading the image just loaded");
 		kexec_unload();
 		err = -EIO;
@@ -751,9 +754,15 @@ static int switch_on(const char *name)
 static int do_switch(const struct opts *o)
 {
 	char name[RESIDENT_NAME_MAX], next[RESIDENT_NAME_MAX];
+	uint64_t entry;
 	double secs;
 	int err, first;
 
+	if (!o->kernel && !jump_back_entry_by_file(&entry)) {
+		kj_error("switch %s: this helper was loaded by kexec_file_load; "
+			 "only kernels the suite loads switch", o->name);
+		return -EOPNOTSUPP;
+	}
 	if (!o->kernel && mailbox_helper_addr())
 		return switch_on(o->name);
 	err = o->kernel ? define_resident(o) : 0;

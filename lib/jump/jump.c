@@ -100,14 +100,11 @@ int jump_state_write_helper(uint64_t entry, bool by_file)
 }
 
 int jump_state_write_file(const char *kernel, const char *initrd,
-			  const char *cmdline)
+			  const char *cmdline, const char *ram)
 {
-	char text[8192], ram[SYSTEM_RAM_DIGEST_LEN];
+	char text[8192];
 	int n;
 
-	/* the kernel built the helper's view of memory as it is now */
-	if (system_ram_digest(ram))
-		snprintf(ram, sizeof(ram), "unknown");
 	n = snprintf(text, sizeof(text), "mode: jump\nloaded by: "
 		     "kexec_file_load, in the crashkernel= reservation\n"
 		     "kernel: %s\ninitrd: %s\ncommand line: %s\nmemory: %s\n",
@@ -117,6 +114,12 @@ int jump_state_write_file(const char *kernel, const char *initrd,
 		return -E2BIG;
 	}
 	return state_write(text);
+}
+
+void jump_ram_digest(char ram[SYSTEM_RAM_DIGEST_LEN])
+{
+	if (system_ram_digest(ram))
+		snprintf(ram, SYSTEM_RAM_DIGEST_LEN, "unknown");
 }
 
 void jump_state_clear(void)
@@ -203,8 +206,7 @@ int jump_back_entry(uint64_t *entry)
 	return err;
 }
 
-/* Is the loaded helper one the kernel loaded (kexec_file_load)? */
-static bool state_by_file(void)
+bool jump_state_by_file(void)
 {
 	char by[64];
 
@@ -216,7 +218,7 @@ uint64_t jump_state_mailbox(void)
 {
 	char value[64];
 
-	if (state_by_file())
+	if (jump_state_by_file())
 		return mailbox_shared();
 	if (jump_state_get("status page", value, sizeof(value)))
 		return 0;
@@ -448,6 +450,7 @@ static int reload_helper(uint64_t *mailbox)
 static int reload_file_helper(void)
 {
 	char kernel[1024], initrd[1024], cmdline[4096] = "";
+	char ram[SYSTEM_RAM_DIGEST_LEN];
 	const char *ird;
 	int err;
 
@@ -463,8 +466,22 @@ static int reload_file_helper(void)
 	printf("kjump: the memory changed since the helper was loaded; "
 	       "loading it again\n");
 	fflush(stdout);
+	/* before the load: RAM added meanwhile makes the next one reload */
+	jump_ram_digest(ram);
 	err = kexec_file_load_kernel(kernel, ird, cmdline, KEXEC_KIND_JUMP);
-	return err ?: jump_state_write_file(kernel, ird, cmdline);
+	if (err) {
+		/* the kernel let the old helper go before it tried */
+		if (kexec_loaded() != 1)
+			jump_state_clear();
+		return err;
+	}
+	err = jump_state_write_file(kernel, ird, cmdline, ram);
+	if (err) {
+		kj_preferr("unloading the helper just loaded");
+		kexec_unload();
+		jump_state_clear();
+	}
+	return err;
 }
 
 /* The page the kernel shares with the helper it loaded. */
@@ -497,7 +514,7 @@ int jump_helper_mailbox(const char *kernel, const char *initrd,
 	int err;
 
 	/* a helper the kernel verified: the page the kernel shares with it */
-	if (kexec_loaded() == 1 && state_by_file())
+	if (kexec_loaded() == 1 && jump_state_by_file())
 		return file_helper_mailbox(mailbox);
 	err = jump_allowed();
 	if (err && kexec_lockdown())

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "boot/boot.h"
+#include "system/system.h"
 
 /*
  * The status page (docs/window.md) doubles as a mailbox between the
@@ -62,9 +63,15 @@ int jump_state_write_load(const char *kernel, const char *initrd,
 			  const struct load_layout *l);
 /* In a helper: the way back is loaded (by_file: kexec_file_load's). */
 int jump_state_write_helper(uint64_t entry, bool by_file);
-/* A helper loaded by kexec_file_load: what and how, for --status. */
+/*
+ * A helper loaded by kexec_file_load: what and how, for --status, and the
+ * memory's digest (jump_ram_digest) taken before the load.
+ */
 int jump_state_write_file(const char *kernel, const char *initrd,
-			  const char *cmdline);
+			  const char *cmdline, const char *ram);
+void jump_ram_digest(char ram[SYSTEM_RAM_DIGEST_LEN]);
+/* Is the loaded helper one the kernel loaded (kexec_file_load)? */
+bool jump_state_by_file(void);
 void jump_state_clear(void);
 /* The value of "KEY: value" in the state, into out.  -ENOENT if none. */
 int jump_state_get(const char *key, char *out, size_t len);

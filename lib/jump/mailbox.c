@@ -17,14 +17,15 @@ static int shared_io(char *page, bool write)
 	int err;
 
 	if (fd < 0) {
-		kj_seterr("%s: %s", MAILBOX_SHARED_FILE, strerror(errno));
-		return -errno;
+		err = -errno;
+		kj_seterr("%s: %s", MAILBOX_SHARED_FILE, strerror(-err));
+		return err;
 	}
 	n = write ? pwrite(fd, page, MAILBOX_SIZE, 0) :
 		    pread(fd, page, MAILBOX_SIZE, 0);
 	err = n < 0 ? -errno : n != MAILBOX_SIZE ? -EIO : 0;
 	if (n < 0)
-		kj_seterr("%s: %s", MAILBOX_SHARED_FILE, strerror(errno));
+		kj_seterr("%s: %s", MAILBOX_SHARED_FILE, strerror(-err));
 	else if (err)
 		kj_seterr("%s: %zd bytes of %d", MAILBOX_SHARED_FILE, n,
 			  MAILBOX_SIZE);

@@ -264,3 +264,24 @@ cat "$LAST_LOG"
 expect '^kpattern: found 4096 of 4096 pattern pages in '
 expect "^\\\$1 = .* \"Linux version $(release_re) "
 expect '^task [0-9]+ kpattern$'
+
+# Where lockdown closes /proc/kcore (confidentiality), no request reaches
+# the helper (0017): it could write this kernel's memory out.  The disk's
+# first block is put back.
+truncate -s 64M "$WORK/conf.img"
+printf 'kjump-test-block' | dd of="$WORK/conf.img" conv=notrunc status=none
+VM_FILES="$WORK/helper.signed=/boot/helper.signed" \
+VM_APPEND='crashkernel=192M lockdown=confidentiality' VM_TIMEOUT=300 vm_run confidential "
+echo \"lockdown: \$(cat /sys/kernel/security/lockdown)\"
+kjump --load-jump-back /boot/helper.signed || exit 1
+ksnapshot -o /dev/vda --exclude=zero,free
+echo \"snapshot status \$?\"
+kjump -u
+" -drive "file=$WORK/conf.img,format=raw,if=virtio"
+expect_success
+expect '^lockdown: none integrity \[confidentiality\]$'
+expect '^ksnapshot: /sys/kernel/kexec_jump_mailbox: Operation not permitted$'
+expect '^snapshot status 1$'
+expect_not 'kjump-helper: visit'
+[ "$(head -c 16 "$WORK/conf.img")" = kjump-test-block ] ||
+	fail "ksnapshot left its stamp on the disk"
