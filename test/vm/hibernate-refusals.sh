@@ -20,13 +20,7 @@ khibernate --prepare || exit 1
 kpattern secret /tmp/secret || exit 1
 khibernate --to=/dev/vdb; echo \"secret: status \$?\"
 kill \$(cat /tmp/secret/pid)
-echo 'kjump-test: plug dimm'
-blocks() { grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null; }
-for i in \$(seq 100); do [ -n \"\$(blocks)\" ] && break; sleep 0.2; done
-for b in \$(blocks); do echo online_movable >\$b || exit 1; done
-grep 'System RAM' /proc/iomem
-kpattern start /tmp/dimm 0x77 64 || exit 1
-kpattern where /tmp/dimm 0x100000000
+$DIMM_PLUG
 ksnapshot -o /dev/vda --exclude=zero,free || exit 1
 kpattern check /tmp/dimm || exit 1
 khibernate --to=/dev/vdb; echo \"dimm: status \$?\"
@@ -38,9 +32,7 @@ expect_success
 expect '^khibernate: secret memory \(memfd_secret\) is in use, by [0-9]+ \(kpattern\): .* the kernel refuses to hibernate, and so does this$'
 expect '^secret: status 1$'
 expect '^100000000-10fffffff : System RAM$'
-# the pattern is (mostly) in the DIMM: the snapshot must have read it
-in_dimm=$(sed -n 's/^kpattern: \([0-9]*\) of [0-9]* pages at 0x100000000 or above$/\1/p' "$LAST_LOG")
-[ "${in_dimm:-0}" -ge 8192 ] || fail "only '$in_dimm' pages of the pattern in the DIMM"
+expect_in_dimm
 expect_order '^kjump: the memory changed since the helper was loaded; loading it again$' \
 	'^ksnapshot: /dev/vda: [0-9]+ MiB'
 expect 'Kernel command line: .*kjump.job=jumpback.* acpi_no_memhotplug memhp_default_state=offline'

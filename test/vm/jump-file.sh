@@ -79,13 +79,7 @@ kpattern start /tmp/kp 0x5eed 16 || exit 1
 kjump -s --load-jump-back /boot/bzImage --initrd=/boot/helper.cpio.gz \
 	--append='console=ttyS0,115200 panic=-1 kjump.job=jumpback' || exit 1
 kjump -e || exit 1
-echo 'kjump-test: plug dimm'
-blocks() { grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null; }
-for i in \$(seq 100); do [ -n \"\$(blocks)\" ] && break; sleep 0.2; done
-for b in \$(blocks); do echo online_movable >\$b || exit 1; done
-grep 'System RAM' /proc/iomem
-kpattern start /tmp/dimm 0x77 64 || exit 1
-kpattern where /tmp/dimm 0x100000000
+$DIMM_PLUG
 ksnapshot -o /dev/vda --exclude=zero,free || exit 1
 kpattern check /tmp/dimm || exit 1
 kpattern check /tmp/kp || exit 1
@@ -93,8 +87,7 @@ kjump -u" -drive "file=$WORK/snap.img,format=raw,if=virtio" "${QMP_ARGS[@]}"
 qmpdo_wait dimm
 expect_success
 expect '^100000000-10fffffff : System RAM$'
-in_dimm=$(sed -n 's/^kpattern: \([0-9]*\) of [0-9]* pages at 0x100000000 or above$/\1/p' "$LAST_LOG")
-[ "${in_dimm:-0}" -ge 8192 ] || fail "only '$in_dimm' pages of the pattern in the DIMM"
+expect_in_dimm
 expect_count 2 'Kernel command line: .*kjump.job=jumpback acpi_no_memhotplug memhp_default_state=offline'
 expect_order '^kjump: the memory changed since the helper was loaded; loading it again$' \
 	'^ksnapshot: /dev/vda: [0-9]+ MiB'

@@ -280,6 +280,42 @@ snapshot_gdb() {
 		-ex "core-file $snap" "$@"
 }
 
+# A snapshot written to IMG, read on the host: all of the pattern (SEED,
+# MIB MiB) in it, and gdb finds the kernel's banner and the pattern's task.
+# usage: snapshot_check IMG SEED MIB
+snapshot_check() {
+	local img=$1 seed=$2 mib=$3 pages=$(($3 * 256))
+
+	"$TOP/build/bin/kpattern" find "$img" "$seed" "$mib" >"$WORK/find.out" || true
+	snapshot_gdb "$img" -ex 'p linux_banner' \
+		-x "$TOP/test/vm/gdb-ps.py" >>"$WORK/find.out" 2>&1 || true
+	LAST_LOG=$WORK/find.out
+	cat "$LAST_LOG"
+	expect "^kpattern: found $pages of $pages pattern pages in "
+	expect "^\\\$1 = .* \"Linux version $(release_re) "
+	expect '^task [0-9]+ kpattern$'
+}
+
+# Guest lines: say "kjump-test: plug dimm" (for qmpdo_start), online the
+# DIMM that comes as movable memory, and start a 64 MiB pattern (seed
+# 0x77) in /tmp/dimm, which then lands mostly in it; expect_in_dimm checks.
+DIMM_PLUG='echo "kjump-test: plug dimm"
+blocks() { grep -l offline /sys/devices/system/memory/memory*/state 2>/dev/null; }
+for i in $(seq 100); do [ -n "$(blocks)" ] && break; sleep 0.2; done
+for b in $(blocks); do echo online_movable >$b || exit 1; done
+grep "System RAM" /proc/iomem
+kpattern start /tmp/dimm 0x77 64 || exit 1
+kpattern where /tmp/dimm 0x100000000'
+
+# The DIMM's pattern is (mostly) in the DIMM, so what reads it must have
+# read the DIMM.
+expect_in_dimm() {
+	local n
+
+	n=$(sed -n 's/^kpattern: \([0-9]*\) of [0-9]* pages at 0x100000000 or above$/\1/p' "$LAST_LOG")
+	[ "${n:-0}" -ge 8192 ] || fail "only '$n' pages of the pattern in the DIMM"
+}
+
 # crash (READERS' crash: Debian 13's 8.0.6 for 6.12) on a snapshot or
 # dump: the commands the crash test suites start with, none of which may
 # print an error, a warning or a "cannot".  bt -a comes first, so that
